@@ -1,0 +1,41 @@
+package flows
+
+const flowLanguage = "lang"
+
+// registerLanguage adds /language, which lets the user choose the
+// language of every message the bot sends them.
+func registerLanguage(e *Engine) {
+	e.command(Command{Name: "language", Help: "cmd.language", Run: func(t *Turn) error {
+		t.StartFlow(flowLanguage, "choose")
+		t.Reply(t.T("language.choose", nil), languageButtons(t))
+		return nil
+	}})
+	e.buttons[flowLanguage] = chooseLanguage
+	e.steps[flowLanguage] = func(t *Turn) error {
+		t.Reply(t.T("language.use_buttons", nil), languageButtons(t))
+		return nil
+	}
+}
+
+// languageButtons offers every language of the catalog, each named in
+// itself so a user who cannot read the current language finds theirs.
+func languageButtons(t *Turn) []Button {
+	var row []Button
+	for _, lang := range t.e.cat.Languages() {
+		row = append(row, t.Button(t.e.cat.T(lang, "language.self", nil), "set", lang))
+	}
+	return row
+}
+
+func chooseLanguage(t *Turn) error {
+	lang := t.Callback.Arg
+	if t.Callback.Action != "set" || !t.e.cat.Supported(lang) {
+		t.Notice("error.bad_button")
+		return nil
+	}
+	t.Profile.Lang = lang
+	t.Session.Reset()
+	t.Say("language.set", nil)
+	t.Say("start.welcome", map[string]any{"Name": t.Event.From.FirstName, "Program": t.Program().Name})
+	return nil
+}

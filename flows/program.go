@@ -1,0 +1,193 @@
+package flows
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+)
+
+// Program is the configuration of one mentoring programme, read from
+// the programme file (TOML). Field names in errors are the TOML keys.
+type Program struct {
+	Name string `toml:"name"`
+	// TimeZone is where the deadline and meeting times are read,
+	// "Europe/Rome" unless told otherwise.
+	TimeZone string `toml:"time_zone"`
+	// DeadlineText is the application deadline as "2006-01-02 15:04"
+	// in TimeZone; Deadline is it parsed.
+	DeadlineText string    `toml:"deadline"`
+	Deadline     time.Time `toml:"-"`
+
+	// Meetings is how many meetings a mentorship has (6), each at most
+	// MaxMeeting long (2h).
+	Meetings       int           `toml:"meetings"`
+	MaxMeetingText string        `toml:"max_meeting_length"`
+	MaxMeeting     time.Duration `toml:"-"`
+
+	// Staff seeds the staff role so a new deployment has administrators.
+	Staff        []int64      `toml:"staff"`
+	Projects     []Project    `toml:"projects"`
+	Universities []University `toml:"universities"`
+
+	// ECTS is the credit recognition text per language code.
+	ECTS map[string]string `toml:"ects"`
+
+	Questionnaire []Question `toml:"questionnaire"`
+
+	loc *time.Location
+}
+
+// Project is one mentoring project on offer.
+type Project struct {
+	ID    string `toml:"id"`
+	Title string `toml:"title"`
+	Host  string `toml:"host"`
+	// Mentor is the Telegram user id of the project's mentor.
+	Mentor int64 `toml:"mentor"`
+	// Language is the ISO 639-1 code of the project's foreign language.
+	Language string `toml:"language"`
+}
+
+// University is a university whose committee answers support requests.
+type University struct {
+	ID   string `toml:"id"`
+	Name string `toml:"name"`
+	// CommitteeChat is the id of the committee's Telegram group.
+	CommitteeChat int64 `toml:"committee_chat"`
+}
+
+// Question is one question of the final questionnaire. Kind is "scale"
+// (1 to 5), "choice" (one of Choices) or "text". Text and Choices are
+// per language code.
+type Question struct {
+	ID      string              `toml:"id"`
+	Kind    string              `toml:"kind"`
+	Text    map[string]string   `toml:"text"`
+	Choices map[string][]string `toml:"choices"`
+}
+
+// LoadProgram reads and validates a programme file.
+func LoadProgram(path string) (*Program, error) {
+	buf, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read programme file: %w", err)
+	}
+	p, err := ParseProgram(buf)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return p, nil
+}
+
+// ParseProgram parses and validates a programme file's contents. The
+// error names the offending field.
+func ParseProgram(buf []byte) (*Program, error) {
+	p := &Program{TimeZone: "Europe/Rome", Meetings: 6, MaxMeetingText: "2h"}
+	if _, err := toml.Decode(string(buf), p); err != nil {
+		return nil, fmt.Errorf("parse programme: %w", err)
+	}
+	if err := p.validate(); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+func (p *Program) validate() error {
+	var err error
+	if strings.TrimSpace(p.Name) == "" {
+		return errors.New("name: must not be empty")
+	}
+	if p.loc, err = time.LoadLocation(p.TimeZone); err != nil {
+		return fmt.Errorf("time_zone: %q is not a known time zone", p.TimeZone)
+	}
+	if p.Deadline, err = time.ParseInLocation("2006-01-02 15:04", p.DeadlineText, p.loc); err != nil {
+		return fmt.Errorf("deadline: %q is not of the form 2006-01-02 15:04", p.DeadlineText)
+	}
+	if p.Meetings < 1 || p.Meetings > 50 {
+		return fmt.Errorf("meetings: %d is not between 1 and 50", p.Meetings)
+	}
+	if p.MaxMeeting, err = time.ParseDuration(p.MaxMeetingText); err != nil || p.MaxMeeting <= 0 {
+		return fmt.Errorf("max_meeting_length: %q is not a positive duration such as 2h", p.MaxMeetingText)
+	}
+	if len(p.Projects) == 0 {
+		return errors.New("projects: at least one project is needed")
+	}
+	seen := make(map[string]bool)
+	for i, pr := range p.Projects {
+		switch {
+		case !validPart(pr.ID) || pr.ID == "" || len(pr.ID) > 16:
+			return fmt.Errorf("projects[%d].id: %q must be 1-16 letters, digits, '_', '.' or '-'", i, pr.ID)
+		case seen["p"+pr.ID]:
+			return fmt.Errorf("projects[%d].id: %q is used twice", i, pr.ID)
+		case strings.TrimSpace(pr.Title) == "":
+			return fmt.Errorf("projects[%d].title: must not be empty", i)
+		case len(pr.Language) != 2:
+			return fmt.Errorf("projects[%d].language: %q is not a two-letter language code", i, pr.Language)
+		}
+		seen["p"+pr.ID] = true
+	}
+	for i, u := range p.Universities {
+		switch {
+		case !validPart(u.ID) || u.ID == "" || len(u.ID) > 16:
+			return fmt.Errorf("universities[%d].id: %q must be 1-16 letters, digits, '_', '.' or '-'", i, u.ID)
+		case seen["u"+u.ID]:
+			return fmt.Errorf("universities[%d].id: %q is used twice", i, u.ID)
+		case strings.TrimSpace(u.Name) == "":
+			return fmt.Errorf("universities[%d].name: must not be empty", i)
+		case u.CommitteeChat == 0:
+			return fmt.Errorf("universities[%d].committee_chat: must be the committee group's chat id", i)
+		}
+		seen["u"+u.ID] = true
+	}
+	for i, q := range p.Questionnaire {
+		switch {
+		case !validPart(q.ID) || q.ID == "":
+			return fmt.Errorf("questionnaire[%d].id: %q must be letters, digits, '_', '.' or '-'", i, q.ID)
+		case q.Kind != "scale" && q.Kind != "choice" && q.Kind != "text":
+			return fmt.Errorf("questionnaire[%d].kind: %q is not scale, choice or text", i, q.Kind)
+		case q.Text["en"] == "":
+			return fmt.Errorf("questionnaire[%d].text: an English text (en) is needed", i)
+		case q.Kind == "choice" && len(q.Choices["en"]) == 0:
+			return fmt.Errorf("questionnaire[%d].choices: a choice question needs English choices (en)", i)
+		}
+	}
+	return nil
+}
+
+// Location is the programme's time zone.
+func (p *Program) Location() *time.Location { return p.loc }
+
+// Project returns the project with id, or false.
+func (p *Program) Project(id string) (Project, bool) {
+	for _, pr := range p.Projects {
+		if pr.ID == id {
+			return pr, true
+		}
+	}
+	return Project{}, false
+}
+
+// University returns the university with id, or false.
+func (p *Program) University(id string) (University, bool) {
+	for _, u := range p.Universities {
+		if u.ID == id {
+			return u, true
+		}
+	}
+	return University{}, false
+}
+
+// UniversityByChat returns the university whose committee group is
+// chatID, or false.
+func (p *Program) UniversityByChat(chatID int64) (University, bool) {
+	for _, u := range p.Universities {
+		if u.CommitteeChat == chatID {
+			return u, true
+		}
+	}
+	return University{}, false
+}

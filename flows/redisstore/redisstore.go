@@ -1,0 +1,198 @@
+// Package redisstore implements flows.Store on Redis through go-redis's
+// UniversalClient, so it works with a standalone Redis, Sentinel or a
+// Cluster alike.
+package redisstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/mentorbot/mentorbot/flows"
+)
+
+var _ flows.Store = (*Store)(nil)
+
+// Store keeps mentorbot's state in Redis. Every key starts with Prefix,
+// so several deployments (or test runs) can share one database.
+type Store struct {
+	rdb    redis.UniversalClient
+	prefix string
+	// sessionTTL is how long an idle conversation is kept.
+	sessionTTL time.Duration
+}
+
+// Options configures a Store.
+type Options struct {
+	// Prefix starts every key; "mb:" when empty.
+	Prefix string
+	// SessionTTL is how long an idle session lives; 30 days when zero.
+	SessionTTL time.Duration
+}
+
+// New returns a Store over rdb. The caller owns rdb and closes it.
+func New(rdb redis.UniversalClient, opts Options) *Store {
+	if opts.Prefix == "" {
+		opts.Prefix = "mb:"
+	}
+	if opts.SessionTTL == 0 {
+		opts.SessionTTL = 30 * 24 * time.Hour
+	}
+	return &Store{rdb: rdb, prefix: opts.Prefix, sessionTTL: opts.SessionTTL}
+}
+
+// Client returns the underlying client, for health checks.
+func (s *Store) Client() redis.UniversalClient { return s.rdb }
+
+func (s *Store) key(k string) string { return s.prefix + k }
+
+func (s *Store) sessionKey(chatID int64) string {
+	return s.prefix + "session:" + strconv.FormatInt(chatID, 10)
+}
+
+// Session implements flows.Store.
+func (s *Store) Session(ctx context.Context, chatID int64) (flows.Session, error) {
+	buf, err := s.rdb.Get(ctx, s.sessionKey(chatID)).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return flows.Session{ChatID: chatID}, nil
+	}
+	if err != nil {
+		return flows.Session{}, err
+	}
+	var sess flows.Session
+	if err := json.Unmarshal(buf, &sess); err != nil {
+		return flows.Session{}, fmt.Errorf("decode session: %w", err)
+	}
+	return sess, nil
+}
+
+// saveSession writes the session only if the stored version is still
+// the one the caller loaded (0 for none), in one round trip.
+var saveSession = redis.NewScript(`
+local cur = redis.call('GET', KEYS[1])
+local v = 0
+if cur then v = cjson.decode(cur)['version'] or 0 end
+if tonumber(v) ~= tonumber(ARGV[1]) then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+return 1
+`)
+
+// SaveSession implements flows.Store.
+func (s *Store) SaveSession(ctx context.Context, sess *flows.Session) error {
+	next := *sess
+	next.Version++
+	buf, err := json.Marshal(next)
+	if err != nil {
+		return fmt.Errorf("encode session: %w", err)
+	}
+	ok, err := saveSession.Run(ctx, s.rdb, []string{s.sessionKey(sess.ChatID)},
+		sess.Version, buf, s.sessionTTL.Milliseconds()).Int()
+	if err != nil {
+		return err
+	}
+	if ok == 0 {
+		return flows.ErrConflict
+	}
+	sess.Version = next.Version
+	return nil
+}
+
+// Get implements flows.Store.
+func (s *Store) Get(ctx context.Context, key string, v any) error {
+	buf, err := s.rdb.Get(ctx, s.key(key)).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return flows.ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(buf, v); err != nil {
+		return fmt.Errorf("decode %s: %w", key, err)
+	}
+	return nil
+}
+
+// Put implements flows.Store.
+func (s *Store) Put(ctx context.Context, key string, v any, ttl time.Duration) error {
+	buf, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", key, err)
+	}
+	return s.rdb.Set(ctx, s.key(key), buf, ttl).Err()
+}
+
+// Delete implements flows.Store. Keys are deleted one by one, since in
+// a Cluster they may live on different nodes.
+func (s *Store) Delete(ctx context.Context, keys ...string) error {
+	pipe := s.rdb.Pipeline()
+	for _, k := range keys {
+		pipe.Del(ctx, s.key(k))
+	}
+	_, err := pipe.Exec(ctx)
+	return err
+}
+
+// AddToSet implements flows.Store.
+func (s *Store) AddToSet(ctx context.Context, set string, members ...string) error {
+	if len(members) == 0 {
+		return nil
+	}
+	return s.rdb.SAdd(ctx, s.key(set), toAny(members)...).Err()
+}
+
+// RemoveFromSet implements flows.Store.
+func (s *Store) RemoveFromSet(ctx context.Context, set string, members ...string) error {
+	if len(members) == 0 {
+		return nil
+	}
+	return s.rdb.SRem(ctx, s.key(set), toAny(members)...).Err()
+}
+
+// Members implements flows.Store.
+func (s *Store) Members(ctx context.Context, set string) ([]string, error) {
+	return s.rdb.Sort(ctx, s.key(set), &redis.Sort{Alpha: true}).Result()
+}
+
+// NextID implements flows.Store.
+func (s *Store) NextID(ctx context.Context, counter string) (int64, error) {
+	return s.rdb.Incr(ctx, s.key("seq:"+counter)).Result()
+}
+
+// Claim implements flows.Store with SET NX.
+func (s *Store) Claim(ctx context.Context, key string, ttl time.Duration) (bool, error) {
+	return s.rdb.SetNX(ctx, s.key(key), 1, ttl).Result()
+}
+
+// Schedule implements flows.Store with a sorted set scored by Unix
+// milliseconds.
+func (s *Store) Schedule(ctx context.Context, queue, member string, at time.Time) error {
+	return s.rdb.ZAdd(ctx, s.key(queue), redis.Z{Score: float64(at.UnixMilli()), Member: member}).Err()
+}
+
+// Due implements flows.Store.
+func (s *Store) Due(ctx context.Context, queue string, now time.Time, limit int) ([]string, error) {
+	return s.rdb.ZRangeByScore(ctx, s.key(queue), &redis.ZRangeBy{
+		Min: "-inf", Max: strconv.FormatInt(now.UnixMilli(), 10), Count: int64(limit),
+	}).Result()
+}
+
+// Unschedule implements flows.Store.
+func (s *Store) Unschedule(ctx context.Context, queue string, members ...string) error {
+	if len(members) == 0 {
+		return nil
+	}
+	return s.rdb.ZRem(ctx, s.key(queue), toAny(members)...).Err()
+}
+
+func toAny(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
+}

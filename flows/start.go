@@ -1,0 +1,68 @@
+package flows
+
+import "strings"
+
+// registerStart adds the commands every user meets first: /start,
+// /help and /cancel.
+func registerStart(e *Engine) {
+	e.command(Command{Name: "start", Help: "cmd.start", Run: start})
+	e.command(Command{Name: "help", Help: "cmd.help", Run: help})
+	e.command(Command{Name: "cancel", Help: "cmd.cancel", Run: cancel})
+}
+
+// start greets the user. On first contact, when Telegram did not tell
+// us a language we have, it asks for one first. A deep-link payload
+// (t.me/bot?start=payload) goes to the flow registered for it.
+func start(t *Turn) error {
+	if payload := strings.TrimSpace(t.Event.Args); payload != "" {
+		if h, ok := t.e.steps["start:"+prefixOf(payload)]; ok {
+			return h(t)
+		}
+	}
+	if t.Profile.Lang == "" {
+		t.StartFlow(flowLanguage, "choose")
+		t.Reply(t.T("language.choose", nil), languageButtons(t))
+		return nil
+	}
+	t.Session.Reset()
+	t.Say("start.welcome", map[string]any{"Name": t.Event.From.FirstName, "Program": t.Program().Name})
+	return nil
+}
+
+func prefixOf(payload string) string {
+	p, _, _ := strings.Cut(payload, "_")
+	return p
+}
+
+// help lists the commands the user may run.
+func help(t *Turn) error {
+	var b strings.Builder
+	b.WriteString(t.T("help.intro", nil))
+	for _, name := range t.e.order {
+		c := t.e.commands[name]
+		if c.Help == "" {
+			continue
+		}
+		ok, err := t.e.HasRole(t.ctx, t.Event.From.ID, t.Event.ChatID, c.Role)
+		if err != nil {
+			return err
+		}
+		if ok {
+			b.WriteString("\n/" + name + " - " + t.T(c.Help, nil))
+		}
+	}
+	t.Reply(b.String())
+	return nil
+}
+
+// cancel leaves whatever flow the chat is in. Records saved by the flow
+// (a draft application, an open ticket) stay.
+func cancel(t *Turn) error {
+	if t.Session.Flow == "" {
+		t.Say("cancel.nothing", nil)
+		return nil
+	}
+	t.Session.Reset()
+	t.Say("cancel.done", nil)
+	return nil
+}

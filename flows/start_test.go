@@ -1,0 +1,53 @@
+package flows_test
+
+import (
+	"testing"
+
+	"github.com/mentorbot/mentorbot/flows"
+)
+
+func TestStartAsksLanguageOnFirstContact(t *testing.T) {
+	h := newHarness(t)
+	u := flows.User{ID: studentA, FirstName: "Amira", LanguageCode: "ar"}
+	r := h.command(u, "start", "")
+	wantText(t, r, studentA, "Please choose your language")
+	r = h.press(u, r, "Italiano")
+	wantText(t, r, studentA, "D'ora in poi ti scriverò in italiano")
+	wantText(t, r, studentA, "Ciao Amira")
+	r = h.command(u, "help", "")
+	wantText(t, r, studentA, "/language - cambia lingua")
+	r = h.command(u, "cancel", "")
+	wantText(t, r, studentA, "Non c'è niente da annullare")
+}
+
+func TestStartUsesTelegramLanguage(t *testing.T) {
+	h := newHarness(t)
+	r := h.command(flows.User{ID: studentA, FirstName: "Luca", LanguageCode: "it-IT"}, "start", "")
+	wantText(t, r, studentA, "Ciao Luca")
+}
+
+func TestStaleAndForgedButtonsChangeNothing(t *testing.T) {
+	h := newHarness(t)
+	u := user(studentA, "en")
+	first := h.command(u, "language", "")
+	h.command(u, "language", "") // a new run: the first keyboard is stale
+	r := h.press(u, first, "Italiano")
+	if r.Notice != "This button has expired. Please start again." {
+		t.Fatalf("stale press notice = %q", r.Notice)
+	}
+	for _, data := range []string{"", "garbage", "1:lang:set::xx", "2:lang:set::it", "1:nope:x::"} {
+		r := h.pressData(u, data)
+		if r.Notice == "" || len(r.Messages) != 0 {
+			t.Errorf("press(%q) = %s; want a notice and no message", data, dump(r))
+		}
+	}
+	r = h.command(u, "help", "")
+	wantText(t, r, studentA, "Here is what you can do") // still English
+}
+
+func TestUnknownCommandAndIdleText(t *testing.T) {
+	h := newHarness(t)
+	u := user(studentA, "en")
+	wantText(t, h.command(u, "frobnicate", ""), studentA, "I do not know the command /frobnicate")
+	wantText(t, h.text(u, "hello?"), studentA, "Type /help")
+}

@@ -1,0 +1,54 @@
+package flows
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// ErrNotFound is returned by a store when a record does not exist.
+var ErrNotFound = errors.New("not found")
+
+// ErrConflict is returned by SaveSession when the session changed since
+// it was loaded; the caller reloads and tries again.
+var ErrConflict = errors.New("session changed concurrently")
+
+// Store is what the flows need from storage. The Redis implementation
+// lives in flows/redisstore; tests use it against an embedded or a real
+// Redis.
+type Store interface {
+	// Session returns the session of a chat; a chat with none gets a
+	// zero Session with Version 0 and no error.
+	Session(ctx context.Context, chatID int64) (Session, error)
+	// SaveSession saves s if its Version still matches the stored one,
+	// and increments s.Version. ErrConflict otherwise.
+	SaveSession(ctx context.Context, s *Session) error
+
+	// Get decodes the record at key into v; ErrNotFound if absent.
+	Get(ctx context.Context, key string, v any) error
+	// Put stores v at key; ttl 0 keeps it forever.
+	Put(ctx context.Context, key string, v any, ttl time.Duration) error
+	// Delete removes the records at keys; absent keys are not an error.
+	Delete(ctx context.Context, keys ...string) error
+
+	// AddToSet and RemoveFromSet maintain a set of strings, used as an
+	// index (applications of a project, tickets of a university...).
+	AddToSet(ctx context.Context, set string, members ...string) error
+	RemoveFromSet(ctx context.Context, set string, members ...string) error
+	// Members returns a set's members, sorted.
+	Members(ctx context.Context, set string) ([]string, error)
+
+	// NextID returns the next number of a named counter, from 1.
+	NextID(ctx context.Context, counter string) (int64, error)
+
+	// Claim atomically takes key for ttl; it reports false when someone
+	// already holds it. It is how replicas agree who does a thing once.
+	Claim(ctx context.Context, key string, ttl time.Duration) (bool, error)
+
+	// Schedule puts member in a time-ordered queue at time at; Due
+	// returns up to limit members due at or before now; Unschedule
+	// removes them.
+	Schedule(ctx context.Context, queue, member string, at time.Time) error
+	Due(ctx context.Context, queue string, now time.Time, limit int) ([]string, error)
+	Unschedule(ctx context.Context, queue string, members ...string) error
+}

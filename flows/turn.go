@@ -1,0 +1,97 @@
+package flows
+
+import (
+	"context"
+	"time"
+
+	"github.com/mentorbot/mentorbot/locales"
+)
+
+// Turn is one event being handled: the event, the session and profile
+// it may change, and the reply being built. Flows receive it.
+type Turn struct {
+	ctx     context.Context
+	e       *Engine
+	Event   Event
+	Session *Session
+	Profile *Profile
+	// Callback is the decoded button for KindButton events.
+	Callback Callback
+	reply    Reply
+}
+
+// Context returns the turn's context.
+func (t *Turn) Context() context.Context { return t.ctx }
+
+// Now returns the engine clock's time.
+func (t *Turn) Now() time.Time { return t.e.now() }
+
+// Lang returns the sender's language.
+func (t *Turn) Lang() string {
+	if t.Profile.Lang == "" {
+		return locales.Default
+	}
+	return t.Profile.Lang
+}
+
+// T localizes message id for the sender.
+func (t *Turn) T(id string, data map[string]any) string { return t.e.cat.T(t.Lang(), id, data) }
+
+// Plural localizes message id for the sender in the plural form of n.
+func (t *Turn) Plural(id string, n int, data map[string]any) string {
+	return t.e.cat.Plural(t.Lang(), id, n, data)
+}
+
+// Say replies in the event's chat with message id.
+func (t *Turn) Say(id string, data map[string]any, buttons ...[]Button) {
+	t.Send(Message{ChatID: t.Event.ChatID, Text: t.T(id, data), Buttons: buttons})
+}
+
+// Reply replies in the event's chat with a text already localized.
+func (t *Turn) Reply(text string, buttons ...[]Button) {
+	t.Send(Message{ChatID: t.Event.ChatID, Text: text, Buttons: buttons})
+}
+
+// Send queues any message, to any chat.
+func (t *Turn) Send(m Message) { t.reply.Messages = append(t.reply.Messages, m) }
+
+// Notice shows message id as a toast on the pressed button.
+func (t *Turn) Notice(id string) { t.reply.Notice = t.T(id, nil) }
+
+// StartFlow puts the chat into flow at step, forgetting any other flow,
+// with a fresh nonce so older buttons go stale.
+func (t *Turn) StartFlow(flow, step string) {
+	t.Session.Reset()
+	t.Session.Flow, t.Session.Step, t.Session.Nonce = flow, step, newNonce()
+}
+
+// Button returns a button of the current flow run: it goes stale when
+// the flow ends or restarts. text is already localized.
+func (t *Turn) Button(text, action, arg string) Button {
+	return t.e.button(text, Callback{Flow: t.Session.Flow, Action: action, Nonce: t.Session.Nonce, Arg: arg})
+}
+
+// button encodes c; flows only build callbacks from their own constant
+// names and validated ids, so a failure is a programming error.
+func (e *Engine) button(text string, c Callback) Button {
+	data, err := c.Encode()
+	if err != nil {
+		panic(err)
+	}
+	return Button{Text: text, Data: data}
+}
+
+// LastingButton returns a button not tied to a flow run: it stays valid
+// while its target does, and its handler must check who presses it.
+func (t *Turn) LastingButton(text, flow, action, arg string) Button {
+	return t.e.button(text, Callback{Flow: flow, Action: action, Arg: arg})
+}
+
+// Store is the engine's store, for flows that keep records.
+func (t *Turn) Store() Store { return t.e.store }
+
+// Program is the programme configuration.
+func (t *Turn) Program() *Program { return t.e.program }
+
+// Engine returns the engine running the turn.
+func (t *Turn) Engine() *Engine { return t.e }

@@ -1,0 +1,144 @@
+// Package locales holds every user-facing text of mentorbot as go-i18n
+// message files, embedded into the binary, and a small Catalog to look
+// them up by language.
+package locales
+
+import (
+	"embed"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/BurntSushi/toml"
+	"github.com/nicksnyder/go-i18n/v2/i18n"
+	"golang.org/x/text/language"
+)
+
+//go:embed *.toml
+var files embed.FS
+
+// Default is the language used when a user has not chosen one and
+// Telegram did not tell us theirs.
+const Default = "en"
+
+// Catalog looks up localized messages. It is safe for concurrent use;
+// the zero value is not usable, call New.
+type Catalog struct {
+	bundle *i18n.Bundle
+	langs  []string
+
+	mu         sync.Mutex
+	localizers map[string]*i18n.Localizer
+}
+
+// New loads the embedded message files. It fails only when a file does
+// not parse, which the tests of this package prevent.
+func New() (*Catalog, error) {
+	bundle := i18n.NewBundle(language.English)
+	bundle.RegisterUnmarshalFunc("toml", toml.Unmarshal)
+	names, err := fs.Glob(files, "*.toml")
+	if err != nil {
+		return nil, fmt.Errorf("list message files: %w", err)
+	}
+	c := &Catalog{bundle: bundle, localizers: make(map[string]*i18n.Localizer)}
+	for _, name := range names {
+		if _, err := bundle.LoadMessageFileFS(files, name); err != nil {
+			return nil, fmt.Errorf("parse %s: %w", name, err)
+		}
+	}
+	for _, tag := range bundle.LanguageTags() {
+		c.langs = append(c.langs, tag.String())
+	}
+	sort.Strings(c.langs)
+	return c, nil
+}
+
+// Languages returns the codes of the languages the catalog has, sorted.
+func (c *Catalog) Languages() []string { return append([]string(nil), c.langs...) }
+
+// Supported reports whether lang is one of the catalog's languages.
+func (c *Catalog) Supported(lang string) bool {
+	for _, l := range c.langs {
+		if l == lang {
+			return true
+		}
+	}
+	return false
+}
+
+// Match returns the catalog language closest to a Telegram language_code
+// such as "it-IT", or "" when none fits.
+func (c *Catalog) Match(code string) string {
+	base, _, _ := strings.Cut(strings.ToLower(code), "-")
+	if c.Supported(base) {
+		return base
+	}
+	return ""
+}
+
+func (c *Catalog) localizer(lang string) *i18n.Localizer {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	l, ok := c.localizers[lang]
+	if !ok {
+		l = i18n.NewLocalizer(c.bundle, lang, Default)
+		c.localizers[lang] = l
+	}
+	return l
+}
+
+// T returns message id in lang, filled with data. A missing message is
+// a programming error caught by tests; at run time it falls back to the
+// id itself so the user sees something rather than nothing.
+func (c *Catalog) T(lang, id string, data map[string]any) string {
+	s, err := c.localizer(lang).Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: data})
+	if err != nil {
+		return id
+	}
+	return s
+}
+
+// Plural returns message id in lang in the plural form for count. The
+// count is also available to the template as {{.Count}}.
+func (c *Catalog) Plural(lang, id string, count int, data map[string]any) string {
+	d := map[string]any{"Count": count}
+	for k, v := range data {
+		d[k] = v
+	}
+	s, err := c.localizer(lang).Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: d, PluralCount: count})
+	if err != nil {
+		return id
+	}
+	return s
+}
+
+// Has reports whether message id exists in lang itself, without falling
+// back to the default language.
+func (c *Catalog) Has(lang, id string) bool {
+	l := i18n.NewLocalizer(c.bundle, lang)
+	_, tag, err := l.LocalizeWithTag(&i18n.LocalizeConfig{MessageID: id, PluralCount: 1})
+	if err != nil {
+		return false
+	}
+	return tag.String() == lang
+}
+
+// IDs returns the ids of every message in the message file of lang.
+func IDs(lang string) ([]string, error) {
+	buf, err := files.ReadFile("active." + lang + ".toml")
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]any
+	if err := toml.Unmarshal(buf, &m); err != nil {
+		return nil, err
+	}
+	ids := make([]string, 0, len(m))
+	for id := range m {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids, nil
+}
