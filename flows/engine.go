@@ -90,6 +90,17 @@ func New(cfg Config) (*Engine, error) {
 	for _, register := range []func(*Engine){
 		registerStart,
 		registerLanguage,
+		registerApply,
+		registerReview,
+		registerAgreement,
+		registerMeetings,
+		registerDiary,
+		registerQuestionnaire,
+		registerECTS,
+		registerSupport,
+		registerInvite,
+		registerPeople,
+		registerMyData,
 	} {
 		register(e)
 	}

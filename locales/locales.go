@@ -125,19 +125,26 @@ func (c *Catalog) Has(lang, id string) bool {
 	return tag.String() == lang
 }
 
-// IDs returns the ids of every message in the message file of lang.
+// IDs returns the ids of every message of lang, from all of its files
+// (one file per flow: apply.en.toml, support.en.toml, ...).
 func IDs(lang string) ([]string, error) {
-	buf, err := files.ReadFile("active." + lang + ".toml")
+	names, err := fs.Glob(files, "*."+lang+".toml")
 	if err != nil {
 		return nil, err
 	}
-	var m map[string]any
-	if err := toml.Unmarshal(buf, &m); err != nil {
-		return nil, err
-	}
-	ids := make([]string, 0, len(m))
-	for id := range m {
-		ids = append(ids, id)
+	var ids []string
+	for _, name := range names {
+		buf, err := files.ReadFile(name)
+		if err != nil {
+			return nil, err
+		}
+		var m map[string]any
+		if err := toml.Unmarshal(buf, &m); err != nil {
+			return nil, fmt.Errorf("parse %s: %w", name, err)
+		}
+		for id := range m {
+			ids = append(ids, id)
+		}
 	}
 	sort.Strings(ids)
 	return ids, nil

@@ -1,0 +1,4 @@
+package flows
+
+// registerECTS adds the ects flow. Not written yet.
+func registerECTS(e *Engine) {}

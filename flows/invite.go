@@ -1,0 +1,4 @@
+package flows
+
+// registerInvite adds the invite flow. Not written yet.
+func registerInvite(e *Engine) {}

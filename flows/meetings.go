@@ -1,0 +1,4 @@
+package flows
+
+// registerMeetings adds the meetings flow. Not written yet.
+func registerMeetings(e *Engine) {}

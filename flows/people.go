@@ -1,0 +1,4 @@
+package flows
+
+// registerPeople adds the people flow. Not written yet.
+func registerPeople(e *Engine) {}

@@ -1,0 +1,4 @@
+package flows
+
+// registerQuestionnaire adds the questionnaire flow. Not written yet.
+func registerQuestionnaire(e *Engine) {}

@@ -1,0 +1,4 @@
+package flows
+
+// registerReview adds the review flow. Not written yet.
+func registerReview(e *Engine) {}

@@ -1,0 +1,74 @@
+package locales
+
+import (
+	"slices"
+	"testing"
+)
+
+// TestEveryLanguageHasEveryMessage keeps the catalogs in step: a
+// message added in English must be translated before it lands.
+func TestEveryLanguageHasEveryMessage(t *testing.T) {
+	c, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Languages(); !slices.Contains(got, "en") || !slices.Contains(got, "it") {
+		t.Fatalf("Languages() = %v; want en and it at least", got)
+	}
+	want, err := IDs("en")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, lang := range c.Languages() {
+		got, err := IDs(lang)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range want {
+			if !slices.Contains(got, id) {
+				t.Errorf("%s lacks message %q", lang, id)
+			}
+		}
+		for _, id := range got {
+			if !slices.Contains(want, id) {
+				t.Errorf("%s has message %q that English lacks", lang, id)
+			}
+		}
+	}
+}
+
+func TestPlurals(t *testing.T) {
+	c := &Catalog{}
+	var err error
+	if c, err = New(); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		lang  string
+		count int
+		want  string
+	}{
+		{"en", 1, "1 application"},
+		{"en", 3, "3 applications"},
+		{"it", 1, "1 candidatura"},
+		{"it", 0, "0 candidature"},
+		{"it", 2, "2 candidature"},
+	}
+	for _, tt := range tests {
+		if got := c.Plural(tt.lang, "count.applications", tt.count, nil); got != tt.want {
+			t.Errorf("Plural(%q, count.applications, %d) = %q; want %q", tt.lang, tt.count, got, tt.want)
+		}
+	}
+}
+
+func TestMatch(t *testing.T) {
+	c, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for code, want := range map[string]string{"it-IT": "it", "en": "en", "EN-gb": "en", "ar": "", "": ""} {
+		if got := c.Match(code); got != want {
+			t.Errorf("Match(%q) = %q; want %q", code, got, want)
+		}
+	}
+}
