@@ -62,6 +62,9 @@ type Engine struct {
 	steps    map[string]Handler // free input while a chat is in a flow
 	buttons  map[string]Handler // button presses addressed to a flow
 	sent     map[string]func(ctx context.Context, arg string, chatID int64, messageID int) error
+	// undelivered reacts, by Ref kind, to a message the recipient will
+	// never get (they blocked the bot): a committee is told, say.
+	undelivered map[string]func(ctx context.Context, arg string, m Message) ([]Message, error)
 }
 
 // New returns an Engine with every flow registered.
@@ -80,6 +83,8 @@ func New(cfg Config) (*Engine, error) {
 		steps:    make(map[string]Handler),
 		buttons:  make(map[string]Handler),
 		sent:     make(map[string]func(context.Context, string, int64, int) error),
+
+		undelivered: make(map[string]func(context.Context, string, Message) ([]Message, error)),
 	}
 	if e.now == nil {
 		e.now = time.Now
@@ -256,6 +261,24 @@ func (e *Engine) Sent(ctx context.Context, ref string, chatID int64, messageID i
 		return nil
 	}
 	return h(ctx, arg, chatID, messageID)
+}
+
+// Undeliverable is called by the sender when Telegram refused m for
+// good because the recipient blocked the bot (403). It marks the
+// recipient as blocked and returns messages to send instead, such as a
+// note to the committee whose answer did not arrive.
+func (e *Engine) Undeliverable(ctx context.Context, m Message) ([]Message, error) {
+	if m.ChatID > 0 { // private chats have the user's id as chat id
+		if err := e.MarkBlocked(ctx, m.ChatID); err != nil {
+			return nil, err
+		}
+	}
+	kind, arg, _ := strings.Cut(m.Ref, ":")
+	h, ok := e.undelivered[kind]
+	if !ok || m.Ref == "" {
+		return nil, nil
+	}
+	return h(ctx, arg, m)
 }
 
 // Profile returns the stored profile of userID, or a new one.
