@@ -41,7 +41,7 @@ type Meeting struct {
 // End is when the meeting is over.
 func (m Meeting) End() time.Time { return m.Start.Add(m.Duration) }
 
-func mentorshipKey(id string) string           { return "mentorship:" + id }
+func mentorshipKey(id string) string          { return "mentorship:" + id }
 func mentorshipOfUserKey(userID int64) string { return fmt.Sprintf("mentorship-of:%d", userID) }
 
 // SaveMentorship stores m and indexes it under both people.
