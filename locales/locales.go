@@ -114,17 +114,6 @@ func (c *Catalog) Plural(lang, id string, count int, data map[string]any) string
 	return s
 }
 
-// Has reports whether message id exists in lang itself, without falling
-// back to the default language.
-func (c *Catalog) Has(lang, id string) bool {
-	l := i18n.NewLocalizer(c.bundle, lang)
-	_, tag, err := l.LocalizeWithTag(&i18n.LocalizeConfig{MessageID: id, PluralCount: 1})
-	if err != nil {
-		return false
-	}
-	return tag.String() == lang
-}
-
 // IDs returns the ids of every message of lang, from all of its files
 // (one file per flow: apply.en.toml, support.en.toml, ...).
 func IDs(lang string) ([]string, error) {
