@@ -65,6 +65,9 @@ type Engine struct {
 	// undelivered reacts, by Ref kind, to a message the recipient will
 	// never get (they blocked the bot): a committee is told, say.
 	undelivered map[string]func(ctx context.Context, arg string, m Message) ([]Message, error)
+	// personal lists, by flow, how to export and erase what the flow
+	// keeps about a person (see mydata.go).
+	personal map[string]PersonalData
 }
 
 // New returns an Engine with every flow registered.
@@ -85,6 +88,7 @@ func New(cfg Config) (*Engine, error) {
 		sent:     make(map[string]func(context.Context, string, int64, int) error),
 
 		undelivered: make(map[string]func(context.Context, string, Message) ([]Message, error)),
+		personal:    make(map[string]PersonalData),
 	}
 	if e.now == nil {
 		e.now = time.Now
@@ -179,7 +183,7 @@ func (e *Engine) turn(ctx context.Context, ev Event) (Reply, error) {
 	if err := e.dispatch(t); err != nil {
 		return Reply{}, err
 	}
-	if p != before && ev.From.ID != 0 {
+	if p != before && ev.From.ID != 0 && !t.forget {
 		if err := e.SaveProfile(ctx, p); err != nil {
 			return Reply{}, err
 		}

@@ -18,6 +18,9 @@ type Turn struct {
 	// Callback is the decoded button for KindButton events.
 	Callback Callback
 	reply    Reply
+	// forget stops the turn from saving the profile, after the user's
+	// data was erased.
+	forget bool
 }
 
 // Context returns the turn's context.

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -155,7 +156,12 @@ func (s *Store) RemoveFromSet(ctx context.Context, set string, members ...string
 
 // Members implements flows.Store.
 func (s *Store) Members(ctx context.Context, set string) ([]string, error) {
-	return s.rdb.Sort(ctx, s.key(set), &redis.Sort{Alpha: true}).Result()
+	members, err := s.rdb.SMembers(ctx, s.key(set)).Result()
+	if err != nil {
+		return nil, err
+	}
+	slices.Sort(members)
+	return members, nil
 }
 
 // NextID implements flows.Store.
