@@ -38,6 +38,11 @@ type Program struct {
 
 	Questionnaire []Question `toml:"questionnaire"`
 
+	// SupportReminderAfter is how long a support ticket may wait for a
+	// committee answer before the committee group is reminded ("24h").
+	SupportReminderAfterText string        `toml:"support_reminder_after"`
+	SupportReminderAfter     time.Duration `toml:"-"`
+
 	loc *time.Location
 }
 
@@ -58,6 +63,9 @@ type University struct {
 	Name string `toml:"name"`
 	// CommitteeChat is the id of the committee's Telegram group.
 	CommitteeChat int64 `toml:"committee_chat"`
+	// Language is the language code the bot writes in the committee's
+	// group; the catalog's default when empty.
+	Language string `toml:"language"`
 }
 
 // Question is one question of the final questionnaire. Kind is "scale"
@@ -86,7 +94,7 @@ func LoadProgram(path string) (*Program, error) {
 // ParseProgram parses and validates a programme file's contents. The
 // error names the offending field.
 func ParseProgram(buf []byte) (*Program, error) {
-	p := &Program{TimeZone: "Europe/Rome", Meetings: 6, MaxMeetingText: "2h"}
+	p := &Program{TimeZone: "Europe/Rome", Meetings: 6, MaxMeetingText: "2h", SupportReminderAfterText: "24h"}
 	if _, err := toml.Decode(string(buf), p); err != nil {
 		return nil, fmt.Errorf("parse programme: %w", err)
 	}
@@ -112,6 +120,9 @@ func (p *Program) validate() error {
 	}
 	if p.MaxMeeting, err = time.ParseDuration(p.MaxMeetingText); err != nil || p.MaxMeeting <= 0 {
 		return fmt.Errorf("max_meeting_length: %q is not a positive duration such as 2h", p.MaxMeetingText)
+	}
+	if p.SupportReminderAfter, err = time.ParseDuration(p.SupportReminderAfterText); err != nil || p.SupportReminderAfter <= 0 {
+		return fmt.Errorf("support_reminder_after: %q is not a positive duration such as 24h", p.SupportReminderAfterText)
 	}
 	if len(p.Projects) == 0 {
 		return errors.New("projects: at least one project is needed")
@@ -140,6 +151,8 @@ func (p *Program) validate() error {
 			return fmt.Errorf("universities[%d].name: must not be empty", i)
 		case u.CommitteeChat == 0:
 			return fmt.Errorf("universities[%d].committee_chat: must be the committee group's chat id", i)
+		case u.Language != "" && len(u.Language) != 2:
+			return fmt.Errorf("universities[%d].language: %q is not a two-letter language code", i, u.Language)
 		}
 		seen["u"+u.ID] = true
 	}
