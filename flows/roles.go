@@ -22,10 +22,10 @@ const (
 func roleSet(r Role) string { return "role:" + string(r) }
 
 // HasRole reports whether userID holds role. Staff come from the
-// programme file or from the store; mentors from a project's mentor id
-// or the store; committee membership is also granted to whoever writes
-// in a configured committee group, since Telegram only delivers group
-// messages from its members.
+// programme file or from the store; mentors are whoever MentorOf names
+// for a project, or in the store; committee membership is also granted
+// to whoever writes in a configured committee group, since Telegram
+// only delivers group messages from its members.
 func (e *Engine) HasRole(ctx context.Context, userID, chatID int64, role Role) (bool, error) {
 	switch role {
 	case RoleAnyone:
@@ -35,10 +35,14 @@ func (e *Engine) HasRole(ctx context.Context, userID, chatID int64, role Role) (
 			return true, nil
 		}
 	case RoleMentor:
-		for _, p := range e.program.Projects {
-			if p.Mentor == userID {
-				return true, nil
-			}
+		// MentorOf prefers a mentor invited for a project over the
+		// programme file's, so a replaced mentor is one no longer.
+		projects, err := e.MentorProjects(ctx, userID)
+		if err != nil {
+			return false, err
+		}
+		if len(projects) > 0 {
+			return true, nil
 		}
 	case RoleCommittee:
 		if _, ok := e.program.UniversityByChat(chatID); ok {

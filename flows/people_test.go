@@ -1,0 +1,103 @@
+package flows_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/mentorbot/mentorbot/flows"
+)
+
+func TestPeopleShowsRolesAndReachability(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	staff := user(staffID, "en")
+
+	r := h.command(staff, "people", "")
+	wantText(t, r, staffID, "Staff (1 person):\n• Useren (@uen): reachable")
+	wantText(t, r, staffID, "Machine learning for public health (madrid-ai): user 200000001: never started the bot")
+	wantText(t, r, staffID, "University of Palermo: no invited members")
+	wantText(t, r, staffID, "4 people cannot be reached:")
+	wantText(t, r, staffID, "There are no open invitations.")
+	if _, ok := findButton(r, "New mentor link: madrid-ai"); !ok {
+		t.Errorf("/people offers no new link for the unreachable mentor of madrid-ai:%s", dump(r))
+	}
+
+	// Two mentors start the bot; one of them blocks it afterwards, as a
+	// 403 from Telegram tells the engine.
+	h.command(flows.User{ID: mentorID, FirstName: "Marta"}, "start", "")
+	h.command(flows.User{ID: 200000002, FirstName: "Louis", Username: "louis"}, "start", "")
+	more, err := h.engine.Undeliverable(ctx, flows.Message{ChatID: 200000002, Text: "hello"})
+	if err != nil || len(more) != 0 {
+		t.Fatalf("Undeliverable = %v, %v; want nothing more to send", more, err)
+	}
+	// A committee member joins through an invite.
+	h.command(flows.User{ID: newcomer, FirstName: "Carla", LanguageCode: "it"}, "start",
+		invitePayload(t, h.command(staff, "invite", "committee palermo")))
+	invitePayload(t, h.command(staff, "invite", "staff")) // stays open
+
+	r = h.command(staff, "people", "")
+	wantText(t, r, staffID, "(madrid-ai): Marta: reachable")
+	wantText(t, r, staffID, "(lyon-law): Louis (@louis): blocked the bot")
+	wantText(t, r, staffID, "University of Palermo: Carla: reachable")
+	wantText(t, r, staffID, "3 people cannot be reached:\n• Louis (@louis): blocked the bot\n• user 200000003")
+	wantText(t, r, staffID, "1 open invitation:\n• #2 programme staff, valid until 2027-02-08 10:00")
+	if _, ok := findButton(r, "New mentor link: madrid-ai"); ok {
+		t.Errorf("/people offers a new link for a reachable mentor:%s", dump(r))
+	}
+	if _, ok := findButton(r, "New link for #2"); !ok {
+		t.Errorf("/people offers no new link for open invite #2:%s", dump(r))
+	}
+
+	// The button gives a fresh link for the blocked mentor's project.
+	r = h.press(staff, r, "New mentor link: lyon-law")
+	wantText(t, r, staffID, "Invitation #3 for mentor of the project “European migration law” (lyon-law)")
+	invitePayload(t, r)
+
+	// In Italian, with Italian plurals.
+	h.press(staff, h.command(staff, "language", ""), "Italiano")
+	r = h.command(staff, "people", "")
+	wantText(t, r, staffID, "Staff (1 persona):")
+	wantText(t, r, staffID, "3 persone non sono raggiungibili:")
+	wantText(t, r, staffID, "2 inviti aperti:")
+}
+
+func TestPeopleEveryoneReachable(t *testing.T) {
+	h := newHarness(t)
+	staff := user(staffID, "en")
+	for _, id := range []int64{200000001, 200000002, 200000003, 200000004} {
+		h.command(flows.User{ID: id, FirstName: "M"}, "start", "")
+	}
+	r := h.command(staff, "people", "")
+	wantText(t, r, staffID, "Everyone who holds a role can be reached.")
+	for _, m := range r.Messages {
+		if len(m.Buttons) != 0 {
+			t.Errorf("/people with everyone reachable offers buttons:%s", dump(r))
+		}
+	}
+}
+
+func TestPeopleButtonsAreForStaffOnly(t *testing.T) {
+	h := newHarness(t)
+	staff := user(staffID, "en")
+	h.command(staff, "invite", "staff")
+	list := h.command(staff, "people", "")
+	for _, label := range []string{"New link for #1", "New mentor link: madrid-ai"} {
+		b, ok := findButton(list, label)
+		if !ok {
+			t.Fatalf("no button %q:%s", label, dump(list))
+		}
+		r := h.pressData(user(studentA, "en"), b.Data)
+		if len(r.Messages) != 0 || !strings.Contains(r.Notice, "reserved for programme staff") {
+			t.Errorf("student pressing %q = %s; want a refusal and nothing else", label, dump(r))
+		}
+	}
+	// Forged arguments are refused too.
+	for _, data := range []string{"1:people:resend::x", "1:people:mentor::atlantis", "1:people:boom::1"} {
+		if r := h.pressData(staff, data); len(r.Messages) != 0 || r.Notice != "This button is not valid." {
+			t.Errorf("press(%q) = %s; want a bad-button notice", data, dump(r))
+		}
+	}
+	// Nothing changed: still one open invite, #1.
+	wantText(t, h.command(staff, "people", ""), staffID, "1 open invitation:\n• #1 programme staff")
+}
