@@ -43,6 +43,11 @@ type Program struct {
 	SupportReminderAfterText string        `toml:"support_reminder_after"`
 	SupportReminderAfter     time.Duration `toml:"-"`
 
+	// MeetingReminders are how long before each meeting mentor and
+	// mentee are reminded (["24h", "1h"]).
+	MeetingRemindersText []string        `toml:"meeting_reminders"`
+	MeetingReminders     []time.Duration `toml:"-"`
+
 	loc *time.Location
 }
 
@@ -94,7 +99,8 @@ func LoadProgram(path string) (*Program, error) {
 // ParseProgram parses and validates a programme file's contents. The
 // error names the offending field.
 func ParseProgram(buf []byte) (*Program, error) {
-	p := &Program{TimeZone: "Europe/Rome", Meetings: 6, MaxMeetingText: "2h", SupportReminderAfterText: "24h"}
+	p := &Program{TimeZone: "Europe/Rome", Meetings: 6, MaxMeetingText: "2h", SupportReminderAfterText: "24h",
+		MeetingRemindersText: []string{"24h", "1h"}}
 	if _, err := toml.Decode(string(buf), p); err != nil {
 		return nil, fmt.Errorf("parse programme: %w", err)
 	}
@@ -123,6 +129,14 @@ func (p *Program) validate() error {
 	}
 	if p.SupportReminderAfter, err = time.ParseDuration(p.SupportReminderAfterText); err != nil || p.SupportReminderAfter <= 0 {
 		return fmt.Errorf("support_reminder_after: %q is not a positive duration such as 24h", p.SupportReminderAfterText)
+	}
+	p.MeetingReminders = nil
+	for i, text := range p.MeetingRemindersText {
+		d, err := time.ParseDuration(text)
+		if err != nil || d <= 0 || d > 30*24*time.Hour {
+			return fmt.Errorf("meeting_reminders[%d]: %q is not a positive duration up to 720h such as 24h", i, text)
+		}
+		p.MeetingReminders = append(p.MeetingReminders, d)
 	}
 	if len(p.Projects) == 0 {
 		return errors.New("projects: at least one project is needed")
