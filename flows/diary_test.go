@@ -1,0 +1,308 @@
+package flows_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mentorbot/mentorbot/flows"
+	"github.com/mentorbot/mentorbot/flows/pdfdoc/pdftext"
+)
+
+// People of the diary tests, with names in several scripts.
+var (
+	menteeAyse = flows.User{ID: studentA, FirstName: "Ayşe", LastName: "Yılmaz", LanguageCode: "it"}
+	mentorDima = flows.User{ID: mentorID, FirstName: "Дмитрий", LastName: "Иванов", LanguageCode: "en"}
+	stranger   = flows.User{ID: studentB, FirstName: "Bob", LanguageCode: "en"}
+)
+
+const testMentorship = "MIE-2027-0001"
+
+// mentorship stores a mentorship of menteeAyse with mentorDima whose
+// first `held` meetings lie in the past and the rest in the future,
+// and makes both people known to the bot.
+func (h *harness) mentorship(held int) flows.Mentorship {
+	h.tb.Helper()
+	now := h.clock.Now()
+	m := flows.Mentorship{ID: testMentorship, MenteeID: menteeAyse.ID, MentorID: mentorDima.ID,
+		ProjectID: "madrid-ai", CreatedAt: now.Add(-60 * 24 * time.Hour)}
+	for n := 1; n <= h.program.Meetings; n++ {
+		start := now.Add(time.Duration(n-held)*7*24*time.Hour - time.Hour)
+		m.Meetings = append(m.Meetings, flows.Meeting{N: n, Start: start, Duration: time.Hour})
+	}
+	if err := h.engine.SaveMentorship(context.Background(), m); err != nil {
+		h.tb.Fatal(err)
+	}
+	h.command(menteeAyse, "start", "")
+	h.command(mentorDima, "start", "")
+	return m
+}
+
+// pdfTo returns the PDF attached to the message of r to chat.
+func pdfTo(tb testing.TB, r flows.Reply, chat int64) (flows.Message, string) {
+	tb.Helper()
+	for _, m := range r.Messages {
+		if m.ChatID == chat && m.File != nil && strings.HasSuffix(m.File.FileName, ".pdf") {
+			return m, pdfText(tb, m.File.Content)
+		}
+	}
+	tb.Fatalf("no PDF to %d in reply:%s", chat, dump(r))
+	return flows.Message{}, ""
+}
+
+// pdfText extracts a PDF's text with all white space removed, since
+// extraction may break lines and words where the layout did.
+func pdfText(tb testing.TB, doc []byte) string {
+	tb.Helper()
+	text, err := pdftext.Extract(doc)
+	if err != nil {
+		tb.Fatalf("Extract: %v", err)
+	}
+	return squash(text)
+}
+
+func squash(s string) string { return strings.Join(strings.Fields(s), "") }
+
+// wantInPDF fails unless every want appears in the squashed text.
+func wantInPDF(tb testing.TB, text string, wants ...string) {
+	tb.Helper()
+	for _, w := range wants {
+		if !strings.Contains(text, squash(w)) {
+			tb.Errorf("PDF text lacks %q; got %q", w, text)
+		}
+	}
+}
+
+// writeDiary writes a whole entry for meeting n through the buttons.
+func (h *harness) writeDiary(u flows.User, n string, answers ...string) flows.Reply {
+	h.tb.Helper()
+	r := h.command(u, "diary", "")
+	r = h.press(u, r, " "+n)
+	for _, a := range answers {
+		h.text(u, a)
+		r = h.press(u, r, doneLabel(u))
+	}
+	return r
+}
+
+func doneLabel(u flows.User) string {
+	if u.LanguageCode == "it" {
+		return "Fatto"
+	}
+	return "Done"
+}
+
+func TestDiaryEntryBecomesPDF(t *testing.T) {
+	h := newHarness(t)
+	h.mentorship(1)
+
+	r := h.command(menteeAyse, "diary", "")
+	wantText(t, r, menteeAyse.ID, "Incontro 1")
+	wantText(t, r, menteeAyse.ID, "voce mancante")
+	wantText(t, r, menteeAyse.ID, "non ancora svolto")
+	if _, ok := findButton(r, "Scrivi incontro 2"); ok {
+		t.Errorf("/diary offers to write a meeting not held yet:%s", dump(r))
+	}
+	r = h.press(menteeAyse, r, "Scrivi incontro 1")
+	wantText(t, r, menteeAyse.ID, "Quando si è svolto")
+	r = h.press(menteeAyse, r, "Usa ")
+	wantText(t, r, menteeAyse.ID, "Quali argomenti")
+
+	h.text(menteeAyse, "Perché è così difficile scegliere?")
+	r = h.text(menteeAyse, "Lo stato dell'arte: ğüşıöç, Ελληνικά, Кириллица, العربية")
+	r = h.press(menteeAyse, r, "Fatto")
+	wantText(t, r, menteeAyse.ID, "Che cosa hai imparato")
+	h.text(menteeAyse, "Ho imparato molto sulla città di Madrid")
+	r = h.press(menteeAyse, r, "Fatto")
+	h.text(menteeAyse, "Leggere tre articoli")
+	r = h.press(menteeAyse, r, "Fatto")
+
+	msg, text := pdfTo(t, r, menteeAyse.ID)
+	if !strings.Contains(msg.Text, "salvata") {
+		t.Errorf("caption to mentee = %q; want the saved message", msg.Text)
+	}
+	wantInPDF(t, text,
+		"Diario di mentoring — incontro 1",
+		h.program.Name, "Machine learning for public health",
+		"Ayşe Yılmaz", "Дмитрий Иванов",
+		"Perché è così difficile scegliere?",
+		"ğüşıöç, Ελληνικά, Кириллица, العربية",
+		"Ho imparato molto sulla città di Madrid", "Leggere tre articoli",
+		"2027-02-01 09:00", testMentorship)
+
+	toMentor, mentorText := pdfTo(t, r, mentorDima.ID)
+	if !strings.Contains(toMentor.Text, "Ayşe Yılmaz wrote the diary entry for meeting 1") {
+		t.Errorf("message to mentor = %q; want it to name the mentee and meeting", toMentor.Text)
+	}
+	wantInPDF(t, mentorText, "Perché è così difficile scegliere?")
+
+	d, err := h.engine.DiaryEntry(context.Background(), testMentorship, 1)
+	if err != nil {
+		t.Fatalf("DiaryEntry after writing: %v", err)
+	}
+	if want := "Perché è così difficile scegliere?\nLo stato dell'arte: ğüşıöç, Ελληνικά, Кириллица, العربية"; d.Topics != want {
+		t.Errorf("Topics = %q; want %q", d.Topics, want)
+	}
+	if got, want := flows.DiaryKey(testMentorship, 1), "diary:"+testMentorship+":1"; got != want {
+		t.Errorf("DiaryKey = %q; want %q", got, want)
+	}
+
+	r = h.command(menteeAyse, "diary", "")
+	wantText(t, r, menteeAyse.ID, "Incontro 1 (2027-02-01 09:00): voce scritta")
+	if _, ok := findButton(r, "Modifica incontro 1"); !ok {
+		t.Errorf("/diary offers no edit of a written entry:%s", dump(r))
+	}
+}
+
+func TestDiaryMentorComment(t *testing.T) {
+	h := newHarness(t)
+	h.mentorship(1)
+	r := h.writeDiary(menteeAyse, "1", "1 febbraio", "Temi", "Imparato", "Passi vecchi")
+	toMentor, _ := pdfTo(t, r, mentorDima.ID)
+	comment, ok := findButton(flows.Reply{Messages: []flows.Message{toMentor}}, "Comment on meeting 1")
+	if !ok {
+		t.Fatalf("no comment button for the mentor:%s", dump(r))
+	}
+
+	// Only the mentor may use it.
+	r = h.pressData(stranger, comment.Data)
+	if r.Notice == "" || len(r.Messages) > 0 {
+		t.Errorf("stranger pressing comment: got%s; want a notice only", dump(r))
+	}
+	r = h.pressData(menteeAyse, comment.Data)
+	if r.Notice == "" || len(r.Messages) > 0 {
+		t.Errorf("mentee pressing comment: got%s; want a notice only", dump(r))
+	}
+
+	r = h.pressData(mentorDima, comment.Data)
+	wantText(t, r, mentorDima.ID, "Write your comment on meeting 1")
+	r = h.text(mentorDima, strings.Repeat("é", 1001))
+	wantText(t, r, mentorDima.ID, "too long")
+	if d, _ := h.engine.DiaryEntry(context.Background(), testMentorship, 1); d.Comment != "" {
+		t.Errorf("Comment after a too long one = %q; want none", d.Comment)
+	}
+	r = h.text(mentorDima, "Ottimo lavoro, Ayşe! Продолжай.")
+	_, mentorText := pdfTo(t, r, mentorDima.ID)
+	_, menteeText := pdfTo(t, r, menteeAyse.ID)
+	for _, text := range []string{mentorText, menteeText} {
+		wantInPDF(t, text, "Commento del mentor, Дмитрий Иванов", "Ottimo lavoro, Ayşe! Продолжай.", "Temi")
+	}
+
+	// The mentee editing the entry keeps the comment.
+	r = h.command(menteeAyse, "diary", "")
+	r = h.press(menteeAyse, r, "Modifica incontro 1")
+	wantText(t, r, menteeAyse.ID, "1 febbraio")
+	for range 3 {
+		r = h.press(menteeAyse, r, "Fatto")
+	}
+	h.text(menteeAyse, "Nuovi passi")
+	r = h.press(menteeAyse, r, "Fatto")
+	_, text := pdfTo(t, r, menteeAyse.ID)
+	wantInPDF(t, text, "1 febbraio", "Temi", "Imparato", "Nuovi passi", "Ottimo lavoro, Ayşe!")
+	if strings.Contains(text, "Passivecchi") {
+		t.Errorf("edited entry still has the replaced answer: %q", text)
+	}
+}
+
+func TestDiaryRefusesBadInput(t *testing.T) {
+	h := newHarness(t)
+	m := h.mentorship(1)
+	ctx := context.Background()
+	noEntry := func(n int) {
+		t.Helper()
+		if _, err := h.engine.DiaryEntry(ctx, m.ID, n); !errors.Is(err, flows.ErrNotFound) {
+			t.Errorf("DiaryEntry(%d) error = %v; want ErrNotFound", n, err)
+		}
+	}
+
+	// Nobody's diary.
+	wantText(t, h.command(stranger, "diary", ""), stranger.ID, "no mentorship")
+
+	// Buttons of another's meeting, of a future meeting, of nonsense.
+	future := h.engine.DiaryButton("en", m.ID, 2)
+	if r := h.pressData(stranger, h.engine.DiaryButton("en", m.ID, 1).Data); r.Notice == "" {
+		t.Errorf("stranger writing the diary: got%s; want a notice", dump(r))
+	}
+	wantText(t, h.pressData(menteeAyse, future.Data), menteeAyse.ID, "previsto per")
+	for _, arg := range []string{"x", m.ID + ".0", m.ID + ".99", "NOPE.1"} {
+		data := "1:diary:write::" + arg
+		if r := h.pressData(menteeAyse, data); r.Notice == "" {
+			t.Errorf("pressing %q: got%s; want a notice", data, dump(r))
+		}
+	}
+
+	// Done before writing, a photo, a too long answer.
+	r := h.pressData(menteeAyse, h.engine.DiaryButton("it", m.ID, 1).Data)
+	wantText(t, r, menteeAyse.ID, "Quando si è svolto")
+	wantText(t, h.press(menteeAyse, r, "Fatto"), menteeAyse.ID, "Scrivi prima")
+	wantText(t, h.handle(flows.Event{Kind: flows.KindPhoto, From: menteeAyse, File: &flows.File{FileID: "p"}}), menteeAyse.ID, "messaggio di testo")
+	h.text(menteeAyse, "1 febbraio")
+	wantText(t, h.text(menteeAyse, strings.Repeat("a", 6000)), menteeAyse.ID, "troppo lunga")
+	r = h.press(menteeAyse, r, "Fatto")
+	wantText(t, r, menteeAyse.ID, "Quali argomenti")
+	h.command(menteeAyse, "cancel", "")
+	noEntry(1)
+
+	// After the programme ended, nothing can be written.
+	m.EndedAt = h.clock.Now()
+	if err := h.engine.SaveMentorship(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	h.clock.Add(flows.DiaryEditWindow + time.Hour)
+	r = h.command(menteeAyse, "diary", "")
+	wantText(t, r, menteeAyse.ID, "non si può più modificare")
+	if _, ok := findButton(r, "Scrivi"); ok {
+		t.Errorf("/diary offers writing after the end:%s", dump(r))
+	}
+	wantText(t, h.pressData(menteeAyse, h.engine.DiaryButton("it", m.ID, 1).Data), menteeAyse.ID, "non si può più modificare")
+	noEntry(1)
+}
+
+func TestDiaryLockedMidEntry(t *testing.T) {
+	h := newHarness(t)
+	m := h.mentorship(1)
+	r := h.pressData(menteeAyse, h.engine.DiaryButton("it", m.ID, 1).Data)
+	h.text(menteeAyse, "oggi")
+	m.EndedAt = h.clock.Now().Add(-flows.DiaryEditWindow - time.Minute)
+	if err := h.engine.SaveMentorship(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	wantText(t, h.press(menteeAyse, r, "Fatto"), menteeAyse.ID, "non si può più modificare")
+	if _, err := h.engine.DiaryEntry(context.Background(), m.ID, 1); !errors.Is(err, flows.ErrNotFound) {
+		t.Errorf("DiaryEntry after a locked save error = %v; want ErrNotFound", err)
+	}
+}
+
+func TestDiaryPersonalData(t *testing.T) {
+	h := newHarness(t)
+	h.mentorship(1)
+	ctx := context.Background()
+	r := h.writeDiary(menteeAyse, "1", "oggi", "Temi segreti", "Imparato", "Prossimi")
+	toMentor, _ := pdfTo(t, r, mentorDima.ID)
+	h.pressData(mentorDima, toMentor.Buttons[0][0].Data)
+	h.text(mentorDima, "Commento privato")
+
+	doc, err := h.engine.ExportUser(ctx, mentorDima.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := doc["diary"].([]flows.DiaryEntry)
+	if len(entries) != 1 || entries[0].Comment != "Commento privato" || entries[0].Topics != "" {
+		t.Errorf("ExportUser(mentor)[diary] = %+v; want only the comment", doc["diary"])
+	}
+	if err := h.engine.EraseUser(ctx, mentorDima.ID); err != nil {
+		t.Fatal(err)
+	}
+	d, err := h.engine.DiaryEntry(ctx, testMentorship, 1)
+	if err != nil || d.Comment != "" || d.Topics != "Temi segreti" {
+		t.Errorf("entry after erasing the mentor = %+v, %v; want the entry without comment", d, err)
+	}
+	if err := h.engine.EraseUser(ctx, menteeAyse.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.engine.DiaryEntry(ctx, testMentorship, 1); !errors.Is(err, flows.ErrNotFound) {
+		t.Errorf("entry after erasing the mentee: error = %v; want ErrNotFound", err)
+	}
+}
