@@ -1,0 +1,672 @@
+package flows_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mentorbot/mentorbot/flows"
+)
+
+// Committee groups of the test programme, and their members.
+const (
+	bicoccaChat = -1001000000001
+	palermoChat = -1001000000002
+	strayGroup  = -1009999999999 // a group that is no committee's
+	memberAna   = 400000001      // in the Bicocca committee
+	memberBea   = 400000002      // in the Bicocca committee
+	memberPia   = 400000003      // in the Palermo committee
+)
+
+// supportRig drives the support flow: it plays the sender's part of
+// reporting message ids back for messages sent with a Ref.
+type supportRig struct {
+	*harness
+	nextID int
+}
+
+func newSupportRig(tb testing.TB) *supportRig {
+	tb.Helper()
+	return &supportRig{harness: newHarness(tb), nextID: 500}
+}
+
+// deliver reports an id for every message of r that has a Ref, as the
+// sender does after sending, and returns the ids by message index (0
+// for messages without a Ref).
+func (s *supportRig) deliver(r flows.Reply) []int {
+	s.tb.Helper()
+	ids := make([]int, len(r.Messages))
+	for i, m := range r.Messages {
+		if m.Ref == "" {
+			continue
+		}
+		s.nextID++
+		ids[i] = s.nextID
+		if err := s.engine.Sent(context.Background(), m.Ref, m.ChatID, s.nextID); err != nil {
+			s.tb.Fatalf("Sent(%q, %d, %d): %v", m.Ref, m.ChatID, s.nextID, err)
+		}
+	}
+	return ids
+}
+
+// request runs /support for u up to a text request to the university
+// named uni, delivers what the bot sent and returns the id of the
+// ticket's post in the committee group.
+func (s *supportRig) request(u flows.User, uni, topic, text string) (flows.Reply, int) {
+	s.tb.Helper()
+	r := s.command(u, "support", "")
+	r = s.press(u, r, uni)
+	s.press(u, r, topic)
+	r = s.text(u, text)
+	ids := s.deliver(r)
+	for i, m := range r.Messages {
+		if strings.HasPrefix(m.Ref, "ticket:") {
+			return r, ids[i]
+		}
+	}
+	s.tb.Fatalf("request %q posted nothing to a committee:%s", text, dump(r))
+	return r, 0
+}
+
+// group sends ev in a committee (or other) group chat.
+func (s *supportRig) group(chat int64, ev flows.Event) flows.Reply {
+	s.tb.Helper()
+	ev.ChatID, ev.ChatType = chat, flows.ChatSupergroup
+	s.nextID++
+	ev.MessageID = s.nextID
+	return s.handle(ev)
+}
+
+// answer replies with text to message replyTo in chat, from member.
+func (s *supportRig) answer(chat int64, member int64, replyTo int, text string) flows.Reply {
+	s.tb.Helper()
+	return s.group(chat, flows.Event{Kind: flows.KindText, From: member0(member), Text: text, ReplyTo: replyTo})
+}
+
+// pressIn presses the button of r labelled label, from member in chat.
+func (s *supportRig) pressIn(chat int64, member int64, r flows.Reply, label string) flows.Reply {
+	s.tb.Helper()
+	b, ok := findButton(r, label)
+	if !ok {
+		s.tb.Fatalf("no button %q in reply %s", label, dump(r))
+	}
+	return s.group(chat, flows.Event{Kind: flows.KindButton, From: member0(member), Data: b.Data})
+}
+
+func (s *supportRig) ticket(id string) flows.Ticket {
+	s.tb.Helper()
+	tk, err := s.engine.Ticket(context.Background(), id)
+	if err != nil {
+		s.tb.Fatalf("Ticket(%q): %v", id, err)
+	}
+	return tk
+}
+
+func member0(id int64) flows.User {
+	names := map[int64]string{memberAna: "Ana", memberBea: "Bea", memberPia: "Pia"}
+	return flows.User{ID: id, FirstName: names[id], LastName: "Committee", Username: "member", LanguageCode: "en"}
+}
+
+// only returns the messages of r to chat.
+func only(r flows.Reply, chat int64) []flows.Message {
+	var out []flows.Message
+	for _, m := range r.Messages {
+		if m.ChatID == chat {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func TestSupportRequestReachesCommitteeAndAnswerComesBack(t *testing.T) {
+	s := newSupportRig(t)
+	ada := flows.User{ID: studentA, FirstName: "Ada", LastName: "Lovelace", Username: "ada_l", LanguageCode: "it"}
+
+	r, post := s.request(ada, "Milano Bicocca", "Alloggio", "I need a room near the campus")
+	wantText(t, r, studentA, "richiesta n. 1 è stata inviata al comitato di University of Milano Bicocca")
+	posts := only(r, bicoccaChat)
+	if len(posts) != 1 {
+		t.Fatalf("request posted %d messages to the committee; want 1:%s", len(posts), dump(r))
+	}
+	p := posts[0]
+	for _, want := range []string{"Request #1", "Housing", "From Ada", "Italiano", "I need a room near the campus", "/sign"} {
+		if !strings.Contains(p.Text, want) {
+			t.Errorf("committee post = %q; want it to contain %q", p.Text, want)
+		}
+	}
+	for _, hidden := range []string{"Lovelace", "ada_l", "300000001"} {
+		if strings.Contains(p.Text, hidden) {
+			t.Errorf("committee post = %q; it reveals %q", p.Text, hidden)
+		}
+	}
+	if p.Ref != "ticket:1" {
+		t.Errorf("committee post Ref = %q; want %q", p.Ref, "ticket:1")
+	}
+	if _, ok := findButton(flows.Reply{Messages: posts}, "Take it on"); !ok {
+		t.Errorf("committee post has no claim button:%s", dump(r))
+	}
+	if tk := s.ticket("1"); tk.State != flows.TicketOpen || tk.PostID != post || tk.University != "bicocca" || tk.Topic != "housing" {
+		t.Errorf("Ticket(1) = %+v; want open, post %d, bicocca, housing", tk, post)
+	}
+
+	r = s.answer(bicoccaChat, memberAna, post, "There is a room in via Roma 1.")
+	toAda := only(r, studentA)
+	if len(toAda) != 1 {
+		t.Fatalf("answer relayed %d messages to the student; want 1:%s", len(toAda), dump(r))
+	}
+	a := toAda[0]
+	if want := "Il comitato di University of Milano Bicocca risponde (richiesta n. 1):\n\nThere is a room in via Roma 1."; a.Text != want {
+		t.Errorf("relayed answer = %q; want %q", a.Text, want)
+	}
+	if strings.Contains(a.Text, "Ana") {
+		t.Errorf("relayed answer = %q; it names the committee member", a.Text)
+	}
+	if a.Ref != "relay:1" {
+		t.Errorf("relayed answer Ref = %q; want relay:1", a.Ref)
+	}
+	wantText(t, r, bicoccaChat, "Sent to the student of request #1, without your name.")
+	if tk := s.ticket("1"); tk.State != flows.TicketAnswered || tk.AnsweredBy != memberAna {
+		t.Errorf("Ticket(1) after answer = %+v; want answered by %d", tk, memberAna)
+	}
+
+	// A member may sign: by command, or at the start of a caption.
+	r = s.group(bicoccaChat, flows.Event{Kind: flows.KindCommand, From: member0(memberBea), Command: "sign", Args: "Write to me any time.", ReplyTo: post})
+	wantText(t, r, studentA, "Bea del comitato di University of Milano Bicocca risponde (richiesta n. 1):\n\nWrite to me any time.")
+	wantText(t, r, bicoccaChat, "with your first name")
+}
+
+func TestSupportFollowUpsThreadToTheSameTicket(t *testing.T) {
+	s := newSupportRig(t)
+	ada := user(studentA, "en")
+	_, post := s.request(ada, "Milano Bicocca", "Academic", "Which exams count?")
+
+	// Still in the thread: the next message is a follow-up.
+	r := s.text(ada, "I study physics.")
+	ids := s.deliver(r)
+	wantText(t, r, studentA, "Added to request #1")
+	var follow int
+	for i, m := range r.Messages {
+		if m.ChatID == bicoccaChat {
+			if m.ReplyTo != post || m.Ref != "ticket:1" || !strings.Contains(m.Text, "Follow-up on request #1") || !strings.Contains(m.Text, "I study physics.") {
+				t.Errorf("follow-up post = %+v; want a reply to %d about ticket 1", m, post)
+			}
+			follow = ids[i]
+		}
+	}
+	if follow == 0 {
+		t.Fatalf("follow-up posted nothing in the committee group:%s", dump(r))
+	}
+
+	// Replying to the follow-up answers the same ticket.
+	r = s.answer(bicoccaChat, memberAna, follow, "All of them.")
+	wantText(t, r, studentA, "(request #1):\n\nAll of them.")
+
+	// After leaving the flow, the Reply button under the answer picks
+	// the thread up again; the ticket waits for the committee again.
+	s.command(ada, "cancel", "")
+	if got := s.text(ada, "hello?"); strings.Contains(textTo(got, bicoccaChat), "hello?") {
+		t.Fatalf("text outside the thread reached the committee:%s", dump(got))
+	}
+	r2 := s.press(ada, r, "Reply")
+	wantText(t, r2, studentA, "Write your message about request #1")
+	r2 = s.text(ada, "Thanks, and the deadlines?")
+	if m := only(r2, bicoccaChat); len(m) != 1 || m[0].ReplyTo != post {
+		t.Fatalf("follow-up after Reply = %s; want one reply to %d", dump(r2), post)
+	}
+	if tk := s.ticket("1"); tk.State != flows.TicketOpen || tk.RemindAt.IsZero() {
+		t.Errorf("Ticket(1) after follow-up = %+v; want open with a reminder due", tk)
+	}
+
+	// Someone else's Reply button does nothing.
+	bob := user(studentB, "en")
+	r3 := s.press(bob, r, "Reply")
+	if r3.Notice == "" || len(r3.Messages) != 0 {
+		t.Errorf("another student pressing Reply = %s; want only a notice", dump(r3))
+	}
+}
+
+func TestSupportClaimAndClose(t *testing.T) {
+	s := newSupportRig(t)
+	ada := user(studentA, "en")
+	r, post := s.request(ada, "Milano Bicocca", "Language", "Where can I learn Italian?")
+	postReply := flows.Reply{Messages: only(r, bicoccaChat)}
+
+	c := s.pressIn(bicoccaChat, memberAna, postReply, "Take it on")
+	wantText(t, c, bicoccaChat, "Ana has taken on request #1.")
+	if len(only(c, studentA)) != 0 {
+		t.Errorf("claim told the student:%s", dump(c))
+	}
+	if tk := s.ticket("1"); tk.State != flows.TicketClaimed || tk.ClaimedBy != memberAna {
+		t.Errorf("Ticket(1) after claim = %+v; want claimed by %d", tk, memberAna)
+	}
+	c = s.pressIn(bicoccaChat, memberBea, postReply, "Take it on")
+	if c.Notice != "Someone else has already taken this request on." || len(c.Messages) != 0 {
+		t.Errorf("second claim = %s; want the already-claimed notice only", dump(c))
+	}
+	if tk := s.ticket("1"); tk.ClaimedBy != memberAna {
+		t.Errorf("Ticket(1).ClaimedBy = %d after a second claim; want %d", tk.ClaimedBy, memberAna)
+	}
+
+	l := s.group(bicoccaChat, flows.Event{Kind: flows.KindCommand, From: member0(memberBea), Command: "tickets"})
+	wantText(t, l, bicoccaChat, "1 open request:\n#1 · Language · Useren (English) · taken on by Ana · since 2027-02-01 10:00")
+
+	c = s.pressIn(bicoccaChat, memberBea, postReply, "Close")
+	wantText(t, c, bicoccaChat, "Request #1 closed by Bea.")
+	wantText(t, c, studentA, "has closed your request #1")
+	if tk := s.ticket("1"); tk.State != flows.TicketClosed {
+		t.Errorf("Ticket(1) after close = %+v; want closed", tk)
+	}
+	l = s.group(bicoccaChat, flows.Event{Kind: flows.KindCommand, From: member0(memberBea), Command: "tickets"})
+	wantText(t, l, bicoccaChat, "There are no open requests.")
+
+	// Closed means closed: no relay, no follow-up, no second close.
+	a := s.answer(bicoccaChat, memberAna, post, "One more thing")
+	if len(only(a, studentA)) != 0 {
+		t.Errorf("answer to a closed ticket reached the student:%s", dump(a))
+	}
+	wantText(t, a, bicoccaChat, "Request #1 is closed; your reply was not passed on.")
+	f := s.text(ada, "Hello again")
+	wantText(t, f, studentA, "Request #1 has been closed.")
+	if len(only(f, bicoccaChat)) != 0 {
+		t.Errorf("follow-up on a closed ticket reached the committee:%s", dump(f))
+	}
+	c = s.pressIn(bicoccaChat, memberAna, postReply, "Close")
+	if c.Notice != "This request is already closed." || len(c.Messages) != 0 {
+		t.Errorf("closing twice = %s; want a notice only", dump(c))
+	}
+}
+
+func TestSupportIgnoresForgedAndStrayReplies(t *testing.T) {
+	s := newSupportRig(t)
+	ada := user(studentA, "en")
+	r, post := s.request(ada, "Milano Bicocca", "Other", "Help")
+	postReply := flows.Reply{Messages: only(r, bicoccaChat)}
+	before := s.ticket("1")
+
+	cases := []struct {
+		name string
+		chat int64
+		ev   flows.Event
+	}{
+		{"reply in another committee's group", palermoChat, flows.Event{Kind: flows.KindText, From: member0(memberPia), Text: "forged", ReplyTo: post}},
+		{"reply in a group that is no committee's", strayGroup, flows.Event{Kind: flows.KindText, From: member0(memberPia), Text: "forged", ReplyTo: post}},
+		{"reply to a message that is not a ticket", bicoccaChat, flows.Event{Kind: flows.KindText, From: member0(memberAna), Text: "hi", ReplyTo: post + 1000}},
+		{"message that replies to nothing", bicoccaChat, flows.Event{Kind: flows.KindText, From: member0(memberAna), Text: "hi all"}},
+		{"signed reply in another committee's group", palermoChat, flows.Event{Kind: flows.KindCommand, From: member0(memberPia), Command: "sign", Args: "forged", ReplyTo: post}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := s.group(c.chat, c.ev)
+			if len(only(got, studentA)) != 0 {
+				t.Errorf("%s reached the student:%s", c.name, dump(got))
+			}
+			if tk := s.ticket("1"); tk.State != before.State || tk.AnsweredBy != 0 {
+				t.Errorf("%s changed the ticket to %+v", c.name, tk)
+			}
+		})
+	}
+
+	// A student replying in private to the post id does not answer.
+	got := s.handle(flows.Event{Kind: flows.KindText, From: user(studentB, "en"), Text: "forged", ReplyTo: post})
+	if len(only(got, studentA)) != 0 {
+		t.Errorf("private reply reached the student:%s", dump(got))
+	}
+
+	// Claim and Close count only in the ticket's own group.
+	for _, chat := range []int64{palermoChat, strayGroup} {
+		for _, label := range []string{"Take it on", "Close"} {
+			got := s.pressIn(chat, memberPia, postReply, label)
+			if got.Notice != "This request belongs to another committee." || len(got.Messages) != 0 {
+				t.Errorf("%s in chat %d = %s; want the other-committee notice only", label, chat, dump(got))
+			}
+		}
+	}
+	b, _ := findButton(postReply, "Close")
+	got = s.pressData(user(studentB, "en"), b.Data)
+	if got.Notice != "This request belongs to another committee." {
+		t.Errorf("Close pressed in a private chat = %s; want a refusal", dump(got))
+	}
+	got = s.group(bicoccaChat, flows.Event{Kind: flows.KindButton, From: member0(memberAna), Data: "1:support:close::999"})
+	if got.Notice != "This button is not valid." {
+		t.Errorf("Close of an unknown ticket = %s; want the bad-button notice", dump(got))
+	}
+	if tk := s.ticket("1"); tk.State != flows.TicketOpen || tk.ClaimedBy != 0 {
+		t.Errorf("Ticket(1) = %+v after forged presses; want it untouched", tk)
+	}
+
+	// /tickets refuses outside committee groups.
+	if err := s.engine.Grant(context.Background(), memberAna, flows.RoleCommittee); err != nil {
+		t.Fatal(err)
+	}
+	got = s.command(member0(memberAna), "tickets", "")
+	wantText(t, got, memberAna, "/tickets works only in a committee's group.")
+	got = s.command(user(studentB, "en"), "tickets", "")
+	wantText(t, got, studentB, "reserved")
+	got = s.group(strayGroup, flows.Event{Kind: flows.KindCommand, From: user(studentB, "en"), Command: "tickets"})
+	wantText(t, got, strayGroup, "reserved")
+}
+
+func TestSupportRelaysMedia(t *testing.T) {
+	s := newSupportRig(t)
+	ada := user(studentA, "en")
+	r := s.command(ada, "support", "")
+	r = s.press(ada, r, "Palermo")
+	s.press(ada, r, "Administration")
+	r = s.handle(flows.Event{Kind: flows.KindPhoto, From: ada, Text: "My residence permit",
+		File: &flows.File{FileID: "photo-1"}})
+	ids := s.deliver(r)
+	var post int
+	for i, m := range r.Messages {
+		if m.ChatID == palermoChat {
+			post = ids[i]
+			if m.File == nil || m.File.FileID != "photo-1" || !m.File.Photo {
+				t.Errorf("photo request posted with file %+v; want photo photo-1", m.File)
+			}
+			if !strings.Contains(m.Text, "Request #1") || !strings.Contains(m.Text, "My residence permit") {
+				t.Errorf("photo request caption = %q", m.Text)
+			}
+			if n := len([]rune(m.Text)); n > 1024 {
+				t.Errorf("photo request caption has %d characters; Telegram allows 1024", n)
+			}
+		}
+	}
+	if post == 0 {
+		t.Fatalf("photo request reached no committee:%s", dump(r))
+	}
+
+	// A document answer, signed through its caption.
+	r = s.group(palermoChat, flows.Event{Kind: flows.KindDocument, From: member0(memberPia), Text: "/sign The form to fill in",
+		ReplyTo: post, File: &flows.File{FileID: "doc-9", FileName: "form.pdf"}})
+	got := only(r, studentA)
+	if len(got) != 1 || got[0].File == nil || got[0].File.FileID != "doc-9" || got[0].File.Photo {
+		t.Fatalf("document answer relayed as %s; want document doc-9", dump(r))
+	}
+	if want := "Pia of the committee of University of Palermo answers (request #1):\n\nThe form to fill in"; got[0].Text != want {
+		t.Errorf("document answer caption = %q; want %q", got[0].Text, want)
+	}
+
+	// A sticker cannot be relayed: the member is told, nothing changes.
+	r = s.group(palermoChat, flows.Event{Kind: flows.KindOther, From: member0(memberPia), ReplyTo: post})
+	wantText(t, r, palermoChat, "Only text, photos and documents")
+	if len(only(r, studentA)) != 0 {
+		t.Errorf("sticker reached the student:%s", dump(r))
+	}
+
+	// A long caption is shortened to fit Telegram's caption limit.
+	r = s.group(palermoChat, flows.Event{Kind: flows.KindPhoto, From: member0(memberPia), Text: strings.Repeat("x", 1020),
+		ReplyTo: post, File: &flows.File{FileID: "photo-2"}})
+	got = only(r, studentA)
+	if len(got) != 1 || len([]rune(got[0].Text)) > 1024 || !strings.HasSuffix(got[0].Text, "…") {
+		t.Errorf("long caption relayed as %s; want at most 1024 characters ending in …", dump(r))
+	}
+}
+
+func TestSupportKeepsUniversitiesApart(t *testing.T) {
+	s := newSupportRig(t)
+	ada, bob := user(studentA, "en"), user(studentB, "it")
+	r, _ := s.request(ada, "Milano Bicocca", "Academic", "Bicocca question")
+	s.nextID = 500 // the Palermo post gets the same message id
+	r2, post := s.request(bob, "Palermo", "Alloggio", "Palermo question")
+	if len(only(r, palermoChat)) != 0 || len(only(r2, bicoccaChat)) != 0 {
+		t.Fatalf("a request reached the other committee:%s%s", dump(r), dump(r2))
+	}
+	if a, b := s.ticket("1").PostID, s.ticket("2").PostID; a != b {
+		t.Fatalf("post ids %d and %d; the test wants them equal", a, b)
+	}
+
+	got := s.answer(palermoChat, memberPia, post, "Palermo answer")
+	if len(only(got, studentA)) != 0 || !strings.Contains(textTo(got, studentB), "Palermo answer") {
+		t.Errorf("Palermo's answer = %s; want it for the Palermo student only", dump(got))
+	}
+	if tk := s.ticket("1"); tk.State != flows.TicketOpen {
+		t.Errorf("Ticket(1) = %+v after Palermo answered; want open", tk)
+	}
+
+	l := s.group(bicoccaChat, flows.Event{Kind: flows.KindCommand, From: member0(memberAna), Command: "tickets"})
+	if txt := textTo(l, bicoccaChat); !strings.Contains(txt, "#1 ") || strings.Contains(txt, "#2 ") {
+		t.Errorf("/tickets in Bicocca = %q; want ticket 1 only", txt)
+	}
+	l = s.group(palermoChat, flows.Event{Kind: flows.KindCommand, From: member0(memberPia), Command: "tickets"})
+	if txt := textTo(l, palermoChat); !strings.Contains(txt, "#2 ") || strings.Contains(txt, "#1 ") {
+		t.Errorf("/tickets in Palermo = %q; want ticket 2 only", txt)
+	}
+}
+
+func TestSupportRemindsUnansweredTicketsOnce(t *testing.T) {
+	s := newSupportRig(t)
+	ctx := context.Background()
+	ada := user(studentA, "en")
+	_, post := s.request(ada, "Milano Bicocca", "Social", "Any student associations?")
+	s.request(user(studentB, "en"), "Milano Bicocca", "Other", "Answered quickly")
+	s.answer(bicoccaChat, memberAna, s.ticket("2").PostID, "Done")
+
+	// A second engine on the same store plays another replica.
+	replica := newHarnessWith(t, s.store, s.program)
+
+	if got, err := s.engine.TicketReminders(ctx, s.clock.Now().Add(23*time.Hour)); err != nil || len(got) != 0 {
+		t.Fatalf("TicketReminders(+23h) = %v, %v; want nothing yet", got, err)
+	}
+	at := s.clock.Now().Add(25 * time.Hour)
+	got, err := s.engine.TicketReminders(ctx, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].ChatID != bicoccaChat || got[0].ReplyTo != post ||
+		got[0].Text != "Reminder: request #1 has been waiting for an answer for 25 hours." {
+		t.Fatalf("TicketReminders(+25h) = %+v; want one reminder of ticket 1 in Bicocca", got)
+	}
+	for _, e := range []*flows.Engine{s.engine, replica.engine} {
+		if again, err := e.TicketReminders(ctx, at.Add(time.Hour)); err != nil || len(again) != 0 {
+			t.Errorf("TicketReminders again = %v, %v; want nothing", again, err)
+		}
+	}
+
+	// An answer then a follow-up arms a new reminder.
+	s.answer(bicoccaChat, memberAna, post, "Yes, several.")
+	s.clock.Add(48 * time.Hour)
+	s.text(ada, "Which one is for sports?")
+	got, err = replica.engine.TicketReminders(ctx, s.clock.Now().Add(s.program.SupportReminderAfter))
+	if err != nil || len(got) != 1 {
+		t.Errorf("TicketReminders after a follow-up = %v, %v; want one reminder", got, err)
+	}
+}
+
+func TestSupportConcurrentRemindersFireOnce(t *testing.T) {
+	s := newSupportRig(t)
+	s.request(user(studentA, "en"), "Milano Bicocca", "Other", "Help")
+	replica := newHarnessWith(t, s.store, s.program)
+	at := s.clock.Now().Add(25 * time.Hour)
+	results := make(chan int, 2)
+	for _, e := range []*flows.Engine{s.engine, replica.engine} {
+		go func() {
+			got, err := e.TicketReminders(context.Background(), at)
+			if err != nil {
+				t.Error(err)
+			}
+			results <- len(got)
+		}()
+	}
+	if n := <-results + <-results; n != 1 {
+		t.Errorf("two replicas sent %d reminders; want 1", n)
+	}
+}
+
+func TestSupportTellsCommitteeWhenStudentBlockedTheBot(t *testing.T) {
+	s := newSupportRig(t)
+	ctx := context.Background()
+	_, post := s.request(user(studentA, "en"), "Milano Bicocca", "Other", "Help")
+	r := s.answer(bicoccaChat, memberAna, post, "Here you are")
+	relay := only(r, studentA)[0]
+	got, err := s.engine.Undeliverable(ctx, relay)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].ChatID != bicoccaChat || !strings.Contains(got[0].Text, "request #1 has blocked the bot") {
+		t.Errorf("Undeliverable(relay) = %+v; want a note to the Bicocca committee", got)
+	}
+	if p, _ := s.engine.Profile(ctx, studentA); !p.Blocked {
+		t.Errorf("Profile(%d).Blocked = false; want true", studentA)
+	}
+
+	// The committee group cannot be reached: the student is told.
+	got, err = s.engine.Undeliverable(ctx, flows.Message{ChatID: bicoccaChat, Ref: "ticket:1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].ChatID != studentA || !strings.Contains(got[0].Text, "could not be delivered") {
+		t.Errorf("Undeliverable(ticket post) = %+v; want a note to the student", got)
+	}
+}
+
+func TestSupportRejectsBadInputAndChangesNothing(t *testing.T) {
+	s := newSupportRig(t)
+	ctx := context.Background()
+	ada := user(studentA, "en")
+	r := s.command(ada, "support", "")
+	uniMenu := r
+	r = s.press(ada, r, "Bicocca")
+	topicMenu := r
+
+	// Free text where a button is expected.
+	got := s.text(ada, "housing please")
+	wantText(t, got, studentA, "Please choose with the buttons above")
+	s.press(ada, topicMenu, "Housing")
+
+	cases := []struct {
+		name string
+		ev   flows.Event
+		want string
+	}{
+		{"sticker", flows.Event{Kind: flows.KindOther}, "I can pass on text, photos and documents only"},
+		{"blank text", flows.Event{Kind: flows.KindText, Text: "   "}, "I can pass on text, photos and documents only"},
+		{"document without file", flows.Event{Kind: flows.KindDocument}, "I can pass on text, photos and documents only"},
+		{"too long", flows.Event{Kind: flows.KindText, Text: strings.Repeat("a", 3501)}, "under 3500 characters"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			c.ev.From = ada
+			got := s.handle(c.ev)
+			wantText(t, got, studentA, c.want)
+			if len(got.Messages) != 1 {
+				t.Errorf("%s: reply = %s; want only the error", c.name, dump(got))
+			}
+			if _, err := s.engine.Ticket(ctx, "1"); !errors.Is(err, flows.ErrNotFound) {
+				t.Errorf("%s: Ticket(1) err = %v; want ErrNotFound", c.name, err)
+			}
+		})
+	}
+
+	// Buttons from an earlier run of the flow are stale.
+	s.command(ada, "support", "")
+	got = s.press(ada, uniMenu, "Palermo")
+	if got.Notice == "" || len(got.Messages) != 0 {
+		t.Errorf("stale university button = %s; want a notice only", dump(got))
+	}
+
+	// /support in a group is refused.
+	got = s.group(strayGroup, flows.Event{Kind: flows.KindCommand, From: ada, Command: "support"})
+	wantText(t, got, strayGroup, "private chat")
+}
+
+func TestSupportRedeliveredRequestOpensOneTicket(t *testing.T) {
+	s := newSupportRig(t)
+	ada := user(studentA, "en")
+	r := s.command(ada, "support", "")
+	r = s.press(ada, r, "Bicocca")
+	s.press(ada, r, "Housing")
+	ev := flows.Event{Kind: flows.KindText, From: ada, Text: "A room", MessageID: 77, ChatID: studentA, ChatType: flows.ChatPrivate}
+	first := s.handle(ev)
+	// The reply was lost; Telegram delivers the update again, and the
+	// session as saved is back in the request step (another replica).
+	sess, err := s.store.Session(context.Background(), studentA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess.Step = "request"
+	sess.Set("uni", "bicocca")
+	sess.Set("topic", "housing")
+	if err := s.store.SaveSession(context.Background(), &sess); err != nil {
+		t.Fatal(err)
+	}
+	second := s.handle(ev)
+	if a, b := textTo(first, bicoccaChat), textTo(second, bicoccaChat); a != b || !strings.Contains(a, "Request #1") {
+		t.Errorf("redelivered request posted %q then %q; want the same ticket #1 twice", a, b)
+	}
+	if _, err := s.engine.Ticket(context.Background(), "2"); !errors.Is(err, flows.ErrNotFound) {
+		t.Errorf("Ticket(2) err = %v; want ErrNotFound", err)
+	}
+}
+
+func TestSupportPersonalData(t *testing.T) {
+	s := newSupportRig(t)
+	ctx := context.Background()
+	_, post := s.request(user(studentA, "en"), "Milano Bicocca", "Other", "Help")
+	doc, err := s.engine.ExportUser(ctx, studentA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tickets, ok := doc["support"].([]flows.Ticket); !ok || len(tickets) != 1 || tickets[0].ID != "1" {
+		t.Errorf("ExportUser(%d)[support] = %#v; want ticket 1", studentA, doc["support"])
+	}
+	if err := s.engine.EraseUser(ctx, studentA); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.engine.Ticket(ctx, "1"); !errors.Is(err, flows.ErrNotFound) {
+		t.Errorf("Ticket(1) after erase: err = %v; want ErrNotFound", err)
+	}
+	r := s.answer(bicoccaChat, memberAna, post, "Anyone there?")
+	if len(r.Messages) != 0 {
+		t.Errorf("reply to an erased ticket = %s; want nothing", dump(r))
+	}
+	l := s.group(bicoccaChat, flows.Event{Kind: flows.KindCommand, From: member0(memberAna), Command: "tickets"})
+	wantText(t, l, bicoccaChat, "There are no open requests.")
+	if got, err := s.engine.TicketReminders(ctx, s.clock.Now().Add(48*time.Hour)); err != nil || len(got) != 0 {
+		t.Errorf("TicketReminders after erase = %v, %v; want nothing", got, err)
+	}
+}
+
+func TestSupportWelcomeOffersHelp(t *testing.T) {
+	s := newSupportRig(t)
+	ada := user(studentA, "en")
+	r := s.command(ada, "start", "")
+	r = s.press(ada, r, "Ask the committee")
+	if _, ok := findButton(r, "Milano Bicocca"); !ok {
+		t.Errorf("welcome help button = %s; want the university choice", dump(r))
+	}
+}
+
+func TestParseProgramSupportReminderAfter(t *testing.T) {
+	base := `name = "P"
+deadline = "2027-03-31 23:59"
+[[projects]]
+id = "a"
+title = "A"
+language = "es"
+`
+	cases := []struct {
+		name, extra string
+		want        time.Duration
+		err         string
+	}{
+		{"default", "", 24 * time.Hour, ""},
+		{"set", `support_reminder_after = "36h"`, 36 * time.Hour, ""},
+		{"not a duration", `support_reminder_after = "soon"`, 0, "support_reminder_after"},
+		{"negative", `support_reminder_after = "-1h"`, 0, "support_reminder_after"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p, err := flows.ParseProgram([]byte(c.extra + "\n" + base))
+			if c.err != "" {
+				if err == nil || !strings.Contains(err.Error(), c.err) {
+					t.Errorf("ParseProgram(%q) err = %v; want it to name %s", c.extra, err, c.err)
+				}
+				return
+			}
+			if err != nil || p.SupportReminderAfter != c.want {
+				t.Errorf("ParseProgram(%q) = %v, %v; want %v", c.extra, p.SupportReminderAfter, err, c.want)
+			}
+		})
+	}
+}
