@@ -25,7 +25,8 @@ func start(t *Turn) error {
 		return nil
 	}
 	t.Session.Reset()
-	t.Say("start.welcome", map[string]any{"Name": t.Event.From.FirstName, "Program": t.Program().Name})
+	t.Say("start.welcome", map[string]any{"Name": t.Event.From.FirstName, "Program": t.Program().Name},
+		supportStartButtons(t)...)
 	return nil
 }
 
