@@ -1,4 +1,588 @@
 package flows
 
-// registerApply adds the apply flow. Not written yet.
-func registerApply(e *Engine) {}
+import (
+	"errors"
+	"fmt"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/text/language"
+	"golang.org/x/text/language/display"
+)
+
+const (
+	flowApply    = "apply"
+	flowWithdraw = "withdraw"
+)
+
+// The steps of the apply flow, in order; applySummary follows the last.
+const (
+	stepDegree  = "degree"
+	stepYear    = "year"
+	stepProject = "project"
+	stepLevel   = "level"
+	stepSummary = "summary"
+)
+
+// applySteps are the nine steps shown as "step N of 9".
+var applySteps = append([]string{stepDegree, stepYear, stepProject, stepLevel}, documentKinds...)
+
+// maxUpload is the largest document the apply flow accepts.
+const maxUpload = 20 << 20
+
+// projectsPerPage bounds the project buttons shown at once.
+const projectsPerPage = 5
+
+// registerApply adds /apply, /status and /withdraw.
+func registerApply(e *Engine) {
+	e.command(Command{Name: "apply", Help: "cmd.apply", Run: applyCommand})
+	e.command(Command{Name: "status", Help: "cmd.status", Run: statusCommand})
+	e.command(Command{Name: "withdraw", Help: "cmd.withdraw", Run: withdrawCommand})
+	e.buttons[flowApply] = applyButton
+	e.steps[flowApply] = applyInput
+	e.buttons[flowWithdraw] = withdrawButton
+	e.steps[flowWithdraw] = func(t *Turn) error {
+		t.Say("apply.withdraw.use_buttons", nil)
+		return nil
+	}
+	e.personalData(flowApply, applicationData(e))
+}
+
+// nextStep is the first step a draft still lacks, or stepSummary.
+func nextStep(a Application) string {
+	switch {
+	case a.Degree == "":
+		return stepDegree
+	case a.Year == 0:
+		return stepYear
+	case a.ProjectID == "":
+		return stepProject
+	case a.Level == "":
+		return stepLevel
+	}
+	for _, k := range documentKinds {
+		if _, ok := a.Documents[k]; !ok {
+			return k
+		}
+	}
+	return stepSummary
+}
+
+// stepsDone counts the steps of a draft already answered.
+func stepsDone(a Application) int {
+	for i, s := range applySteps {
+		if s == nextStep(a) {
+			return i
+		}
+	}
+	return len(applySteps)
+}
+
+func isDocumentStep(step string) bool {
+	for _, k := range documentKinds {
+		if k == step {
+			return true
+		}
+	}
+	return false
+}
+
+// closed reports whether the application deadline has passed.
+func closed(t *Turn) bool { return t.Now().After(t.Program().Deadline) }
+
+// formatTime renders at in the programme's time zone, in the layout of
+// the user's language.
+func formatTime(t *Turn, at time.Time) string {
+	return at.In(t.Program().Location()).Format(t.T("apply.time_layout", nil))
+}
+
+// languageName names the language code in the user's language.
+func languageName(t *Turn, code string) string {
+	tag, err := language.Parse(code)
+	if err != nil {
+		return strings.ToUpper(code)
+	}
+	if name := display.Tags(language.Make(t.Lang())).Name(tag); name != "" {
+		return name
+	}
+	return strings.ToUpper(code)
+}
+
+// loadOwn returns the sender's application, or a new draft.
+func loadOwn(t *Turn) (Application, error) {
+	a, err := t.e.ApplicationOf(t.ctx, t.Event.From.ID)
+	if errors.Is(err, ErrNotFound) {
+		return Application{UserID: t.Event.From.ID, State: AppDraft, CreatedAt: t.Now().UTC()}, nil
+	}
+	return a, err
+}
+
+// applyCommand starts or resumes the sender's application.
+func applyCommand(t *Turn) error {
+	if t.Event.ChatType != ChatPrivate && t.Event.ChatType != "" {
+		t.Say("apply.private_only", nil)
+		return nil
+	}
+	a, err := loadOwn(t)
+	if err != nil {
+		return err
+	}
+	if a.State != AppDraft {
+		t.Say("apply.already", map[string]any{"Ref": a.Ref})
+		return nil
+	}
+	if closed(t) {
+		t.Say("apply.closed", map[string]any{"Deadline": formatTime(t, t.Program().Deadline)})
+		return nil
+	}
+	if a.UpdatedAt.IsZero() { // a new draft: /status shows it from now on
+		if err := t.e.saveApplication(t.ctx, &a); err != nil {
+			return err
+		}
+	}
+	t.StartFlow(flowApply, nextStep(a))
+	if done := stepsDone(a); done > 0 {
+		t.Say("apply.resume", nil)
+	} else {
+		t.Say("apply.intro", map[string]any{"Program": t.Program().Name, "Deadline": formatTime(t, t.Program().Deadline)})
+	}
+	askNext(t, a, 0)
+	return nil
+}
+
+// askNext asks for what the draft still lacks; page is the page of
+// the project list.
+func askNext(t *Turn, a Application, page int) {
+	step := nextStep(a)
+	t.Session.Step = step
+	if step == stepSummary {
+		t.Reply(summary(t, a), []Button{
+			t.Button(t.T("apply.confirm", nil), "confirm", ""),
+			t.Button(t.T("apply.restart", nil), "restart", ""),
+		})
+		return
+	}
+	progress := t.T("apply.progress", map[string]any{"N": stepsDone(a) + 1, "Total": len(applySteps)}) + "\n"
+	switch step {
+	case stepDegree:
+		t.Reply(progress+t.T("apply.step.degree", nil), []Button{
+			t.Button(t.T("apply.degree.bachelor", nil), "deg", DegreeBachelor),
+			t.Button(t.T("apply.degree.master", nil), "deg", DegreeMaster),
+		})
+	case stepYear:
+		var row []Button
+		for y := 1; y <= maxYear(a.Degree); y++ {
+			row = append(row, t.Button(t.T("apply.year.button", map[string]any{"Year": y}), "year", strconv.Itoa(y)))
+		}
+		t.Reply(progress+t.T("apply.step.year", map[string]any{"Degree": t.T("apply.degree."+a.Degree, nil)}), row)
+	case stepProject:
+		askProject(t, progress, page)
+	case stepLevel:
+		var rows [][]Button
+		for i := 0; i < len(cefrLevels); i += 3 {
+			var row []Button
+			for _, l := range cefrLevels[i : i+3] {
+				row = append(row, t.Button(l, "lvl", l))
+			}
+			rows = append(rows, row)
+		}
+		t.Reply(progress+t.T("apply.step.level", map[string]any{"Language": languageName(t, a.Language)}), rows...)
+	default: // a document
+		t.Reply(progress + t.T("apply.step.document", map[string]any{
+			"Document": documentLabel(t, a, step),
+			"Formats":  t.T(formatsID(step), nil),
+		}))
+	}
+}
+
+// askProject shows one page of the projects.
+func askProject(t *Turn, progress string, page int) {
+	projects := t.Program().Projects
+	pages := (len(projects) + projectsPerPage - 1) / projectsPerPage
+	page = max(0, min(page, pages-1))
+	var b strings.Builder
+	b.WriteString(progress + t.T("apply.step.project", nil))
+	var rows [][]Button
+	for _, p := range projects[page*projectsPerPage : min(len(projects), (page+1)*projectsPerPage)] {
+		b.WriteString("\n• " + t.T("apply.project.line", map[string]any{
+			"Title": p.Title, "Host": p.Host, "Language": languageName(t, p.Language)}))
+		rows = append(rows, []Button{t.Button(p.Title, "proj", p.ID)})
+	}
+	if pages > 1 {
+		b.WriteString("\n" + t.T("apply.project.page", map[string]any{"Page": page + 1, "Pages": pages}))
+		var nav []Button
+		if page > 0 {
+			nav = append(nav, t.Button(t.T("apply.project.prev", nil), "page", strconv.Itoa(page-1)))
+		}
+		if page < pages-1 {
+			nav = append(nav, t.Button(t.T("apply.project.next", nil), "page", strconv.Itoa(page+1)))
+		}
+		rows = append(rows, nav)
+	}
+	t.Reply(b.String(), rows...)
+}
+
+// documentLabel names a document kind, with the project's language for
+// the foreign-language ones.
+func documentLabel(t *Turn, a Application, kind string) string {
+	return t.T("apply.doc."+kind, map[string]any{"Language": languageName(t, a.Language)})
+}
+
+// formatsID is the message naming the file types a document may have.
+func formatsID(kind string) string {
+	if kind == DocLanguageCertified {
+		return "apply.formats.pdf"
+	}
+	return "apply.formats.office"
+}
+
+// summary renders a complete draft for confirmation.
+func summary(t *Turn, a Application) string {
+	var b strings.Builder
+	b.WriteString(t.T("apply.summary", nil))
+	b.WriteString("\n" + describe(t, a))
+	b.WriteString("\n\n" + t.T("apply.summary.deadline", map[string]any{"Deadline": formatTime(t, t.Program().Deadline)}))
+	return b.String()
+}
+
+// describe lists an application's answers and documents.
+func describe(t *Turn, a Application) string {
+	var b strings.Builder
+	title := a.ProjectID
+	if p, ok := t.Program().Project(a.ProjectID); ok {
+		title = p.Title + " (" + p.Host + ")"
+	}
+	b.WriteString(t.T("apply.summary.degree", map[string]any{"Degree": t.T("apply.degree."+a.Degree, nil), "Year": a.Year}))
+	b.WriteString("\n" + t.T("apply.summary.project", map[string]any{"Project": title}))
+	b.WriteString("\n" + t.T("apply.summary.level", map[string]any{"Language": languageName(t, a.Language), "Level": a.Level}))
+	for _, k := range documentKinds {
+		if d, ok := a.Documents[k]; ok {
+			b.WriteString("\n" + t.T("apply.summary.document", map[string]any{"Document": documentLabel(t, a, k), "Name": d.FileName}))
+		}
+	}
+	return b.String()
+}
+
+// ownDraft loads the sender's draft for a step of the flow; when there
+// is none any more (submitted or withdrawn elsewhere) the flow ends.
+func ownDraft(t *Turn) (Application, bool, error) {
+	a, err := loadOwn(t)
+	if err != nil {
+		return Application{}, false, err
+	}
+	if a.State != AppDraft {
+		t.Session.Reset()
+		t.Notice("error.stale_button")
+		t.Say("apply.already", map[string]any{"Ref": a.Ref})
+		return Application{}, false, nil
+	}
+	return a, true, nil
+}
+
+// applyButton handles the answers given with buttons.
+func applyButton(t *Turn) error {
+	a, ok, err := ownDraft(t)
+	if err != nil || !ok {
+		return err
+	}
+	step, arg := nextStep(a), t.Callback.Arg
+	want := map[string]string{"deg": stepDegree, "year": stepYear, "proj": stepProject, "page": stepProject,
+		"lvl": stepLevel, "confirm": stepSummary, "restart": stepSummary}[t.Callback.Action]
+	if want == "" || want != step {
+		t.Notice("error.stale_button")
+		return nil
+	}
+	switch t.Callback.Action {
+	case "deg":
+		if arg != DegreeBachelor && arg != DegreeMaster {
+			t.Notice("error.bad_button")
+			return nil
+		}
+		a.Degree = arg
+	case "year":
+		y, err := strconv.Atoi(arg)
+		if err != nil || y < 1 || y > maxYear(a.Degree) {
+			t.Notice("error.bad_button")
+			return nil
+		}
+		if a.Degree == DegreeBachelor && y == 1 {
+			a.Degree = ""
+			if err := t.e.saveApplication(t.ctx, &a); err != nil {
+				return err
+			}
+			t.Session.Reset()
+			t.Say("apply.ineligible.first_year", nil)
+			return nil
+		}
+		a.Year = y
+	case "proj":
+		p, ok := t.Program().Project(arg)
+		if !ok {
+			t.Notice("error.bad_button")
+			return nil
+		}
+		a.ProjectID, a.Language = p.ID, p.Language
+	case "page":
+		page, err := strconv.Atoi(arg)
+		if err != nil {
+			t.Notice("error.bad_button")
+			return nil
+		}
+		askNext(t, a, page)
+		return nil
+	case "lvl":
+		if !levelAtLeast(arg, "A1") {
+			t.Notice("error.bad_button")
+			return nil
+		}
+		if min := minLevel(a.Degree); !levelAtLeast(arg, min) {
+			lang := languageName(t, a.Language)
+			a.ProjectID, a.Language = "", ""
+			if err := t.e.saveApplication(t.ctx, &a); err != nil {
+				return err
+			}
+			t.Session.Reset()
+			t.Say("apply.ineligible.level", map[string]any{"Level": arg, "Min": min, "Language": lang,
+				"Degree": t.T("apply.degree."+a.Degree, nil)})
+			return nil
+		}
+		a.Level = arg
+	case "confirm":
+		return confirmApplication(t, a)
+	case "restart":
+		a = Application{UserID: a.UserID, State: AppDraft, CreatedAt: a.CreatedAt}
+	}
+	if err := t.e.saveApplication(t.ctx, &a); err != nil {
+		return err
+	}
+	askNext(t, a, 0)
+	return nil
+}
+
+// confirmApplication submits a complete draft before the deadline.
+func confirmApplication(t *Turn, a Application) error {
+	if closed(t) {
+		t.Session.Reset()
+		t.Say("apply.closed_submit", map[string]any{"Deadline": formatTime(t, t.Program().Deadline)})
+		return nil
+	}
+	if _, ok := t.Program().Project(a.ProjectID); !ok || !levelAtLeast(a.Level, minLevel(a.Degree)) {
+		// The programme file changed under the draft: ask again.
+		a.ProjectID, a.Language, a.Level = "", "", ""
+		if err := t.e.saveApplication(t.ctx, &a); err != nil {
+			return err
+		}
+		askNext(t, a, 0)
+		return nil
+	}
+	if err := t.e.submitApplication(t.ctx, &a); err != nil {
+		return err
+	}
+	t.Session.Reset()
+	t.Say("apply.submitted", map[string]any{"Ref": a.Ref})
+	return nil
+}
+
+// applyInput handles what the user sends while in the flow: the
+// documents, or anything else, which is explained and changes nothing.
+func applyInput(t *Turn) error {
+	a, ok, err := ownDraft(t)
+	if err != nil || !ok {
+		return err
+	}
+	step := nextStep(a)
+	if !isDocumentStep(step) {
+		t.Say("apply.use_buttons", nil)
+		askNext(t, a, 0)
+		return nil
+	}
+	f := t.Event.File
+	switch {
+	case t.Event.Kind == KindPhoto:
+		t.Say("apply.upload.photo", nil)
+	case t.Event.Kind == KindText:
+		t.Say("apply.upload.text", nil)
+	case t.Event.Kind != KindDocument || f == nil || f.FileID == "":
+		t.Say("apply.upload.other", nil)
+	case f.Size > maxUpload:
+		t.Say("apply.upload.too_big", map[string]any{"Size": fmt.Sprintf("%.1f", float64(f.Size)/(1<<20)), "Max": maxUpload >> 20})
+	case !acceptedType(step, f):
+		t.Say("apply.upload.wrong_type", map[string]any{"Formats": t.T(formatsID(step), nil)})
+	default:
+		if a.Documents == nil {
+			a.Documents = make(map[string]Document)
+		}
+		a.Documents[step] = Document{FileID: f.FileID, FileName: f.FileName, MIMEType: f.MIMEType, Size: f.Size}
+		if err := t.e.saveApplication(t.ctx, &a); err != nil {
+			return err
+		}
+		t.Say("apply.upload.received", map[string]any{"Document": documentLabel(t, a, step)})
+	}
+	askNext(t, a, 0)
+	return nil
+}
+
+// fileTypes maps MIME types and extensions to the formats we accept.
+var fileTypes = map[string]string{
+	"application/pdf":    "pdf",
+	"application/msword": "doc",
+	"application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
+	".pdf":  "pdf",
+	".doc":  "doc",
+	".docx": "docx",
+}
+
+// acceptedType reports whether f may be uploaded as kind: PDF always,
+// DOC and DOCX for the CVs and letters. The MIME type decides; the file
+// name's extension only when the client sent no specific type.
+func acceptedType(kind string, f *File) bool {
+	typ, ok := fileTypes[strings.ToLower(f.MIMEType)]
+	if !ok && (f.MIMEType == "" || f.MIMEType == "application/octet-stream") {
+		typ = fileTypes[strings.ToLower(path.Ext(f.FileName))]
+	}
+	switch typ {
+	case "pdf":
+		return true
+	case "doc", "docx":
+		return kind != DocLanguageCertified
+	}
+	return false
+}
+
+// statusCommand tells the sender where their application stands.
+// Staff decisions show as "under review" until they are published.
+func statusCommand(t *Turn) error {
+	a, err := t.e.ApplicationOf(t.ctx, t.Event.From.ID)
+	if errors.Is(err, ErrNotFound) {
+		t.Say("apply.status.none", nil)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if a.State == AppDraft {
+		t.Say("apply.status.draft", map[string]any{"Done": stepsDone(a), "Total": len(applySteps),
+			"Deadline": formatTime(t, t.Program().Deadline)})
+		return nil
+	}
+	state := visibleState(a)
+	var b strings.Builder
+	b.WriteString(t.T("apply.status.submitted", map[string]any{"Ref": a.Ref,
+		"State": t.T("apply.state."+string(state), nil), "Submitted": formatTime(t, a.SubmittedAt)}))
+	b.WriteString("\n" + describe(t, a))
+	switch {
+	case state == AppInterview && a.Note != "":
+		b.WriteString("\n" + t.T("apply.status.note", map[string]any{"Note": a.Note}))
+	case state == AppRejected && a.Reason != "":
+		b.WriteString("\n" + t.T("apply.status.reason", map[string]any{"Reason": a.Reason}))
+	case state == AppMatched:
+		mentor, err := t.e.Profile(t.ctx, a.MentorID)
+		if err != nil {
+			return err
+		}
+		if mentor.Started {
+			b.WriteString("\n" + t.T("apply.status.mentor", map[string]any{"Mentor": mentor.DisplayName()}))
+		}
+	}
+	t.Reply(b.String())
+	return nil
+}
+
+// visibleState is the state the applicant may see: decisions not yet
+// published show as under review.
+func visibleState(a Application) AppState {
+	switch a.State {
+	case AppAccepted:
+		return AppReview
+	case AppRejected, AppMatched:
+		if !a.Published {
+			return AppReview
+		}
+	}
+	return a.State
+}
+
+// withdrawCommand asks the sender to confirm withdrawing.
+func withdrawCommand(t *Turn) error {
+	a, err := t.e.ApplicationOf(t.ctx, t.Event.From.ID)
+	if errors.Is(err, ErrNotFound) {
+		t.Say("apply.withdraw.none", nil)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if msg := cannotWithdraw(a); msg != "" {
+		t.Say(msg, map[string]any{"Ref": a.Ref})
+		return nil
+	}
+	t.StartFlow(flowWithdraw, "confirm")
+	arg, id := a.Ref, "apply.withdraw.confirm"
+	if a.State == AppDraft {
+		arg, id = "draft", "apply.withdraw.confirm_draft"
+	}
+	t.Say(id, map[string]any{"Ref": a.Ref}, []Button{
+		t.Button(t.T("apply.withdraw.yes", nil), "yes", arg),
+		t.Button(t.T("apply.withdraw.no", nil), "no", ""),
+	})
+	return nil
+}
+
+// cannotWithdraw returns the message explaining why a cannot be
+// withdrawn, or "".
+func cannotWithdraw(a Application) string {
+	switch {
+	case a.State == AppWithdrawn:
+		return "apply.withdraw.already"
+	case a.Published:
+		return "apply.withdraw.decided"
+	}
+	return ""
+}
+
+// withdrawButton carries out or drops a withdrawal. The button names
+// the application; one that is not the presser's does nothing.
+func withdrawButton(t *Turn) error {
+	switch t.Callback.Action {
+	case "no":
+		t.Session.Reset()
+		t.Say("apply.withdraw.kept", nil)
+		return nil
+	case "yes":
+	default:
+		t.Notice("error.bad_button")
+		return nil
+	}
+	a, err := t.e.ApplicationOf(t.ctx, t.Event.From.ID)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	want := a.Ref
+	if a.State == AppDraft {
+		want = "draft"
+	}
+	if errors.Is(err, ErrNotFound) || t.Callback.Arg != want {
+		t.Notice("error.bad_button")
+		return nil
+	}
+	t.Session.Reset()
+	if msg := cannotWithdraw(a); msg != "" {
+		t.Say(msg, map[string]any{"Ref": a.Ref})
+		return nil
+	}
+	if a.State == AppDraft {
+		if err := t.Store().Delete(t.ctx, appDraftKey(a.UserID)); err != nil {
+			return fmt.Errorf("withdraw draft of %d: %w", a.UserID, err)
+		}
+		t.Say("apply.withdraw.done_draft", nil)
+		return nil
+	}
+	a.State = AppWithdrawn
+	if err := t.e.saveApplication(t.ctx, &a); err != nil {
+		return err
+	}
+	t.Say("apply.withdraw.done", map[string]any{"Ref": a.Ref})
+	return nil
+}

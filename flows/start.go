@@ -14,6 +14,11 @@ func registerStart(e *Engine) {
 // us a language we have, it asks for one first. A deep-link payload
 // (t.me/bot?start=payload) goes to the flow registered for it.
 func start(t *Turn) error {
+	// A mentor matched before they ever opened the bot gets the
+	// introductions held for them (review.go), with or without payload.
+	if err := deliverHeldIntros(t); err != nil {
+		return err
+	}
 	if payload := strings.TrimSpace(t.Event.Args); payload != "" {
 		if h, ok := t.e.steps["start:"+prefixOf(payload)]; ok {
 			return h(t)
