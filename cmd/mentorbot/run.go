@@ -1,0 +1,168 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/mentorbot/mentorbot/flows"
+	"github.com/mentorbot/mentorbot/flows/redisstore"
+	"github.com/mentorbot/mentorbot/locales"
+)
+
+// shutdownTimeout bounds how long in-flight HTTP requests may finish
+// after a stop signal.
+const shutdownTimeout = 10 * time.Second
+
+// run starts mentorbot with cfg and blocks until ctx is cancelled, a
+// part fails, or (in console mode) stdin ends.
+func run(ctx context.Context, cfg Config, stdin io.Reader, stdout io.Writer) error {
+	logOut := cfg.LogOutput
+	if logOut == nil {
+		logOut = os.Stderr
+	}
+	log := slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: cfg.LogLevel}))
+
+	rdb, closeRedis, err := openRedis(ctx, cfg.RedisURL, log)
+	if err != nil {
+		return err
+	}
+	defer closeRedis()
+	store := redisstore.New(rdb, redisstore.Options{SessionTTL: cfg.SessionTTL})
+
+	cat, err := locales.New()
+	if err != nil {
+		return fmt.Errorf("load messages: %w", err)
+	}
+	flowsCfg := flows.Config{Store: store, Catalog: cat, Program: cfg.Program, Now: cfg.Now, Logger: log}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+	)
+	mux := http.NewServeMux()
+	mux.Handle("GET /healthz", healthz(rdb))
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	// front is the part that talks to people: Telegram or the console.
+	var front func(context.Context) error
+	if cfg.Token == "" {
+		engine, err := flows.New(withUsername(flowsCfg, consoleBotName))
+		if err != nil {
+			return fmt.Errorf("start flows: %w", err)
+		}
+		log.Info("no TELEGRAM_TOKEN: console mode; type :help for how to use it")
+		front = func(ctx context.Context) error {
+			return newConsole(engine, stdin, stdout, log).run(ctx)
+		}
+	} else {
+		front, err = telegram(ctx, cfg, flowsCfg, reg, mux, log)
+		if err != nil {
+			return err
+		}
+	}
+
+	// The reminder scheduler starts here, on the same store and engine,
+	// once it exists: it is a goroutine stopped by ctx like the server.
+
+	ln, err := net.Listen("tcp", cfg.ListenAddr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.ListenAddr, err)
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	log.Info("HTTP server listening", "addr", ln.Addr().String())
+	if cfg.OnListen != nil {
+		cfg.OnListen(ln.Addr())
+	}
+
+	fronted := make(chan error, 1)
+	go func() { fronted <- front(ctx) }()
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+		runErr = <-fronted
+	case runErr = <-fronted:
+	case err := <-served:
+		runErr = fmt.Errorf("HTTP server: %w", err)
+		cancel()
+		<-fronted
+	}
+	cancel()
+	shutCtx, stop := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
+	defer stop()
+	if err := srv.Shutdown(shutCtx); err != nil && runErr == nil {
+		runErr = fmt.Errorf("HTTP server shutdown: %w", err)
+	}
+	if errors.Is(runErr, context.Canceled) {
+		runErr = nil
+	}
+	log.Info("stopped")
+	return runErr
+}
+
+// withUsername returns c with the bot's username set, for deep links.
+func withUsername(c flows.Config, name string) flows.Config {
+	c.BotUsername = name
+	return c
+}
+
+// openRedis connects to url, or starts the embedded server when url is
+// empty. The returned func closes whatever was opened.
+func openRedis(ctx context.Context, url string, log *slog.Logger) (redis.UniversalClient, func(), error) {
+	if url == "" {
+		emb, err := redisstore.StartEmbedded()
+		if err != nil {
+			return nil, nil, err
+		}
+		log.Info("no REDIS_URL: started an embedded Redis; its data is lost on exit", "addr", emb.Addr())
+		rdb := emb.Client()
+		return rdb, func() { rdb.Close(); emb.Close() }, nil
+	}
+	opts, err := redis.ParseURL(url)
+	if err != nil {
+		return nil, nil, fmt.Errorf("REDIS_URL: %w", err)
+	}
+	rdb := redis.NewClient(opts)
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := rdb.Ping(pingCtx).Err(); err != nil {
+		rdb.Close()
+		return nil, nil, fmt.Errorf("connect to Redis at %s: %w", opts.Addr, err)
+	}
+	log.Info("connected to Redis", "addr", opts.Addr, "db", opts.DB)
+	return rdb, func() { rdb.Close() }, nil
+}
+
+// healthz answers 200 "ok" while Redis answers a PING, 503 otherwise.
+func healthz(rdb redis.UniversalClient) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		if err := rdb.Ping(ctx).Err(); err != nil {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprint(w, "redis unavailable")
+			return
+		}
+		fmt.Fprint(w, "ok")
+	})
+}

@@ -1,0 +1,285 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/mentorbot/mentorbot/flows"
+	"github.com/mentorbot/mentorbot/flows/redisstore"
+	"github.com/mentorbot/mentorbot/flows/redisstore/redistest"
+	"github.com/mentorbot/mentorbot/locales"
+)
+
+// testConfig is the configuration of a test run: no settings at all
+// (console mode, embedded Redis, example programme) on a free port.
+func testConfig(tb testing.TB) Config {
+	tb.Helper()
+	cfg, err := parseConfig([]string{"-listen", "127.0.0.1:0"}, env(nil), io.Discard)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cfg.LogOutput = tb.Output()
+	cfg.Now = func() time.Time { return time.Date(2027, 2, 1, 10, 0, 0, 0, time.UTC) }
+	return cfg
+}
+
+// runConsole runs the whole program in console mode with input as
+// stdin and returns what it printed.
+func runConsole(tb testing.TB, input string) string {
+	tb.Helper()
+	var out bytes.Buffer
+	if err := run(tb.Context(), testConfig(tb), strings.NewReader(input), &out); err != nil {
+		tb.Fatalf("run(console, %q) = %v; want nil", input, err)
+	}
+	return out.String()
+}
+
+// wantInOrder fails unless every part occurs in out, in order.
+func wantInOrder(tb testing.TB, out string, parts ...string) {
+	tb.Helper()
+	rest := out
+	for _, p := range parts {
+		i := strings.Index(rest, p)
+		if i < 0 {
+			tb.Fatalf("output lacks %q (after the earlier parts); got:\n%s", p, out)
+		}
+		rest = rest[i+len(p):]
+	}
+}
+
+func TestConsoleStartLanguageHelpCancel(t *testing.T) {
+	out := runConsole(t, "/start\n2\n/help\n/cancel\n")
+	wantInOrder(t, out,
+		"Console mode: you are user 1",
+		"1> Please choose your language. / Scegli la tua lingua.",
+		"[1] English  [2] Italiano",
+		"1> D'ora in poi ti scriverò in italiano.",
+		"Ciao User!",
+		"1> Ecco cosa puoi fare:",
+		"/help - cosa posso fare",
+		"/cancel - esci dal passaggio in corso",
+		"1> Non c'è niente da annullare.",
+	)
+}
+
+func TestConsoleBadInputChangesNothing(t *testing.T) {
+	out := runConsole(t, strings.Join([]string{
+		"/start",
+		"7",             // no button 7: told so, the flow waits
+		":as abc",       // not a user id: told so, still user 1
+		":file /nope",   // no such file: told so
+		"1",             // English, so the buttons still worked
+		":as 100000001", // staff of the example programme
+		"/help",
+		":as 1",
+		"/cancel",
+	}, "\n")+"\n")
+	wantInOrder(t, out,
+		"[1] English  [2] Italiano",
+		"1> There is no such button: type a number from 1 to 2.",
+		"1> \"abc\" is not a user id.",
+		"1> No file at \"/nope\".",
+		"1> From now on I will write to you in English.",
+		"You are now user 100000001.",
+		"100000001> ",
+		"You are now user 1.",
+		"1> There is nothing to cancel.",
+	)
+	if strings.Contains(out, "→") {
+		t.Errorf("bad input made the bot write to another chat:\n%s", out)
+	}
+}
+
+func TestConsoleFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cv.pdf")
+	if err := os.WriteFile(path, []byte("%PDF-1.4 tiny"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// A file outside any flow gets the idle hint; what matters here is
+	// that the console turns :file into a document the engine accepts.
+	out := runConsole(t, "/start\n1\n:file "+path+"\n")
+	wantInOrder(t, out, "From now on I will write to you in English.", "1> I did not understand that.")
+	if got := mimeType(path); got != "application/pdf" {
+		t.Errorf("mimeType(%q) = %q; want application/pdf", path, got)
+	}
+}
+
+func TestConsoleSavesFilesFromTheBot(t *testing.T) {
+	t.Setenv("TMPDIR", t.TempDir())
+	c := &console{log: slog.New(slog.DiscardHandler), buttons: map[int64][]flows.Button{}}
+	got := c.saveFile(&flows.Attachment{FileName: "../diary.pdf", Content: []byte("pdf")})
+	if filepath.Dir(filepath.Dir(got)) != os.Getenv("TMPDIR") || filepath.Base(got) != "diary.pdf" {
+		t.Fatalf("saveFile(../diary.pdf) = %q; want diary.pdf in a folder under %s", got, os.Getenv("TMPDIR"))
+	}
+	if buf, err := os.ReadFile(got); err != nil || string(buf) != "pdf" {
+		t.Errorf("saved file holds %q, %v; want %q", buf, err, "pdf")
+	}
+	again := c.saveFile(&flows.Attachment{FileName: "diary.pdf", Content: []byte("pdf 2")})
+	if again == got || filepath.Dir(again) != filepath.Dir(got) {
+		t.Errorf("saveFile(diary.pdf) twice = %q, %q; want two files in one folder", got, again)
+	}
+	if p := c.saveFile(&flows.Attachment{FileID: consoleFilePrefix + "/home/a/cv.pdf"}); p != "/home/a/cv.pdf" {
+		t.Errorf("saveFile(console file id) = %q; want the original path", p)
+	}
+}
+
+// TestRestartContinuesConversation runs two engines, as two processes
+// one after the other, on two clients of the same Redis: the second
+// continues the conversation the first began.
+func TestRestartContinuesConversation(t *testing.T) {
+	rdb, prefix := redistest.Client(t)
+	cat, err := locales.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	program := testConfig(t).Program
+	newEngine := func(rdb redis.UniversalClient) *flows.Engine {
+		e, err := flows.New(flows.Config{Store: redisstore.New(rdb, redisstore.Options{Prefix: prefix}), Catalog: cat, Program: program})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	second := rdb
+	if c, ok := rdb.(*redis.Client); ok {
+		second = redis.NewClient(c.Options())
+		t.Cleanup(func() { second.Close() })
+	}
+	e1, e2 := newEngine(rdb), newEngine(second)
+	ctx := t.Context()
+	from := flows.User{ID: 42, FirstName: "Ada"}
+	ev := func(kind flows.Kind) flows.Event {
+		return flows.Event{Kind: kind, ChatID: 42, ChatType: flows.ChatPrivate, From: from}
+	}
+
+	start := ev(flows.KindCommand)
+	start.Command = "start"
+	r1, err := e1.Handle(ctx, start)
+	if err != nil || len(r1.Messages) != 1 || len(r1.Messages[0].Buttons) == 0 {
+		t.Fatalf("engine 1: /start = %+v, %v; want the language question with buttons", r1, err)
+	}
+
+	// Engine 2 knows the chat is mid-flow: free text is answered by the
+	// language step, not the idle hint.
+	text := ev(flows.KindText)
+	text.Text = "hello"
+	r2, err := e2.Handle(ctx, text)
+	if err != nil || len(r2.Messages) != 1 || r2.Messages[0].Text != cat.T("en", "language.use_buttons", nil) {
+		t.Fatalf("engine 2: text mid-flow = %+v, %v; want %q", r2, err, cat.T("en", "language.use_buttons", nil))
+	}
+
+	// A button engine 1 sent still works on engine 2.
+	var italian string
+	for _, b := range r1.Messages[0].Buttons[0] {
+		if b.Text == "Italiano" {
+			italian = b.Data
+		}
+	}
+	press := ev(flows.KindButton)
+	press.Data = italian
+	r3, err := e2.Handle(ctx, press)
+	if err != nil || len(r3.Messages) == 0 || r3.Messages[0].Text != cat.T("it", "language.set", nil) {
+		t.Fatalf("engine 2: press Italiano = %+v, %v; want %q", r3, err, cat.T("it", "language.set", nil))
+	}
+	if got := e1.LangOf(ctx, 42); got != "it" {
+		t.Errorf("engine 1: LangOf(42) = %q after engine 2 set it; want it", got)
+	}
+}
+
+// startRun runs the program with cfg until the test ends and returns
+// the HTTP server's address and a func that stops the program and
+// returns run's error.
+func startRun(tb testing.TB, cfg Config, stdin io.Reader) (string, func() error) {
+	tb.Helper()
+	addrs := make(chan net.Addr, 1)
+	cfg.OnListen = func(a net.Addr) { addrs <- a }
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, cfg, stdin, io.Discard) }()
+	stopped := false
+	var runErr error
+	stop := func() error {
+		if !stopped {
+			stopped = true
+			cancel()
+			runErr = <-done
+		}
+		return runErr
+	}
+	tb.Cleanup(func() { stop() })
+	select {
+	case a := <-addrs:
+		return "http://" + a.String(), stop
+	case err := <-done:
+		tb.Fatalf("run ended before listening: %v", err)
+	case <-time.After(30 * time.Second):
+		tb.Fatal("run did not listen within 30s")
+	}
+	return "", nil
+}
+
+func get(tb testing.TB, url string) (int, string) {
+	tb.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		tb.Fatalf("GET %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		tb.Fatalf("GET %s: %v", url, err)
+	}
+	return resp.StatusCode, string(body)
+}
+
+func TestHealthzAndMetrics(t *testing.T) {
+	stdin, w := io.Pipe() // the console waits on it until stopped
+	t.Cleanup(func() { w.Close() })
+	base, stop := startRun(t, testConfig(t), stdin)
+
+	if code, body := get(t, base+"/healthz"); code != http.StatusOK || body != "ok" {
+		t.Errorf("GET /healthz = %d %q; want 200 \"ok\"", code, body)
+	}
+	code, body := get(t, base+"/metrics")
+	if code != http.StatusOK || !strings.Contains(body, "go_goroutines") || !strings.Contains(body, "process_") {
+		t.Errorf("GET /metrics = %d with go_goroutines %v, process_ %v; want 200 with both",
+			code, strings.Contains(body, "go_goroutines"), strings.Contains(body, "process_"))
+	}
+	if code, _ := get(t, base+"/nothing"); code != http.StatusNotFound {
+		t.Errorf("GET /nothing = %d; want 404", code)
+	}
+	if err := stop(); err != nil {
+		t.Errorf("run after cancel = %v; want nil", err)
+	}
+	if _, err := http.Get(base + "/healthz"); err == nil {
+		t.Errorf("GET /healthz after stop succeeded; want the server closed")
+	}
+}
+
+func TestHealthzWithoutRedis(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // nothing listens there now
+	rdb := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1, DialTimeout: time.Second})
+	t.Cleanup(func() { rdb.Close() })
+	rec := httptest.NewRecorder()
+	healthz(rdb).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/healthz", nil))
+	if rec.Code != http.StatusServiceUnavailable {
+		t.Errorf("healthz with Redis down = %d %q; want 503", rec.Code, rec.Body.String())
+	}
+}

@@ -1,0 +1,77 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"time"
+
+	tgbot "github.com/go-telegram/bot"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/mentorbot/mentorbot/bot"
+	"github.com/mentorbot/mentorbot/flows"
+)
+
+// telegram builds the Telegram front: it learns the bot's username,
+// builds the engine and the bot with its metrics, and in webhook mode
+// mounts the bot's handler on mux. The returned func runs the bot
+// until ctx ends.
+func telegram(ctx context.Context, cfg Config, fc flows.Config, reg prometheus.Registerer, mux *http.ServeMux, log *slog.Logger) (func(context.Context) error, error) {
+	name, err := botUsername(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	engine, err := flows.New(withUsername(fc, name))
+	if err != nil {
+		return nil, fmt.Errorf("start flows: %w", err)
+	}
+	b, err := bot.New(ctx, bot.Config{
+		Token:         cfg.Token,
+		APIURL:        cfg.APIURL,
+		WebhookURL:    cfg.WebhookURL,
+		WebhookSecret: cfg.WebhookSecret,
+		Engine:        engine,
+		Store:         fc.Store,
+		Logger:        log,
+		Metrics:       bot.NewMetrics(reg),
+		HTTPClient:    cfg.HTTPClient,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("start telegram bot: %w", err)
+	}
+	if cfg.WebhookURL != "" {
+		u, err := url.Parse(cfg.WebhookURL)
+		if err != nil { // validated by parseConfig already
+			return nil, fmt.Errorf("WEBHOOK_URL: %w", err)
+		}
+		mux.Handle(webhookPath(u), b.WebhookHandler())
+		log.Info("webhook mode", "bot", "@"+b.Username(), "url", cfg.WebhookURL, "path", webhookPath(u))
+	} else {
+		log.Info("long polling mode", "bot", "@"+b.Username())
+	}
+	// The reminder scheduler sends through b.Outbox(); wire it here.
+	return b.Run, nil
+}
+
+// botUsername asks Telegram (getMe) for the bot's username, which the
+// engine needs for deep links before the bot itself can be built.
+func botUsername(ctx context.Context, cfg Config) (string, error) {
+	opts := []tgbot.Option{tgbot.WithSkipGetMe(), tgbot.WithServerURL(cfg.APIURL)}
+	if cfg.HTTPClient != nil {
+		opts = append(opts, tgbot.WithHTTPClient(time.Minute, cfg.HTTPClient))
+	}
+	tg, err := tgbot.New(cfg.Token, opts...)
+	if err != nil {
+		return "", fmt.Errorf("create telegram client: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	me, err := tg.GetMe(ctx)
+	if err != nil {
+		return "", fmt.Errorf("ask Telegram who the bot is (getMe), is TELEGRAM_TOKEN right?: %w", err)
+	}
+	return me.Username, nil
+}
