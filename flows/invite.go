@@ -317,11 +317,58 @@ func (e *Engine) RedeemInvite(ctx context.Context, userID int64, token string) (
 func (e *Engine) grantInvite(ctx context.Context, userID int64, inv Invite) error {
 	switch inv.Role {
 	case RoleMentor:
-		return e.SetMentor(ctx, inv.Project, userID)
+		before, err := e.MentorOf(ctx, inv.Project)
+		if err != nil {
+			return err
+		}
+		if err := e.SetMentor(ctx, inv.Project, userID); err != nil {
+			return err
+		}
+		if before != 0 && before != userID {
+			return e.handOverHeldIntros(ctx, inv.Project, before, userID)
+		}
+		return nil
 	case RoleCommittee:
 		return e.SetCommittee(ctx, userID, inv.University)
 	}
 	return e.Grant(ctx, userID, inv.Role)
+}
+
+// handOverHeldIntros gives the mentorships of project whose
+// introduction still waits for mentor from, who never opened the bot,
+// to the mentor who joined in their place. deliverHeldIntros then
+// introduces them.
+func (e *Engine) handOverHeldIntros(ctx context.Context, project string, from, to int64) error {
+	ids, err := e.store.Members(ctx, heldIntroSet(from))
+	if err != nil {
+		return fmt.Errorf("load held introductions of %d: %w", from, err)
+	}
+	for _, id := range ids {
+		m, err := e.Mentorship(ctx, id)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if m.ProjectID != project || m.MentorID != from {
+			continue
+		}
+		m.MentorID = to
+		if err := e.SaveMentorship(ctx, m); err != nil {
+			return err
+		}
+		if err := e.store.AddToSet(ctx, heldIntroSet(to), id); err != nil {
+			return fmt.Errorf("hand over introduction %s: %w", id, err)
+		}
+		if err := e.store.RemoveFromSet(ctx, heldIntroSet(from), id); err != nil {
+			return fmt.Errorf("hand over introduction %s: %w", id, err)
+		}
+		if err := e.store.RemoveFromSet(ctx, mentorshipOfUserKey(from), id); err != nil {
+			return fmt.Errorf("hand over mentorship %s: %w", id, err)
+		}
+	}
+	return nil
 }
 
 // describeInvite names the role an invite gives, in lang.
@@ -505,7 +552,9 @@ func welcomeInvited(t *Turn, inv Invite) error {
 		"Program": t.Program().Name,
 		"Role":    t.e.describeInvite(t.Lang(), inv),
 	})
-	return nil
+	// start() delivered what waited for this person before they joined;
+	// joining may have handed them more (a project's held matches).
+	return deliverHeldIntros(t)
 }
 
 // newToken returns 16 random bytes in base64url: 22 characters, within

@@ -367,3 +367,67 @@ func TestInviteLink(t *testing.T) {
 		t.Errorf("InviteLink(%+v) without bot name = %q; want %q", inv, got, want)
 	}
 }
+
+// publishHeldMatch takes Ada from /apply to a published match on
+// madrid-ai whose mentor never started the bot, and returns its ref.
+func (h *harness) publishHeldMatch() string {
+	h.tb.Helper()
+	ref := h.submit(ada)
+	r := h.press(staff, h.open(ref), "Accept")
+	h.press(staff, r, "Match with mentor")
+	r = h.press(staff, h.command(staff, "publish", ""), "Publish results")
+	wantText(h.tb, r, studentA, "as soon as they join")
+	return ref
+}
+
+func TestInvitedMentorGetsHeldIntroduction(t *testing.T) {
+	h := newHarness(t)
+	ref := h.publishHeldMatch()
+	payload := invitePayload(t, h.command(staff, "invite", "mentor madrid-ai"))
+
+	r := h.command(mentor, "start", payload)
+	wantText(t, r, mentorID, "Hai un nuovo mentee per Machine learning for public health: Ada (@ada)")
+	wantText(t, r, mentorID, "Sei entrato/a in Mentoring for International Experience come mentor")
+	wantText(t, r, studentA, "Your mentor for Machine learning for public health is Marta (@marta)")
+	m, err := h.engine.Mentorship(context.Background(), ref)
+	if err != nil || m.MentorID != mentorID {
+		t.Errorf("Mentorship(%s) = %+v, %v; want mentor %d", ref, m, err, mentorID)
+	}
+	r = h.command(mentor, "start", "")
+	if textTo(r, studentA) != "" {
+		t.Errorf("/start after joining introduced again:%s", dump(r))
+	}
+}
+
+func TestMentorInvitedInPlaceTakesHeldMatch(t *testing.T) {
+	h := newHarness(t)
+	ref := h.publishHeldMatch()
+	payload := invitePayload(t, h.command(staff, "invite", "mentor madrid-ai"))
+
+	// Somebody else than the programme file's mentor 200000001 joins,
+	// in a language they must choose first.
+	nora := flows.User{ID: newcomer, FirstName: "Nora", Username: "nora", LanguageCode: "ar"}
+	r := h.command(nora, "start", payload)
+	if textTo(r, studentA) != "" {
+		t.Fatalf("introduced before the language was chosen:%s", dump(r))
+	}
+	r = h.press(nora, r, "English")
+	wantText(t, r, newcomer, "You have joined Mentoring for International Experience as mentor of the project “Machine learning for public health”")
+	wantText(t, r, newcomer, "You have a new mentee for Machine learning for public health: Ada (@ada)")
+	wantText(t, r, studentA, "Your mentor for Machine learning for public health is Nora (@nora)")
+
+	ctx := context.Background()
+	m, err := h.engine.Mentorship(ctx, ref)
+	if err != nil || m.MentorID != newcomer {
+		t.Errorf("Mentorship(%s) = %+v, %v; want mentor %d", ref, m, err, newcomer)
+	}
+	for id, want := range map[int64]int{mentorID: 0, newcomer: 1} {
+		if got, err := h.engine.MentorshipsOf(ctx, id); err != nil || len(got) != want {
+			t.Errorf("MentorshipsOf(%d) = %v, %v; want %d", id, got, err, want)
+		}
+	}
+	// The replaced mentor, opening the bot later, gets nothing.
+	if r := h.command(mentor, "start", ""); strings.Contains(textTo(r, mentorID), "mentee") || textTo(r, studentA) != "" {
+		t.Errorf("the replaced mentor was introduced:%s", dump(r))
+	}
+}
