@@ -258,20 +258,6 @@ func (s *Server) Inject(u Update) int64 {
 	return id
 }
 
-// InjectAgain queues an update that was already delivered, with the
-// same update id, as Telegram does when it was not confirmed.
-func (s *Server) InjectAgain(u Update) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	raw, err := json.Marshal(u)
-	if err != nil {
-		panic(err)
-	}
-	id, _ := u["update_id"].(int64)
-	s.updates = append(s.updates, queued{id: id, raw: raw})
-	s.notifyLocked()
-}
-
 func (s *Server) assignLocked(u Update) int64 {
 	if id, ok := u["update_id"].(int64); ok {
 		return id

@@ -1,0 +1,449 @@
+// Package bot is mentorbot's Telegram edge: it turns Telegram updates
+// into flow events, runs them through the flows engine and sends the
+// replies through one rate-limited outbox, by long polling or webhook.
+package bot
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strconv"
+	"sync"
+	"time"
+
+	tgbot "github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+
+	"github.com/mentorbot/mentorbot/flows"
+	"github.com/mentorbot/mentorbot/locales"
+)
+
+// Store is what the bot needs from storage: claims to handle each
+// update once across replicas. *redisstore.Store satisfies it.
+type Store interface {
+	Claim(ctx context.Context, key string, ttl time.Duration) (bool, error)
+	Delete(ctx context.Context, keys ...string) error
+}
+
+var _ Store = flows.Store(nil)
+
+// engine is what the bot needs from *flows.Engine.
+type engine interface {
+	Handle(ctx context.Context, ev flows.Event) (flows.Reply, error)
+	Sent(ctx context.Context, ref string, chatID int64, messageID int) error
+	Undeliverable(ctx context.Context, m flows.Message) ([]flows.Message, error)
+	Commands(lang string) []flows.Button
+	Catalog() *locales.Catalog
+}
+
+var _ engine = (*flows.Engine)(nil)
+
+// claimTTL is how long an update id stays claimed; Telegram does not
+// redeliver updates older than a day.
+const claimTTL = 24 * time.Hour
+
+// drainTimeout bounds how long Run waits for queued work at shutdown.
+const drainTimeout = 10 * time.Second
+
+// Config is what a Bot needs. Token, Engine and Store are required.
+type Config struct {
+	Token string
+	// APIURL is the Bot API server; https://api.telegram.org when empty.
+	APIURL string
+	// WebhookURL switches to webhook mode; empty means long polling.
+	WebhookURL string
+	// WebhookSecret is required with WebhookURL: Telegram sends it in
+	// X-Telegram-Bot-Api-Secret-Token and other requests are refused.
+	WebhookSecret string
+	Engine        *flows.Engine
+	Store         Store
+	// Logger receives unexpected errors; slog.Default when nil.
+	Logger *slog.Logger
+	// Metrics may be nil.
+	Metrics *Metrics
+	// HTTPClient talks to the Bot API; its timeout must exceed the long
+	// poll's (one minute). A default client when nil.
+	HTTPClient *http.Client
+
+	// Limits are the sending limits; DefaultLimits when nil.
+	Limits *Limits
+	// Clock paces the outbox; the real clock when nil.
+	Clock Clock
+	// Workers is how many chats are handled in parallel; 16 when zero.
+	Workers int
+	// OnProcessed, when set, is called after each update was handled,
+	// skipped as a duplicate or ignored, with its replies queued. Tests
+	// synchronise on it.
+	OnProcessed func(updateID int64)
+}
+
+// Bot is a running Telegram edge. Create it with New, start it with Run.
+type Bot struct {
+	cfg      Config
+	tg       *tgbot.Bot
+	engine   engine
+	store    Store
+	log      *slog.Logger
+	metrics  *Metrics
+	outbox   *Outbox
+	username string
+
+	shards  []chan *models.Update
+	stopped chan struct{}
+	once    sync.Once
+}
+
+// New checks cfg, calls getMe to learn the bot's username and returns
+// a Bot ready to Run. It fails when cfg is incomplete or Telegram
+// refuses the token.
+func New(ctx context.Context, cfg Config) (*Bot, error) {
+	if cfg.Token == "" || cfg.Engine == nil || cfg.Store == nil {
+		return nil, errors.New("bot: Token, Engine and Store are required")
+	}
+	if cfg.WebhookURL != "" && !validSecret(cfg.WebhookSecret) {
+		return nil, errors.New("bot: a WebhookSecret of 1-256 characters A-Z, a-z, 0-9, _ or - is required with WebhookURL")
+	}
+	b := &Bot{cfg: cfg, engine: cfg.Engine, store: cfg.Store, log: cfg.Logger, metrics: cfg.Metrics,
+		stopped: make(chan struct{})}
+	if b.log == nil {
+		b.log = slog.Default()
+	}
+	workers := cfg.Workers
+	if workers <= 0 {
+		workers = 16
+	}
+	for range workers {
+		b.shards = append(b.shards, make(chan *models.Update, 64))
+	}
+	opts := []tgbot.Option{
+		tgbot.WithSkipGetMe(),
+		tgbot.WithNotAsyncHandlers(), // order per chat is kept by our shards
+		tgbot.WithDefaultHandler(func(ctx context.Context, _ *tgbot.Bot, u *models.Update) { b.dispatch(ctx, u) }),
+		tgbot.WithErrorsHandler(func(err error) {
+			if !errors.Is(err, context.Canceled) {
+				b.log.Warn("telegram client", "err", err)
+			}
+		}),
+	}
+	if cfg.APIURL != "" {
+		opts = append(opts, tgbot.WithServerURL(cfg.APIURL))
+	}
+	if cfg.HTTPClient != nil {
+		opts = append(opts, tgbot.WithHTTPClient(time.Minute, cfg.HTTPClient))
+	}
+	tg, err := tgbot.New(cfg.Token, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("create telegram client: %w", err)
+	}
+	b.tg = tg
+	me, err := tg.GetMe(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("getMe: %w", err)
+	}
+	b.username = me.Username
+	b.outbox = NewOutbox(OutboxConfig{
+		Sender:        tg,
+		Limits:        cfg.Limits,
+		Clock:         cfg.Clock,
+		Sent:          cfg.Engine.Sent,
+		Undeliverable: cfg.Engine.Undeliverable,
+		Logger:        b.log,
+		Metrics:       cfg.Metrics,
+	})
+	return b, nil
+}
+
+func validSecret(s string) bool {
+	if len(s) < 1 || len(s) > 256 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// Username is the bot's Telegram username, without the @.
+func (b *Bot) Username() string { return b.username }
+
+// Outbox is the bot's outbox, for messages sent outside an update
+// (reminders). The Bot owns it; Run closes it.
+func (b *Bot) Outbox() *Outbox { return b.outbox }
+
+// Run registers the command menu, then receives updates by long
+// polling, or sets the webhook, and handles them until ctx ends. It
+// returns after the updates in hand were handled and the outbox
+// drained (bounded by a few seconds). It returns an error only when
+// the webhook cannot be set.
+func (b *Bot) Run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	b.registerCommands(ctx)
+	var workers sync.WaitGroup
+	for _, ch := range b.shards {
+		workers.Add(1)
+		go func() {
+			defer workers.Done()
+			b.work(ctx, ch)
+		}()
+	}
+	err := b.receive(ctx)
+	cancel()
+	b.once.Do(func() { close(b.stopped) })
+	workers.Wait()
+	drain, stop := context.WithTimeout(context.WithoutCancel(ctx), drainTimeout)
+	defer stop()
+	if cerr := b.outbox.Close(drain); cerr != nil {
+		b.log.Error("outbox not drained", "err", cerr)
+	}
+	return err
+}
+
+// receive gets updates until ctx ends: it long-polls, or sets the
+// webhook and waits while WebhookHandler receives them.
+func (b *Bot) receive(ctx context.Context) error {
+	if b.cfg.WebhookURL != "" {
+		_, err := b.tg.SetWebhook(ctx, &tgbot.SetWebhookParams{URL: b.cfg.WebhookURL, SecretToken: b.cfg.WebhookSecret})
+		if err != nil {
+			return fmt.Errorf("set webhook: %w", err)
+		}
+		<-ctx.Done()
+		return nil
+	}
+	if _, err := b.tg.DeleteWebhook(ctx, &tgbot.DeleteWebhookParams{}); err != nil && ctx.Err() == nil {
+		b.log.Warn("delete webhook", "err", err)
+	}
+	b.tg.Start(ctx)
+	return nil
+}
+
+// registerCommands sets the command menu in every language; a server
+// that does not support it is logged once and ignored.
+func (b *Bot) registerCommands(ctx context.Context) {
+	cat := b.engine.Catalog()
+	langs := append([]string{""}, cat.Languages()...)
+	for _, lang := range langs {
+		desc := lang
+		if desc == "" {
+			desc = locales.Default
+		}
+		var cmds []models.BotCommand
+		for _, c := range b.engine.Commands(desc) {
+			cmds = append(cmds, models.BotCommand{Command: c.Data, Description: c.Text})
+		}
+		if _, err := b.tg.SetMyCommands(ctx, &tgbot.SetMyCommandsParams{Commands: cmds, LanguageCode: lang}); err != nil {
+			b.log.Warn("setMyCommands not supported, command menu not set", "err", err)
+			return
+		}
+	}
+	if _, err := b.tg.SetChatMenuButton(ctx, &tgbot.SetChatMenuButtonParams{
+		MenuButton: models.MenuButtonCommands{Type: models.MenuButtonTypeCommands}}); err != nil {
+		b.log.Warn("setChatMenuButton not supported", "err", err)
+	}
+}
+
+// WebhookHandler receives updates posted by Telegram. Requests without
+// the secret token get 401; a body that is not an update gets 400.
+// Updates are accepted once queued for handling.
+func (b *Bot) WebhookHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			w.Header().Set("Allow", http.MethodPost)
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		got := r.Header.Get("X-Telegram-Bot-Api-Secret-Token")
+		if b.cfg.WebhookSecret == "" || subtle.ConstantTimeCompare([]byte(got), []byte(b.cfg.WebhookSecret)) != 1 {
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		var u models.Update
+		if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&u); err != nil || u.ID == 0 {
+			http.Error(w, "not an update", http.StatusBadRequest)
+			return
+		}
+		if !b.dispatch(r.Context(), &u) {
+			// Telegram retries later, perhaps on another replica.
+			http.Error(w, "shutting down", http.StatusServiceUnavailable)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	})
+}
+
+// dispatch queues u on its chat's shard, so one chat's updates are
+// handled in order and different chats in parallel. It reports false
+// when the bot stopped or ctx ended first.
+func (b *Bot) dispatch(ctx context.Context, u *models.Update) bool {
+	h := fnv.New32a()
+	h.Write([]byte(strconv.FormatInt(chatOf(u), 10)))
+	select {
+	case b.shards[h.Sum32()%uint32(len(b.shards))] <- u:
+		return true
+	case <-ctx.Done():
+		return false
+	case <-b.stopped:
+		return false
+	}
+}
+
+func chatOf(u *models.Update) int64 {
+	switch {
+	case u.Message != nil:
+		return u.Message.Chat.ID
+	case u.CallbackQuery != nil:
+		if m := u.CallbackQuery.Message.Message; m != nil {
+			return m.Chat.ID
+		}
+		if m := u.CallbackQuery.Message.InaccessibleMessage; m != nil {
+			return m.Chat.ID
+		}
+		return u.CallbackQuery.From.ID
+	case u.EditedMessage != nil:
+		return u.EditedMessage.Chat.ID
+	}
+	return 0
+}
+
+// work handles the updates of one shard until ctx ends, then those
+// already queued.
+func (b *Bot) work(ctx context.Context, ch chan *models.Update) {
+	for {
+		select {
+		case u := <-ch:
+			b.process(ctx, u)
+		case <-ctx.Done():
+			drain, cancel := context.WithTimeout(context.WithoutCancel(ctx), drainTimeout)
+			defer cancel()
+			for {
+				select {
+				case u := <-ch:
+					b.process(drain, u)
+				default:
+					return
+				}
+			}
+		}
+	}
+}
+
+// process handles u with panics recovered, then reports it processed.
+func (b *Bot) process(ctx context.Context, u *models.Update) {
+	if b.cfg.OnProcessed != nil {
+		defer b.cfg.OnProcessed(u.ID)
+	}
+	b.recoverPanics(b.handle)(ctx, u)
+}
+
+type handlerFunc func(ctx context.Context, u *models.Update)
+
+// recoverPanics is the middleware that keeps a bug in one flow from
+// taking the bot down: it logs the panic with the update id and tells
+// the user something went wrong.
+func (b *Bot) recoverPanics(next handlerFunc) handlerFunc {
+	return func(ctx context.Context, u *models.Update) {
+		defer func() {
+			if p := recover(); p != nil {
+				b.metrics.update("panic")
+				b.log.Error("panic handling update", "update_id", u.ID, "panic", p, "stack", string(debug.Stack()))
+				if ev, ok := toEvent(u, b.username); ok {
+					b.answerError(ctx, u, ev, "error.internal")
+				}
+			}
+		}()
+		next(ctx, u)
+	}
+}
+
+// handle runs one update through the engine, once across replicas.
+func (b *Bot) handle(ctx context.Context, u *models.Update) {
+	ev, ok := toEvent(u, b.username)
+	if !ok {
+		b.metrics.update("ignored")
+		return
+	}
+	key := "update:" + strconv.FormatInt(u.ID, 10)
+	claimed, err := b.store.Claim(ctx, key, claimTTL)
+	if err != nil {
+		b.metrics.update("failed")
+		b.log.Error("claim update", "update_id", u.ID, "err", err)
+		b.answerError(ctx, u, ev, "error.unavailable")
+		return
+	}
+	if !claimed {
+		b.metrics.update("duplicate")
+		return
+	}
+	start := time.Now()
+	reply, err := b.engine.Handle(ctx, ev)
+	b.metrics.step(time.Since(start))
+	if err != nil {
+		b.metrics.update("failed")
+		b.log.Error("handle update", "update_id", u.ID, "chat_id", ev.ChatID, "err", err)
+		// Nothing was saved: let a redelivery of the update be handled.
+		if derr := b.store.Delete(context.WithoutCancel(ctx), key); derr != nil {
+			b.log.Error("release update claim", "update_id", u.ID, "err", derr)
+		}
+		b.answerError(ctx, u, ev, "error.unavailable")
+		return
+	}
+	b.metrics.update(kindName(ev.Kind))
+	if ev.Kind == flows.KindButton {
+		b.answerCallback(ctx, u.CallbackQuery.ID, reply.Notice)
+	}
+	for _, m := range reply.Messages {
+		b.outbox.Enqueue(m)
+	}
+}
+
+// answerError tells the user, in their Telegram language, that their
+// update could not be handled: as a toast for a button, as a message in
+// a private chat or for a command in a group.
+func (b *Bot) answerError(ctx context.Context, u *models.Update, ev flows.Event, id string) {
+	cat := b.engine.Catalog()
+	lang := cat.Match(ev.From.LanguageCode)
+	if lang == "" {
+		lang = locales.Default
+	}
+	text := cat.T(lang, id, nil)
+	switch {
+	case ev.Kind == flows.KindButton:
+		b.answerCallback(ctx, u.CallbackQuery.ID, text)
+	case ev.ChatType == flows.ChatPrivate || ev.ChatType == "" || ev.Kind == flows.KindCommand:
+		b.outbox.Enqueue(flows.Message{ChatID: ev.ChatID, Text: text})
+	}
+}
+
+func (b *Bot) answerCallback(ctx context.Context, id, text string) {
+	if id == "" {
+		return
+	}
+	if _, err := b.tg.AnswerCallbackQuery(ctx, &tgbot.AnswerCallbackQueryParams{CallbackQueryID: id, Text: text}); err != nil {
+		b.log.Warn("answer callback query", "err", err)
+	}
+}
+
+func kindName(k flows.Kind) string {
+	switch k {
+	case flows.KindCommand:
+		return "command"
+	case flows.KindText:
+		return "text"
+	case flows.KindButton:
+		return "button"
+	case flows.KindDocument:
+		return "document"
+	case flows.KindPhoto:
+		return "photo"
+	}
+	return "other"
+}
