@@ -38,13 +38,10 @@ const (
 // they are offered; "support.topic.<topic>" names each.
 var supportTopics = []string{"academic", "admin", "housing", "language", "social", "other"}
 
-// Telegram's limits on a message text and on a caption, in characters.
-const (
-	maxMessageText = 4096
-	maxCaption     = 1024
-	// maxRequest leaves room for the header the group post adds.
-	maxRequest = 3500
-)
+// maxRequest is the longest request or follow-up, in characters. It
+// leaves room in one Telegram message (4096) for the header the group
+// post adds.
+const maxRequest = 3500
 
 // registerSupport adds /support for students, /tickets and /sign for
 // committee groups, and the handling of replies in committee groups.
@@ -176,30 +173,17 @@ func content(ev Event) (text string, file *Attachment, ok bool) {
 	return "", nil, false
 }
 
-// compose joins a header, a body and a footer, shortening the body so
-// the whole fits in limit characters (a caption holds 1024).
-func compose(limit int, head, body, foot string) string {
-	parts := []string{head, body, foot}
-	fixed := len([]rune(head)) + len([]rune(foot)) + 4
-	if r := []rune(body); fixed+len(r) > limit {
-		keep := max(limit-fixed-1, 0)
-		body = string(r[:min(keep, len(r))]) + "…"
-		parts[1] = body
-	}
+// compose joins a header, a body and a footer with blank lines. The
+// body is never cut: a caption too long for a file is sent by the
+// outbox as a text message right after it.
+func compose(head, body, foot string) string {
 	var out []string
-	for _, p := range parts {
+	for _, p := range []string{head, body, foot} {
 		if p != "" {
 			out = append(out, p)
 		}
 	}
 	return strings.Join(out, "\n\n")
-}
-
-func textLimit(file *Attachment) int {
-	if file != nil {
-		return maxCaption
-	}
-	return maxMessageText
 }
 
 // groupLang is the language the bot writes in u's committee group.
@@ -251,7 +235,7 @@ func submitRequest(t *Turn) error {
 	lang := t.e.groupLang(u)
 	t.Send(Message{
 		ChatID: u.CommitteeChat,
-		Text: compose(textLimit(file), t.e.ticketHeader(lang, "support.group.new", tk), body,
+		Text: compose(t.e.ticketHeader(lang, "support.group.new", tk), body,
 			t.e.cat.T(lang, "support.group.how_to_answer", nil)),
 		File: file,
 		Buttons: [][]Button{{
@@ -388,7 +372,7 @@ func followUp(t *Turn) error {
 	lang := t.e.groupLang(u)
 	t.Send(Message{
 		ChatID: u.CommitteeChat,
-		Text: compose(textLimit(file), t.e.ticketHeader(lang, "support.group.followup", tk), body,
+		Text: compose(t.e.ticketHeader(lang, "support.group.followup", tk), body,
 			t.e.cat.T(lang, "support.group.how_to_answer", nil)),
 		File:    file,
 		ReplyTo: tk.PostID,
@@ -491,7 +475,7 @@ func answerTicket(t *Turn, u University, tk Ticket, body string, file *Attachmen
 	}
 	t.Send(Message{
 		ChatID:  tk.UserID,
-		Text:    compose(textLimit(file), head, body, ""),
+		Text:    compose(head, body, ""),
 		File:    file,
 		Buttons: [][]Button{{t.LastingButton(t.e.cat.T(lang, "support.reply_button", nil), flowSupport, "reply", tk.ID)}},
 		Ref:     "relay:" + tk.ID,
