@@ -73,6 +73,9 @@ type Invite struct {
 	ReplacedBy int64 `json:"replaced_by,omitempty"`
 }
 
+// scope is the project or university the invite is for, or "".
+func (inv Invite) scope() string { return inv.Project + inv.University }
+
 // Payload is the start parameter of the invite's link.
 func (inv Invite) Payload() string { return invitePayload + "_" + inv.Token }
 
@@ -185,7 +188,7 @@ func (e *Engine) ReissueInvite(ctx context.Context, by, n int64) (Invite, error)
 		}
 		return Invite{}, fmt.Errorf("reissue invite %d: %w", n, ErrInviteUsed)
 	}
-	inv, err := e.CreateInvite(ctx, by, old.Role, old.Project+old.University)
+	inv, err := e.CreateInvite(ctx, by, old.Role, old.scope())
 	if err != nil {
 		return Invite{}, err
 	}
@@ -282,7 +285,7 @@ func (e *Engine) RedeemInvite(ctx context.Context, userID int64, token string) (
 	case !e.now().Before(inv.ExpiresAt):
 		return inv, ErrInviteExpired
 	}
-	ok, err := e.mayGrant(ctx, inv.By, inv.Role, inv.Project+inv.University)
+	ok, err := e.mayGrant(ctx, inv.By, inv.Role, inv.scope())
 	if err != nil {
 		return inv, err
 	}
@@ -408,26 +411,40 @@ func inviteCommand(t *Turn) error {
 	case "mentor":
 		var ids []string
 		for _, pr := range t.Program().Projects {
-			if len(args) == 2 && strings.EqualFold(args[1], pr.ID) {
-				return createInvite(t, RoleMentor, pr.ID)
-			}
 			ids = append(ids, pr.ID)
+		}
+		if id, ok := pickID(args[1:], ids); ok {
+			return createInvite(t, RoleMentor, id)
 		}
 		t.Say("invite.unknown_project", map[string]any{"Given": strings.Join(args[1:], " "), "IDs": strings.Join(ids, ", ")})
 		return nil
 	case "committee":
 		var ids []string
 		for _, u := range t.Program().Universities {
-			if len(args) == 2 && strings.EqualFold(args[1], u.ID) {
-				return createInvite(t, RoleCommittee, u.ID)
-			}
 			ids = append(ids, u.ID)
+		}
+		if id, ok := pickID(args[1:], ids); ok {
+			return createInvite(t, RoleCommittee, id)
 		}
 		t.Say("invite.unknown_university", map[string]any{"Given": strings.Join(args[1:], " "), "IDs": strings.Join(ids, ", ")})
 		return nil
 	}
 	t.Say("invite.usage", nil)
 	return nil
+}
+
+// pickID returns the id of ids that the single word given names,
+// ignoring case.
+func pickID(given, ids []string) (string, bool) {
+	if len(given) != 1 {
+		return "", false
+	}
+	for _, id := range ids {
+		if strings.EqualFold(given[0], id) {
+			return id, true
+		}
+	}
+	return "", false
 }
 
 // createInvite makes an invite from the sender and shows its link.

@@ -178,22 +178,22 @@ func people(t *Turn) error {
 	ctx, e := t.ctx, t.e
 	var unreachable []string
 	var buttons [][]Button
-	profile := func(id int64) (Profile, error) {
-		if id == t.Event.From.ID {
-			return *t.Profile, nil // not saved until the turn ends
-		}
-		return e.Profile(ctx, id)
-	}
-	line := func(id int64) (string, error) {
-		p, err := profile(id)
-		if err != nil {
-			return "", err
+	listed := make(map[int64]bool)
+	// line renders person id and notes them once among the unreachable.
+	line := func(id int64) (string, bool, error) {
+		p := *t.Profile // the sender's, not saved until the turn ends
+		if id != t.Event.From.ID {
+			var err error
+			if p, err = e.Profile(ctx, id); err != nil {
+				return "", false, err
+			}
 		}
 		l := t.personLine(p)
-		if !p.Reachable() {
+		if !p.Reachable() && !listed[id] {
 			unreachable = append(unreachable, l)
 		}
-		return l, nil
+		listed[id] = true
+		return l, p.Reachable(), nil
 	}
 
 	// Staff.
@@ -204,7 +204,7 @@ func people(t *Turn) error {
 	var b strings.Builder
 	b.WriteString(t.Plural("people.staff", len(staff), nil))
 	for _, id := range staff {
-		l, err := line(id)
+		l, _, err := line(id)
 		if err != nil {
 			return err
 		}
@@ -223,14 +223,9 @@ func people(t *Turn) error {
 		who := t.T("people.nobody", nil)
 		reachable := false
 		if mentor != 0 {
-			if who, err = line(mentor); err != nil {
+			if who, reachable, err = line(mentor); err != nil {
 				return err
 			}
-			p, err := profile(mentor)
-			if err != nil {
-				return err
-			}
-			reachable = p.Reachable()
 		}
 		b.WriteString("\n• " + t.T("people.project", map[string]any{"Title": pr.Title, "ID": pr.ID, "Who": who}))
 		if !reachable {
@@ -251,7 +246,7 @@ func people(t *Turn) error {
 			}
 			var who []string
 			for _, id := range ids {
-				l, err := line(id)
+				l, _, err := line(id)
 				if err != nil {
 					return err
 				}

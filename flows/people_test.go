@@ -101,3 +101,19 @@ func TestPeopleButtonsAreForStaffOnly(t *testing.T) {
 	// Nothing changed: still one open invite, #1.
 	wantText(t, h.command(staff, "people", ""), staffID, "1 open invitation:\n• #1 programme staff")
 }
+
+func TestPeopleListsAnUnreachablePersonOnce(t *testing.T) {
+	h := newHarness(t)
+	staff := user(staffID, "en")
+	for _, id := range []int64{200000001, 200000002, 200000003, 200000004} {
+		h.command(flows.User{ID: id, FirstName: "M"}, "start", "")
+	}
+	carla := flows.User{ID: newcomer, FirstName: "Carla", LanguageCode: "en"}
+	h.command(carla, "start", invitePayload(t, h.command(staff, "invite", "staff")))
+	h.command(carla, "start", invitePayload(t, h.command(staff, "invite", "committee palermo")))
+	if err := h.engine.MarkBlocked(context.Background(), newcomer); err != nil {
+		t.Fatal(err)
+	}
+	r := h.command(staff, "people", "")
+	wantText(t, r, staffID, "1 person cannot be reached:\n• Carla: blocked the bot\n")
+}
