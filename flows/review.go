@@ -245,6 +245,11 @@ func reviewButton(t *Turn) error {
 		t.Say(prompt, map[string]any{"Ref": a.Ref}, buttons)
 		return nil
 	case "acc", "match":
+		if t.Session.Flow == flowReview {
+			// A note or reason half written for another application
+			// must not land on the wrong one later.
+			t.Session.Reset()
+		}
 		return decide(t, a.Ref, t.Callback.Action, "")
 	}
 	t.Notice("error.bad_button")

@@ -321,3 +321,17 @@ func TestComposedMessageIDsExist(t *testing.T) {
 		}
 	}
 }
+
+func TestHalfWrittenNoteDoesNotLandOnAnotherDecision(t *testing.T) {
+	h := newHarness(t)
+	refA, refB := h.submit(ada), h.submit(bruno)
+	h.press(staff, h.open(refA), "Interview")
+	h.press(staff, h.open(refB), "Accept")
+	r := h.text(staff, "Monday 9:00")
+	if textTo(r, studentA) != "" || h.state(refA) != flows.AppReview {
+		t.Errorf("text after another decision became %s's note:%s", refA, dump(r))
+	}
+	if h.state(refB) != flows.AppAccepted {
+		t.Errorf("state of %s = %s; want accepted", refB, h.state(refB))
+	}
+}
