@@ -5,7 +5,9 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/mentorbot/mentorbot/bot/telegramtest"
 )
@@ -47,8 +49,14 @@ func TestRunPollingAnswersStart(t *testing.T) {
 func TestRunWebhookAnswersStart(t *testing.T) {
 	tg := telegramtest.NewServer(t)
 	cfg := telegramConfig(t, tg, "-webhook-url", "https://bot.example/tg/hook", "-webhook-secret", "s3cret")
+	webhookSet := make(chan struct{})
+	cfg.HTTPClient = &http.Client{Transport: &afterCall{method: "setWebhook", done: webhookSet}}
 	base, stop := startRun(t, cfg, strings.NewReader(""))
-	tg.WaitCalls("setWebhook", 1)
+	select {
+	case <-webhookSet:
+	case <-time.After(telegramtest.DefaultTimeout):
+		t.Fatal("the bot did not call setWebhook")
+	}
 	if url, secret := tg.Webhook(); url != cfg.WebhookURL || secret != "s3cret" {
 		t.Fatalf("webhook set to %q with secret %q; want %q with s3cret", url, secret, cfg.WebhookURL)
 	}
@@ -82,6 +90,22 @@ func TestRunWebhookAnswersStart(t *testing.T) {
 	if err := stop(); err != nil {
 		t.Errorf("run after cancel = %v; want nil", err)
 	}
+}
+
+// afterCall is an http.RoundTripper that closes done once a call of
+// the Bot API method got its answer, to synchronise on it.
+type afterCall struct {
+	method string
+	done   chan struct{}
+	once   sync.Once
+}
+
+func (a *afterCall) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := http.DefaultTransport.RoundTrip(r)
+	if err == nil && strings.HasSuffix(r.URL.Path, "/"+a.method) {
+		a.once.Do(func() { close(a.done) })
+	}
+	return resp, err
 }
 
 func TestRunBadTokenFails(t *testing.T) {
