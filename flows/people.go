@@ -17,6 +17,69 @@ const flowPeople = "people"
 func registerPeople(e *Engine) {
 	e.command(Command{Name: "people", Role: RoleStaff, Help: "people.cmd", Run: people})
 	e.buttons[flowPeople] = peopleButton
+	e.personalData(flowPeople, PersonalData{Export: e.exportRoles, Erase: e.eraseRoles})
+}
+
+// rolesData is what /mydata shows of the roles someone joined with.
+type rolesData struct {
+	Staff       bool     `json:"staff,omitempty"`
+	MentorOf    []string `json:"mentor_of,omitempty"`
+	CommitteeOf string   `json:"committee_of,omitempty"`
+}
+
+// exportRoles returns the roles userID holds through invites or the
+// programme file, or nil when none.
+func (e *Engine) exportRoles(ctx context.Context, userID int64) (any, error) {
+	var d rolesData
+	var err error
+	if d.Staff, err = e.HasRole(ctx, userID, userID, RoleStaff); err != nil {
+		return nil, err
+	}
+	if d.MentorOf, err = e.MentorProjects(ctx, userID); err != nil {
+		return nil, err
+	}
+	if d.CommitteeOf, err = e.CommitteeOf(ctx, userID); err != nil {
+		return nil, err
+	}
+	if !d.Staff && len(d.MentorOf) == 0 && d.CommitteeOf == "" {
+		return nil, nil
+	}
+	return d, nil
+}
+
+// eraseRoles takes from userID every role they joined with. Ids in the
+// programme file stay: they are configuration, changed by editing it.
+func (e *Engine) eraseRoles(ctx context.Context, userID int64) error {
+	id := strconv.FormatInt(userID, 10)
+	for _, r := range []Role{RoleStaff, RoleMentor, RoleCommittee} {
+		if err := e.store.RemoveFromSet(ctx, roleSet(r), id); err != nil {
+			return fmt.Errorf("erase role %s of %d: %w", r, userID, err)
+		}
+	}
+	uni, err := e.CommitteeOf(ctx, userID)
+	if err != nil {
+		return err
+	}
+	if uni != "" {
+		if err := e.store.RemoveFromSet(ctx, committeeMembersKey(uni), id); err != nil {
+			return fmt.Errorf("leave committee %s: %w", uni, err)
+		}
+	}
+	keys := []string{committeeOfKey(userID)}
+	for _, pr := range e.program.Projects {
+		var pm projectMentor
+		err := e.store.Get(ctx, projectMentorKey(pr.ID), &pm)
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return fmt.Errorf("erase mentor of %s: %w", pr.ID, err)
+		}
+		if err == nil && pm.UserID == userID {
+			keys = append(keys, projectMentorKey(pr.ID))
+		}
+	}
+	if err := e.store.Delete(ctx, keys...); err != nil {
+		return fmt.Errorf("erase roles of %d: %w", userID, err)
+	}
+	return nil
 }
 
 // projectMentor is the record of a mentor who joined a project through

@@ -2,6 +2,7 @@ package flows_test
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -116,4 +117,48 @@ func TestPeopleListsAnUnreachablePersonOnce(t *testing.T) {
 	}
 	r := h.command(staff, "people", "")
 	wantText(t, r, staffID, "1 person cannot be reached:\n• Carla: blocked the bot\n")
+}
+
+func TestMyDataShowsAndErasesRoles(t *testing.T) {
+	h := newHarness(t)
+	staff := user(staffID, "en")
+	carla := flows.User{ID: newcomer, FirstName: "Carla", LanguageCode: "en"}
+	for _, args := range []string{"staff", "mentor berlin-eng", "committee palermo"} {
+		h.command(carla, "start", invitePayload(t, h.command(staff, "invite", args)))
+	}
+	r := h.command(carla, "mydata", "")
+	if len(r.Messages) != 1 || r.Messages[0].File == nil {
+		t.Fatalf("/mydata = %s; want one JSON document", dump(r))
+	}
+	var doc struct {
+		People struct {
+			Staff       bool     `json:"staff"`
+			MentorOf    []string `json:"mentor_of"`
+			CommitteeOf string   `json:"committee_of"`
+		} `json:"people"`
+	}
+	if err := json.Unmarshal(r.Messages[0].File.Content, &doc); err != nil {
+		t.Fatalf("mydata.json: %v", err)
+	}
+	if p := doc.People; !p.Staff || strings.Join(p.MentorOf, ",") != "berlin-eng" || p.CommitteeOf != "palermo" {
+		t.Errorf("exported roles = %+v; want staff, mentor of berlin-eng, committee of palermo", p)
+	}
+
+	h.press(carla, h.command(carla, "deletemydata", ""), "Yes")
+	for _, role := range []flows.Role{flows.RoleStaff, flows.RoleMentor, flows.RoleCommittee} {
+		if h.hasRole(newcomer, role) {
+			t.Errorf("after /deletemydata HasRole(%s) = true", role)
+		}
+	}
+	if got := h.mentorOf("berlin-eng"); got != 200000003 {
+		t.Errorf("after /deletemydata MentorOf(berlin-eng) = %d; want the programme's 200000003", got)
+	}
+	if uni := h.committeeOf(newcomer); uni != "" {
+		t.Errorf("after /deletemydata CommitteeOf = %q; want none", uni)
+	}
+	// The programme file's staff keep their role: it is configuration.
+	h.press(staff, h.command(staff, "deletemydata", ""), "Yes")
+	if !h.hasRole(staffID, flows.RoleStaff) {
+		t.Error("the programme file's staff lost the role")
+	}
 }
