@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/mentorbot/mentorbot/bot"
 	"github.com/mentorbot/mentorbot/bot/bottest"
 	"github.com/mentorbot/mentorbot/bot/telegramtest"
@@ -325,6 +327,43 @@ func TestUpdatesOfOneChatHandledInOrder(t *testing.T) {
 		}
 		if !strings.HasPrefix(m.Text, want) {
 			t.Fatalf("message %d = %q; want %q: updates or replies out of order", i, m.Text, want)
+		}
+	}
+}
+
+func TestMetricsCountUpdatesAndSends(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	env := bottest.Start(t, bottest.WithConfig(func(c *bot.Config) { c.Metrics = bot.NewMetrics(reg) }))
+	u := bottest.User(12, "Ada", "en")
+	env.Command(u, "help", "")
+	env.Text(u, "hello")
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, f := range families {
+		for _, m := range f.GetMetric() {
+			name := f.GetName()
+			for _, l := range m.GetLabel() {
+				name += ":" + l.GetValue()
+			}
+			switch {
+			case m.GetCounter() != nil:
+				got[name] = m.GetCounter().GetValue()
+			case m.GetHistogram() != nil:
+				got[name] = float64(m.GetHistogram().GetSampleCount())
+			}
+		}
+	}
+	for name, want := range map[string]float64{
+		"mentorbot_updates_total:command": 1,
+		"mentorbot_updates_total:text":    1,
+		"mentorbot_messages_sent_total":   2,
+		"mentorbot_flow_step_seconds":     2,
+	} {
+		if got[name] != want {
+			t.Errorf("metric %s = %v; want %v (all: %v)", name, got[name], want, got)
 		}
 	}
 }
