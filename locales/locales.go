@@ -131,10 +131,39 @@ func IDs(lang string) ([]string, error) {
 		if err := toml.Unmarshal(buf, &m); err != nil {
 			return nil, fmt.Errorf("parse %s: %w", name, err)
 		}
-		for id := range m {
-			ids = append(ids, id)
-		}
+		ids = appendIDs(ids, "", m)
 	}
 	sort.Strings(ids)
 	return ids, nil
+}
+
+// pluralForms are the keys that make a TOML table one message with
+// plural forms rather than a group of messages, as go-i18n reads them.
+var pluralForms = map[string]bool{"zero": true, "one": true, "two": true, "few": true, "many": true, "other": true, "description": true, "hash": true}
+
+// appendIDs adds the message ids of a parsed file: a string is one
+// message, a table of plural forms is one message, any other table
+// nests ids with a dot, as in [count.applications].
+func appendIDs(ids []string, prefix string, m map[string]any) []string {
+	for k, v := range m {
+		id := k
+		if prefix != "" {
+			id = prefix + "." + k
+		}
+		sub, ok := v.(map[string]any)
+		if !ok {
+			ids = append(ids, id)
+			continue
+		}
+		plural := len(sub) > 0
+		for form := range sub {
+			plural = plural && pluralForms[form]
+		}
+		if plural {
+			ids = append(ids, id)
+		} else {
+			ids = appendIDs(ids, id, sub)
+		}
+	}
+	return ids
 }

@@ -72,3 +72,18 @@ func TestMatch(t *testing.T) {
 		}
 	}
 }
+
+func TestIDsReadsNestedAndPluralTables(t *testing.T) {
+	ids, err := IDs("en")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"count.applications", "error.bad_button", "start.welcome"} {
+		if !slices.Contains(ids, want) {
+			t.Errorf("IDs(en) lacks %q", want)
+		}
+	}
+	if slices.Contains(ids, "count") {
+		t.Errorf("IDs(en) has %q, a table of messages, as a message", "count")
+	}
+}
