@@ -151,10 +151,15 @@ func parseDay(s string, now time.Time) (int, time.Month, int, error) {
 	case len(parts) == 3 && len(parts[2]) == 2: // 12/11/26
 		day, month, year = nums[0], nums[1], 2000+nums[2]
 	case len(parts) == 2 && len(parts[0]) <= 2 && len(parts[1]) <= 2: // 12/11
+		// The next such day from today: this year, or a later one
+		// (29/2 may be four years away).
 		day, month = nums[0], nums[1]
+		today := time.Date(y, mo, d, 0, 0, 0, 0, time.UTC)
 		year = y
-		if valid := validDay(year, month, day); valid && time.Date(year, time.Month(month), day, 0, 0, 0, 0, now.Location()).Before(time.Date(y, mo, d, 0, 0, 0, 0, now.Location())) {
-			year++
+		for ; year <= y+4; year++ {
+			if validDay(year, month, day) && !time.Date(year, time.Month(month), day, 0, 0, 0, 0, time.UTC).Before(today) {
+				break
+			}
 		}
 	default:
 		return 0, 0, 0, errDateFormat

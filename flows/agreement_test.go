@@ -1,0 +1,254 @@
+package flows_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mentorbot/mentorbot/flows"
+)
+
+// matchedPair stores a mentorship of pairMentee and pairMentor without
+// an agreement, as publishing results leaves it.
+func (h *harness) matchedPair() {
+	h.tb.Helper()
+	h.command(pairMentee, "start", "")
+	h.command(pairMentor, "start", "")
+	m := flows.Mentorship{ID: pairMentorship, MenteeID: pairMentee.ID, MentorID: pairMentor.ID,
+		ProjectID: "madrid-ai", CreatedAt: h.clock.Now()}
+	if err := h.engine.SaveMentorship(context.Background(), m); err != nil {
+		h.tb.Fatal(err)
+	}
+}
+
+func (h *harness) loadPair() flows.Mentorship {
+	h.tb.Helper()
+	m, err := h.engine.Mentorship(context.Background(), pairMentorship)
+	if err != nil {
+		h.tb.Fatal(err)
+	}
+	return m
+}
+
+// fileTo returns the attachment of the message of r to chat.
+func fileTo(tb testing.TB, r flows.Reply, chat int64) *flows.Attachment {
+	tb.Helper()
+	for _, m := range r.Messages {
+		if m.ChatID == chat && m.File != nil {
+			return m.File
+		}
+	}
+	tb.Fatalf("no file to %d in reply:%s", chat, dump(r))
+	return nil
+}
+
+// The harness clock starts on Monday 2027-02-01 10:00 in Rome.
+func TestAgreementProposeAndConfirm(t *testing.T) {
+	h := newHarness(t)
+	h.matchedPair()
+
+	r := h.command(pairMentee, "agreement", "")
+	wantText(t, r, studentA, "which topics")
+	r = h.text(pairMentee, "CV, job interviews in Spain")
+	wantText(t, r, studentA, "dates of the 6 online meetings")
+
+	// Bad input: each message is refused whole, nothing is kept.
+	bad := []struct{ name, text, want string }{
+		{"format", "next friday", "I could not read that date"},
+		{"invalid day", "30/02 18:00", "does not exist"},
+		{"past", "01/02/2027 09:00", "in the past"},
+		{"too long", "10/02 18:00-20:30", "at most 2h"},
+		{"end before start", "10/02 18:00-17:00", "end time must be after"},
+		{"overlap within message", "10/02 18:00-19:00\n10/02 18:30", "Line 2 (\"10/02 18:30\"): It overlaps meeting 1"},
+		{"too many", "10/02 18:00\n11/02 18:00\n12/02 18:00\n13/02 18:00\n14/02 18:00\n15/02 18:00\n16/02 18:00",
+			"has 6 meetings and 6 still to give, but you sent 7"},
+	}
+	for _, tc := range bad {
+		r = h.text(pairMentee, tc.text)
+		wantText(t, r, studentA, tc.want)
+	}
+
+	r = h.text(pairMentee, "tomorrow 18:00-19:30\n2027-02-09 18:00\n")
+	wantText(t, r, studentA, "2 of 6 meetings")
+	r = h.text(pairMentee, "2/2 19:00")
+	wantText(t, r, studentA, "overlaps meeting 1")
+	r = h.text(pairMentee, "16/02 18:00\n23/02 18:00\n2/3 18:00\n9/3 18:00\n16/3 18:00")
+	wantText(t, r, studentA, "has 6 meetings and 4 still to give, but you sent 5")
+	r = h.text(pairMentee, "23/02 18:00\n16/02 18:00\n2/3 18:00\n9/3 18:00-19:00")
+	wantText(t, r, studentA, "Send it to your mentor")
+	wantText(t, r, studentA, "1. 02/02/2027 18:00-19:30")
+	wantText(t, r, studentA, "3. 16/02/2027 18:00-20:00") // sorted by date
+	wantText(t, r, studentA, "6. 09/03/2027 18:00-19:00")
+	if m := h.loadPair(); len(m.Meetings) != 0 || !m.AgreedAt.IsZero() {
+		t.Fatalf("mentorship changed before the mentor confirmed: %+v", m)
+	}
+
+	r = h.press(pairMentee, r, "Send to my mentor")
+	wantText(t, r, studentA, "Sent to your mentor")
+	wantText(t, r, mentorID, "Anna proposes this Mentor-Mentee Agreement")
+	wantText(t, r, mentorID, "Topics: CV, job interviews in Spain")
+	proposal := r
+
+	// The mentee cannot confirm their own proposal.
+	r = h.press(pairMentee, proposal, "Confirm")
+	if r.Notice == "" || len(r.Messages) != 0 {
+		t.Fatalf("mentee pressing Confirm got:%s; want a refusal notice", dump(r))
+	}
+	r = h.press(pairMentor, proposal, "Confirm")
+	wantText(t, r, mentorID, "The agreement is confirmed")
+	wantText(t, r, studentA, "The agreement is confirmed")
+	cal := string(fileTo(t, r, studentA).Content)
+	if n := strings.Count(cal, "BEGIN:VEVENT"); n != 6 {
+		t.Errorf("calendar has %d events; want 6:\n%s", n, cal)
+	}
+	for _, want := range []string{"DTSTART:20270202T170000Z", "DTEND:20270202T183000Z", "UID:MIE-2027-0042-1@mentorbot",
+		"SUMMARY:Mentoring meeting 1 of 6: Machine learning for public health"} {
+		if !strings.Contains(cal, want) {
+			t.Errorf("calendar lacks %q:\n%s", want, cal)
+		}
+	}
+	m := h.loadPair()
+	if m.AgreedAt.IsZero() || len(m.Meetings) != 6 || m.Topics != "CV, job interviews in Spain" {
+		t.Fatalf("mentorship after confirming = %+v", m)
+	}
+	if m.Meetings[0].Duration != 90*time.Minute || m.Meetings[2].Duration != 2*time.Hour {
+		t.Errorf("durations = %v, %v; want 1h30 typed and 2h by default", m.Meetings[0].Duration, m.Meetings[2].Duration)
+	}
+	if q, err := h.engine.QueuedReminders(context.Background(), time.Date(2028, 1, 1, 0, 0, 0, 0, time.UTC)); err != nil || len(q) == 0 {
+		t.Errorf("reminders queued after confirming = %d, %v; want some", len(q), err)
+	}
+
+	// A second press changes nothing.
+	r = h.press(pairMentor, proposal, "Confirm")
+	if strings.Contains(textTo(r, studentA), "confirmed") {
+		t.Errorf("second Confirm notified the mentee again:%s", dump(r))
+	}
+	r = h.command(pairMentee, "agreement", "")
+	wantText(t, r, studentA, "The agreement is confirmed. To move a meeting")
+}
+
+func TestAgreementItalianAndDecline(t *testing.T) {
+	h := newHarness(t)
+	mentee := pairMentee
+	mentee.LanguageCode = "it"
+	h.command(mentee, "start", "") // first contact in Italian: the profile stays Italian
+	h.matchedPair()
+	r := h.command(mentee, "agreement", "")
+	wantText(t, r, studentA, "su quali argomenti")
+	h.text(mentee, "Colloqui")
+	r = h.text(mentee, "ieri 18:00")
+	wantText(t, r, studentA, "Non riesco a leggere la data")
+	r = h.text(mentee, "domani 18:00\ndopodomani alle 18\n4/2 18\n5/2 18\n6/2 18\n7/2 18")
+	wantText(t, r, studentA, "1. 02/02/2027 18:00-20:00")
+	wantText(t, r, studentA, "2. 03/02/2027 18:00-20:00")
+	r = h.press(mentee, r, "Invia al mio mentor")
+	r = h.press(pairMentor, r, "Decline")
+	wantText(t, r, studentA, "La tua proposta è stata rifiutata")
+	if m := h.loadPair(); !m.AgreedAt.IsZero() {
+		t.Errorf("declined agreement was saved: %+v", m)
+	}
+}
+
+func TestAgreementNotMatched(t *testing.T) {
+	h := newHarness(t)
+	r := h.command(user(studentB, "en"), "agreement", "")
+	wantText(t, r, studentB, "You have no mentorship yet")
+	h.matchedPair()
+	r = h.command(pairMentor, "agreement", "")
+	wantText(t, r, mentorID, "Your mentee proposes the agreement")
+	r = h.command(pairMentor, "meetings", "")
+	wantText(t, r, mentorID, "Your mentee will propose them")
+}
+
+// TestAgreementStaleDates: a proposal whose first meeting has passed
+// by the time the mentor answers cannot be confirmed.
+func TestAgreementStaleDates(t *testing.T) {
+	h := newHarness(t)
+	h.matchedPair()
+	h.command(pairMentee, "agreement", "")
+	h.text(pairMentee, "Topics")
+	r := h.text(pairMentee, "today 18:00\n2/2 18\n3/2 18\n4/2 18\n5/2 18\n6/2 18")
+	r = h.press(pairMentee, r, "Send to my mentor")
+	h.clock.Set(time.Date(2027, 2, 1, 19, 0, 0, 0, h.program.Location()))
+	r = h.press(pairMentor, r, "Confirm")
+	wantText(t, r, mentorID, "can no longer be confirmed: That time is in the past")
+	wantText(t, r, studentA, "Please propose again")
+	if m := h.loadPair(); !m.AgreedAt.IsZero() {
+		t.Errorf("stale agreement was saved: %+v", m)
+	}
+}
+
+func TestMeetingsScheduleAndReschedule(t *testing.T) {
+	h := newHarness(t)
+	h.agreedPair() // meetings 3-8 February at 18:00 for an hour
+	ctx := context.Background()
+	if err := h.store.Put(ctx, flows.DiaryKey(pairMentorship, 1), flows.DiaryEntry{N: 1}, 0); err != nil {
+		t.Fatal(err)
+	}
+	h.clock.Set(time.Date(2027, 2, 5, 18, 30, 0, 0, h.program.Location()))
+
+	r := h.command(pairMentor, "meetings", "")
+	wantText(t, r, mentorID, "Machine learning for public health, with Anna")
+	wantText(t, r, mentorID, "✅ 1. 03/02/2027 18:00-19:00, diary written")
+	wantText(t, r, mentorID, "⚠️ 2. 04/02/2027 18:00-19:00, diary missing")
+	wantText(t, r, mentorID, "▶️ 3. 05/02/2027 18:00-19:00, in progress")
+	wantText(t, r, mentorID, "🗓 4. 06/02/2027 18:00-19:00")
+	wantText(t, r, mentorID, "2 of 6 meetings held")
+	if _, ok := findButton(r, "Move 3"); ok {
+		t.Errorf("a meeting in progress can be moved:%s", dump(r))
+	}
+	list := r
+	r = h.press(pairMentor, list, "Calendar file")
+	if f := fileTo(t, r, mentorID); !strings.HasSuffix(f.FileName, ".ics") || strings.Count(string(f.Content), "BEGIN:VEVENT") != 6 {
+		t.Errorf("calendar file %s:\n%s", f.FileName, f.Content)
+	}
+
+	r = h.press(pairMentor, list, "Move 4")
+	wantText(t, r, mentorID, "Meeting 4 is on 06/02/2027 18:00-19:00")
+	for _, tc := range []struct{ text, want string }{
+		{"7/2 18:30", "It overlaps meeting 5"},
+		{"5/2 10:00", "in the past"},
+		{"9/2 10:00-13:00", "at most 2h"},
+		{"whenever", "could not read"},
+	} {
+		r = h.text(pairMentor, tc.text)
+		wantText(t, r, mentorID, tc.want)
+	}
+	proposal := h.text(pairMentor, "10/2 9:00")
+	wantText(t, proposal, mentorID, "I asked the other side to confirm meeting 4 on 10/02/2027 09:00-10:00")
+	wantText(t, proposal, studentA, "Marco proposes to move meeting 4 to 10/02/2027 09:00-10:00")
+	oldStart := time.Date(2027, 2, 6, 18, 0, 0, 0, h.program.Location())
+	if m := h.loadPair(); !m.Meetings[3].Start.Equal(oldStart) {
+		t.Fatalf("meeting 4 moved before the mentee confirmed: %v", m.Meetings[3].Start)
+	}
+	// Only the mentee can answer.
+	if r = h.press(pairMentor, proposal, "Confirm"); r.Notice == "" || len(r.Messages) != 0 {
+		t.Fatalf("the proposer could confirm their own reschedule:%s", dump(r))
+	}
+	r = h.press(pairMentee, proposal, "Confirm")
+	wantText(t, r, studentA, "Meeting 4 is now on 10/02/2027 09:00-10:00")
+	wantText(t, r, mentorID, "Meeting 4 is now on 10/02/2027 09:00-10:00")
+	if cal := string(fileTo(t, r, mentorID).Content); strings.Count(cal, "BEGIN:VEVENT") != 1 || !strings.Contains(cal, "DTSTART:20270210T080000Z") {
+		t.Errorf("calendar file of the moved meeting:\n%s", cal)
+	}
+	m := h.loadPair()
+	if want := time.Date(2027, 2, 10, 9, 0, 0, 0, h.program.Location()); !m.Meetings[3].Start.Equal(want) || m.Meetings[3].Duration != time.Hour {
+		t.Errorf("meeting 4 = %v for %v; want %v for 1h", m.Meetings[3].Start, m.Meetings[3].Duration, want)
+	}
+
+	// Its reminders follow: none for the old time, both for the new.
+	s := newFakeSender(h)
+	h.clock.Set(time.Date(2027, 2, 5, 19, 0, 0, 0, h.program.Location()))
+	runClock(t, h, time.Date(2027, 2, 10, 9, 0, 0, 0, h.program.Location()), s)
+	for _, line := range s.log() {
+		if strings.Contains(line, "meeting 4") && !strings.HasPrefix(line, "02-09 09:00") && !strings.HasPrefix(line, "02-10 08:00") {
+			t.Errorf("reminder of meeting 4 at the wrong time: %s", line)
+		}
+	}
+	for _, want := range []string{"02-09 09:00 300000001 meeting 4 in 24 hours", "02-10 08:00 200000001 meeting 4 in 1 hour"} {
+		if !strings.Contains(strings.Join(s.log(), "\n"), want) {
+			t.Errorf("reminders %q lack %q", s.log(), want)
+		}
+	}
+}

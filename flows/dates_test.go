@@ -1,0 +1,166 @@
+package flows_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/mentorbot/mentorbot/flows"
+)
+
+func rome(tb testing.TB) *time.Location {
+	tb.Helper()
+	loc, err := time.LoadLocation("Europe/Rome")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return loc
+}
+
+func TestParseMeetingTime(t *testing.T) {
+	loc := rome(t)
+	now := time.Date(2026, 11, 5, 9, 30, 0, 0, loc) // a Thursday
+	at := func(y int, m time.Month, d, h, min int) time.Time { return time.Date(y, m, d, h, min, 0, 0, loc) }
+	tests := []struct {
+		in   string
+		want flows.MeetingTime
+	}{
+		{"12/11 18:00", flows.MeetingTime{Start: at(2026, 11, 12, 18, 0)}},
+		{"12/11 18.30", flows.MeetingTime{Start: at(2026, 11, 12, 18, 30)}},
+		{"12/11 18", flows.MeetingTime{Start: at(2026, 11, 12, 18, 0)}},
+		{"12/11 18h30", flows.MeetingTime{Start: at(2026, 11, 12, 18, 30)}},
+		{"12/11 18:00-20:00", flows.MeetingTime{Start: at(2026, 11, 12, 18, 0), Duration: 2 * time.Hour}},
+		{"12/11 18:00 - 19:30", flows.MeetingTime{Start: at(2026, 11, 12, 18, 0), Duration: 90 * time.Minute}},
+		{"12/11 18:00 -19:30", flows.MeetingTime{Start: at(2026, 11, 12, 18, 0), Duration: 90 * time.Minute}},
+		{"12/11 18:00 – 19:30", flows.MeetingTime{Start: at(2026, 11, 12, 18, 0), Duration: 90 * time.Minute}},
+		{"12/11 18 to 19", flows.MeetingTime{Start: at(2026, 11, 12, 18, 0), Duration: time.Hour}},
+		{"12/11 at 18:00", flows.MeetingTime{Start: at(2026, 11, 12, 18, 0)}},
+		{"12/11 alle 18:00", flows.MeetingTime{Start: at(2026, 11, 12, 18, 0)}},
+		{"  12/11    18:00  ", flows.MeetingTime{Start: at(2026, 11, 12, 18, 0)}},
+		{"5/11 18:00", flows.MeetingTime{Start: at(2026, 11, 5, 18, 0)}}, // today
+		{"4/11 18:00", flows.MeetingTime{Start: at(2027, 11, 4, 18, 0)}}, // yesterday: next year
+		{"12/1 9:00", flows.MeetingTime{Start: at(2027, 1, 12, 9, 0)}},   // January comes next year
+		{"29/2 10:00", flows.MeetingTime{Start: at(2028, 2, 29, 10, 0)}}, // next leap day
+		{"12/11/2026 18:00", flows.MeetingTime{Start: at(2026, 11, 12, 18, 0)}},
+		{"12/11/26 18:00", flows.MeetingTime{Start: at(2026, 11, 12, 18, 0)}},
+		{"12.11.2026 18:00", flows.MeetingTime{Start: at(2026, 11, 12, 18, 0)}},
+		{"12-11-2026 18:00", flows.MeetingTime{Start: at(2026, 11, 12, 18, 0)}},
+		{"2026-11-12 18:00", flows.MeetingTime{Start: at(2026, 11, 12, 18, 0)}},
+		{"2026-11-12 18:00-20:00", flows.MeetingTime{Start: at(2026, 11, 12, 18, 0), Duration: 2 * time.Hour}},
+		{"tomorrow 18:00", flows.MeetingTime{Start: at(2026, 11, 6, 18, 0)}},
+		{"Tomorrow 18:00", flows.MeetingTime{Start: at(2026, 11, 6, 18, 0)}},
+		{"domani 18:00", flows.MeetingTime{Start: at(2026, 11, 6, 18, 0)}},
+		{"domani alle 18", flows.MeetingTime{Start: at(2026, 11, 6, 18, 0)}},
+		{"dopodomani 18:00", flows.MeetingTime{Start: at(2026, 11, 7, 18, 0)}},
+		{"today 18:00", flows.MeetingTime{Start: at(2026, 11, 5, 18, 0)}},
+		{"oggi 18:00", flows.MeetingTime{Start: at(2026, 11, 5, 18, 0)}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.in, func(t *testing.T) {
+			got, err := flows.ParseMeetingTime(tc.in, now, loc)
+			if err != nil || !got.Start.Equal(tc.want.Start) || got.Duration != tc.want.Duration {
+				t.Errorf("ParseMeetingTime(%q) = %v, %v, %v; want %v, %v", tc.in, got.Start, got.Duration, err, tc.want.Start, tc.want.Duration)
+			}
+		})
+	}
+}
+
+func TestParseMeetingTimeAcrossYearEnd(t *testing.T) {
+	loc := rome(t)
+	now := time.Date(2026, 12, 31, 20, 0, 0, 0, loc)
+	got, err := flows.ParseMeetingTime("domani 10:00", now, loc)
+	want := time.Date(2027, 1, 1, 10, 0, 0, 0, loc)
+	if err != nil || !got.Start.Equal(want) {
+		t.Errorf("ParseMeetingTime(%q) = %v, %v; want %v", "domani 10:00", got.Start, err, want)
+	}
+}
+
+func TestParseMeetingTimeRefuses(t *testing.T) {
+	loc := rome(t)
+	now := time.Date(2026, 11, 5, 9, 30, 0, 0, loc)
+	tests := []struct {
+		in     string
+		wantID string
+	}{
+		{"", "meetings.date.format"},
+		{"next week", "meetings.date.format"},
+		{"12/11", "meetings.date.format"},
+		{"18:00", "meetings.date.format"},
+		{"12/11 18:00 20:00", "meetings.date.format"},
+		{"12/11 six", "meetings.date.format"},
+		{"12/11 18:0", "meetings.date.format"},
+		{"12/11 +18", "meetings.date.format"},
+		{"12/11/20261 18:00", "meetings.date.format"},
+		{"123/11/2026 18:00", "meetings.date.format"},
+		{"12/11/2 18:00", "meetings.date.format"},
+		{"1/2/3/4 18:00", "meetings.date.format"},
+		{"tomorrow at", "meetings.date.format"},
+		{"12/11 18:00-", "meetings.date.format"},
+		{"32/11 18:00", "meetings.date.invalid"},
+		{"29/02/2027 18:00", "meetings.date.invalid"},
+		{"12/13 18:00", "meetings.date.invalid"},
+		{"0/11 18:00", "meetings.date.invalid"},
+		{"12/11 24:00", "meetings.date.invalid"},
+		{"12/11 18:60", "meetings.date.invalid"},
+		{"12/11/1999 18:00", "meetings.date.invalid"},
+		{"12/11 20:00-18:00", "meetings.date.range"},
+		{"12/11 18:00-18:00", "meetings.date.range"},
+		{string(make([]byte, 200)), "meetings.date.format"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.in, func(t *testing.T) {
+			got, err := flows.ParseMeetingTime(tc.in, now, loc)
+			var de *flows.DateError
+			if !errors.As(err, &de) || de.ID != tc.wantID {
+				t.Errorf("ParseMeetingTime(%q) = %v, %v; want error %s", tc.in, got.Start, err, tc.wantID)
+			}
+		})
+	}
+}
+
+// TestParseMeetingTimeDST: a day with a clock change still gives the
+// wall time typed, and a range over the change its real length.
+func TestParseMeetingTimeDST(t *testing.T) {
+	loc := rome(t)
+	now := time.Date(2026, 10, 1, 9, 0, 0, 0, loc)
+	// 25 October 2026: clocks go back at 03:00 to 02:00.
+	got, err := flows.ParseMeetingTime("25/10 01:30-03:30", now, loc)
+	if err != nil || got.Duration != 3*time.Hour {
+		t.Errorf("ParseMeetingTime(%q) = %v, %v; want 3h", "25/10 01:30-03:30", got.Duration, err)
+	}
+	got, err = flows.ParseMeetingTime("25/10 18:00", now, loc)
+	if err != nil || got.Start.In(loc).Hour() != 18 {
+		t.Errorf("ParseMeetingTime(%q) = %v, %v; want 18:00 local", "25/10 18:00", got.Start, err)
+	}
+}
+
+// FuzzParseMeetingTime checks that the parser never panics and that
+// what it accepts is a whole minute in the programme's zone, shown back
+// the same way it reads, with a positive length when one was given.
+func FuzzParseMeetingTime(f *testing.F) {
+	for _, s := range []string{"12/11 18:00", "2026-11-12 18:00-20:00", "domani 18", "tomorrow at 9.30", "29/2 10:00", "12/11 18 - 19"} {
+		f.Add(s)
+	}
+	loc := rome(f)
+	now := time.Date(2026, 11, 5, 9, 30, 0, 0, loc)
+	f.Fuzz(func(t *testing.T, s string) {
+		got, err := flows.ParseMeetingTime(s, now, loc)
+		if err != nil {
+			var de *flows.DateError
+			if !errors.As(err, &de) {
+				t.Fatalf("ParseMeetingTime(%q) error %v is not a *DateError", s, err)
+			}
+			return
+		}
+		if got.Start.Second() != 0 || got.Start.Nanosecond() != 0 || got.Start.Location() != loc {
+			t.Fatalf("ParseMeetingTime(%q) = %v; want a whole minute in %v", s, got.Start, loc)
+		}
+		if got.Duration < 0 || got.Duration > 25*time.Hour {
+			t.Fatalf("ParseMeetingTime(%q) duration %v out of range", s, got.Duration)
+		}
+		again, err := flows.ParseMeetingTime(got.Start.Format("2006-01-02 15:04"), now, loc)
+		if err != nil || !again.Start.Equal(got.Start) {
+			t.Fatalf("ParseMeetingTime(%q) = %v; reading it back gives %v, %v", s, got.Start, again.Start, err)
+		}
+	})
+}
