@@ -52,8 +52,22 @@ func telegram(ctx context.Context, cfg Config, fc flows.Config, reg prometheus.R
 	} else {
 		log.Info("long polling mode", "bot", "@"+b.Username())
 	}
-	// The reminder scheduler sends through b.Outbox(); wire it here.
-	return b.Run, nil
+	// The reminder scheduler sends through b.Outbox() every minute; it
+	// stops, cancelling a running tick, as soon as ctx ends.
+	sched, err := bot.NewScheduler(bot.SchedulerConfig{Tick: bot.RemindersTick(engine, b.Outbox()),
+		Now: fc.Now, Location: cfg.Program.Location(), Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context) error {
+		sched.Start()
+		stop := context.AfterFunc(ctx, func() { _ = sched.Stop(context.WithoutCancel(ctx)) })
+		err := b.Run(ctx)
+		if stop() { // b.Run ended by itself
+			_ = sched.Stop(context.WithoutCancel(ctx))
+		}
+		return err
+	}, nil
 }
 
 // botUsername asks Telegram (getMe) for the bot's username, which the
