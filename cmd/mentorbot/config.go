@@ -39,9 +39,16 @@ type Config struct {
 	Token string
 	// APIURL is the Bot API server's base URL.
 	APIURL string
-	// RedisURL is a redis:// or rediss:// URL; empty starts an embedded
-	// server whose data is lost on exit.
+	// RedisURL is a redis:// or rediss:// URL, with several
+	// comma-separated host:port addresses for Sentinel or Cluster; empty
+	// starts an embedded server whose data is lost on exit.
 	RedisURL string
+	// Redis is RedisURL with REDIS_MASTER and REDIS_CLUSTER parsed into
+	// client options; nil when RedisURL is empty.
+	Redis *redis.UniversalOptions
+	// RedisPrefix starts every key the bot writes, so several
+	// deployments can share one Redis database.
+	RedisPrefix string
 	// ListenAddr is where /healthz, /metrics and the webhook are served.
 	ListenAddr string
 	// WebhookURL, when set, makes Telegram push updates there instead of
@@ -80,15 +87,19 @@ type setting struct {
 
 // raw holds the settings as strings before they are validated.
 type raw struct {
-	token, apiURL, redisURL, listen, webhookURL, webhookSecret,
-	programFile, logLevel, sessionTTL string
+	token, apiURL, redisURL, redisMaster, redisCluster, redisSentinelPassword, redisPrefix,
+	listen, webhookURL, webhookSecret, programFile, logLevel, sessionTTL string
 }
 
 func (r *raw) settings() []setting {
 	return []setting{
 		{"TELEGRAM_TOKEN", "token", "", "bot token from BotFather; empty opens the console mode", &r.token},
 		{"TELEGRAM_API_URL", "api-url", defaultAPIURL, "Bot API server base URL", &r.apiURL},
-		{"REDIS_URL", "redis-url", "", "redis:// or rediss:// URL; empty starts an embedded Redis (data lost on exit)", &r.redisURL},
+		{"REDIS_URL", "redis-url", "", "redis:// or rediss:// URL, several host:port comma-separated for Sentinel or Cluster; empty starts an embedded Redis (data lost on exit)", &r.redisURL},
+		{"REDIS_MASTER", "redis-master", "", "Sentinel master name: REDIS_URL then lists the sentinels", &r.redisMaster},
+		{"REDIS_CLUSTER", "redis-cluster", "false", "true: REDIS_URL names a Redis Cluster, even with one address (several addresses without REDIS_MASTER mean a Cluster too)", &r.redisCluster},
+		{"REDIS_SENTINEL_PASSWORD", "redis-sentinel-password", "", "password of the sentinels themselves, when they require one", &r.redisSentinelPassword},
+		{"REDIS_PREFIX", "redis-prefix", defaultRedisPrefix, "prefix of every Redis key, so deployments can share a database", &r.redisPrefix},
 		{"LISTEN_ADDR", "listen", ":8080", "address of the HTTP server (/healthz, /metrics, webhook)", &r.listen},
 		{"WEBHOOK_URL", "webhook-url", "", "public https URL Telegram posts updates to; empty polls instead", &r.webhookURL},
 		{"WEBHOOK_SECRET", "webhook-secret", "", "secret Telegram sends with each webhook call (1-256 of A-Z a-z 0-9 _ -)", &r.webhookSecret},
@@ -102,7 +113,11 @@ var (
 	tokenPattern  = regexp.MustCompile(`^[0-9]+:[A-Za-z0-9_-]+$`)
 	secretPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
 	pathPattern   = regexp.MustCompile(`^/[A-Za-z0-9/_.~-]*$`)
+	prefixPattern = regexp.MustCompile(`^[A-Za-z0-9:_.-]{1,64}$`)
 )
+
+// defaultRedisPrefix starts every key unless REDIS_PREFIX says otherwise.
+const defaultRedisPrefix = "mb:"
 
 // parseConfig reads the configuration from args (without the program
 // name) and the environment, through getenv. Flags win over variables.
@@ -161,10 +176,13 @@ func (r *raw) validate() (Config, error) {
 	if u, err := url.Parse(cfg.APIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return Config{}, fmt.Errorf("TELEGRAM_API_URL (-api-url): %q is not an http(s) URL such as %s", r.apiURL, defaultAPIURL)
 	}
-	if cfg.RedisURL != "" {
-		if _, err := redis.ParseURL(cfg.RedisURL); err != nil {
-			return Config{}, fmt.Errorf("REDIS_URL (-redis-url): %v", err)
-		}
+	var err error
+	if cfg.Redis, err = r.redisOptions(cfg.RedisURL); err != nil {
+		return Config{}, err
+	}
+	cfg.RedisPrefix = strings.TrimSpace(r.redisPrefix)
+	if !prefixPattern.MatchString(cfg.RedisPrefix) {
+		return Config{}, fmt.Errorf("REDIS_PREFIX (-redis-prefix): %q must be 1-64 characters of A-Z a-z 0-9 and : _ . -, such as %s", r.redisPrefix, defaultRedisPrefix)
 	}
 	if err := checkListenAddr(cfg.ListenAddr); err != nil {
 		return Config{}, fmt.Errorf("LISTEN_ADDR (-listen): %q %v", cfg.ListenAddr, err)
@@ -188,7 +206,6 @@ func (r *raw) validate() (Config, error) {
 	if cfg.WebhookSecret != "" && cfg.WebhookURL == "" {
 		return Config{}, errors.New("WEBHOOK_SECRET (-webhook-secret): set without WEBHOOK_URL")
 	}
-	var err error
 	if cfg.LogLevel, err = parseLevel(r.logLevel); err != nil {
 		return Config{}, fmt.Errorf("LOG_LEVEL (-log-level): %w", err)
 	}
@@ -238,4 +255,103 @@ func webhookPath(u *url.URL) string {
 		return "/"
 	}
 	return u.Path
+}
+
+// redisOptions parses REDIS_URL with REDIS_MASTER, REDIS_CLUSTER and
+// REDIS_SENTINEL_PASSWORD into options for redis.NewUniversalClient: a
+// standalone server for one address, Sentinel when a master name is
+// given (the addresses are the sentinels'), Cluster for several
+// addresses without one or when REDIS_CLUSTER is true. The URL's user,
+// password, database, TLS (rediss://) and query options apply to every
+// address. It returns nil for an empty url.
+func (r *raw) redisOptions(rawURL string) (*redis.UniversalOptions, error) {
+	master := strings.TrimSpace(r.redisMaster)
+	cluster, err := strconv.ParseBool(strings.TrimSpace(r.redisCluster))
+	if err != nil {
+		return nil, fmt.Errorf("REDIS_CLUSTER (-redis-cluster): %q is not true or false", r.redisCluster)
+	}
+	if rawURL == "" {
+		if master != "" || cluster || r.redisSentinelPassword != "" {
+			return nil, errors.New("REDIS_URL (-redis-url): required with REDIS_MASTER, REDIS_CLUSTER or REDIS_SENTINEL_PASSWORD")
+		}
+		return nil, nil
+	}
+	const setting = "REDIS_URL (-redis-url)"
+	scheme, rest, ok := strings.Cut(rawURL, "://")
+	if !ok || (scheme != "redis" && scheme != "rediss") {
+		return nil, fmt.Errorf("%s: %q is not a redis:// or rediss:// URL", setting, rawURL)
+	}
+	authority, tail := rest, ""
+	if i := strings.IndexAny(rest, "/?"); i >= 0 {
+		authority, tail = rest[:i], rest[i:]
+	}
+	userinfo, hosts := "", authority
+	if i := strings.LastIndex(authority, "@"); i >= 0 {
+		userinfo, hosts = authority[:i+1], authority[i+1:]
+	}
+	defaultPort := "6379"
+	if master != "" {
+		defaultPort = "26379"
+	}
+	var addrs []string
+	for _, h := range strings.Split(hosts, ",") {
+		h = strings.TrimSpace(h)
+		if h == "" {
+			return nil, fmt.Errorf("%s: empty address in %q", setting, hosts)
+		}
+		if _, _, err := net.SplitHostPort(h); err != nil {
+			h = net.JoinHostPort(strings.Trim(h, "[]"), defaultPort)
+		}
+		if err := checkListenAddr(h); err != nil {
+			return nil, fmt.Errorf("%s: address %q %v", setting, h, err)
+		}
+		addrs = append(addrs, h)
+	}
+	// The first address stands for all in go-redis's own URL parser,
+	// which reads the user, password, database and options.
+	opts, err := redis.ParseURL(scheme + "://" + userinfo + addrs[0] + tail)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", setting, err)
+	}
+	switch {
+	case master != "" && cluster:
+		return nil, errors.New("REDIS_MASTER (-redis-master): Sentinel and REDIS_CLUSTER exclude each other")
+	case master == "" && r.redisSentinelPassword != "":
+		return nil, errors.New("REDIS_SENTINEL_PASSWORD (-redis-sentinel-password): set without REDIS_MASTER")
+	case master == "" && len(addrs) > 1:
+		cluster = true
+	}
+	if cluster && opts.DB != 0 {
+		return nil, fmt.Errorf("%s: a Redis Cluster has only database 0, not %d", setting, opts.DB)
+	}
+	if opts.TLSConfig != nil && len(addrs) > 1 {
+		// Each server is checked against its own name.
+		opts.TLSConfig.ServerName = ""
+	}
+	return &redis.UniversalOptions{
+		Addrs:            addrs,
+		MasterName:       master,
+		IsClusterMode:    cluster,
+		DB:               opts.DB,
+		Username:         opts.Username,
+		Password:         opts.Password,
+		SentinelPassword: r.redisSentinelPassword,
+		TLSConfig:        opts.TLSConfig,
+		ClientName:       opts.ClientName,
+		Protocol:         opts.Protocol,
+		MaxRetries:       opts.MaxRetries,
+		MinRetryBackoff:  opts.MinRetryBackoff,
+		MaxRetryBackoff:  opts.MaxRetryBackoff,
+		DialTimeout:      opts.DialTimeout,
+		ReadTimeout:      opts.ReadTimeout,
+		WriteTimeout:     opts.WriteTimeout,
+		PoolFIFO:         opts.PoolFIFO,
+		PoolSize:         opts.PoolSize,
+		PoolTimeout:      opts.PoolTimeout,
+		MinIdleConns:     opts.MinIdleConns,
+		MaxIdleConns:     opts.MaxIdleConns,
+		MaxActiveConns:   opts.MaxActiveConns,
+		ConnMaxIdleTime:  opts.ConnMaxIdleTime,
+		ConnMaxLifetime:  opts.ConnMaxLifetime,
+	}, nil
 }

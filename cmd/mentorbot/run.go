@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -34,12 +35,12 @@ func run(ctx context.Context, cfg Config, stdin io.Reader, stdout io.Writer) err
 	}
 	log := slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: cfg.LogLevel}))
 
-	rdb, closeRedis, err := openRedis(ctx, cfg.RedisURL, log)
+	rdb, closeRedis, err := openRedis(ctx, cfg.Redis, log)
 	if err != nil {
 		return err
 	}
 	defer closeRedis()
-	store := redisstore.New(rdb, redisstore.Options{SessionTTL: cfg.SessionTTL})
+	store := redisstore.New(rdb, redisstore.Options{Prefix: cfg.RedisPrefix, SessionTTL: cfg.SessionTTL})
 
 	cat, err := locales.New()
 	if err != nil {
@@ -124,10 +125,11 @@ func withUsername(c flows.Config, name string) flows.Config {
 	return c
 }
 
-// openRedis connects to url, or starts the embedded server when url is
-// empty. The returned func closes whatever was opened.
-func openRedis(ctx context.Context, url string, log *slog.Logger) (redis.UniversalClient, func(), error) {
-	if url == "" {
+// openRedis connects to the standalone server, Sentinel or Cluster opts
+// names, or starts the embedded server when opts is nil. The returned
+// func closes whatever was opened.
+func openRedis(ctx context.Context, opts *redis.UniversalOptions, log *slog.Logger) (redis.UniversalClient, func(), error) {
+	if opts == nil {
 		emb, err := redisstore.StartEmbedded()
 		if err != nil {
 			return nil, nil, err
@@ -136,18 +138,15 @@ func openRedis(ctx context.Context, url string, log *slog.Logger) (redis.Univers
 		rdb := emb.Client()
 		return rdb, func() { rdb.Close(); emb.Close() }, nil
 	}
-	opts, err := redis.ParseURL(url)
-	if err != nil {
-		return nil, nil, fmt.Errorf("REDIS_URL: %w", err)
-	}
-	rdb := redis.NewClient(opts)
+	rdb := redis.NewUniversalClient(opts)
+	addrs := strings.Join(opts.Addrs, ",")
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := rdb.Ping(pingCtx).Err(); err != nil {
 		rdb.Close()
-		return nil, nil, fmt.Errorf("connect to Redis at %s: %w", opts.Addr, err)
+		return nil, nil, fmt.Errorf("connect to Redis at %s: %w", addrs, err)
 	}
-	log.Info("connected to Redis", "addr", opts.Addr, "db", opts.DB)
+	log.Info("connected to Redis", "addr", addrs, "db", opts.DB, "master", opts.MasterName, "cluster", opts.IsClusterMode)
 	return rdb, func() { rdb.Close() }, nil
 }
 
