@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/mentorbot/mentorbot/flows/pdfdoc"
 )
 
 const flowAgreement = "agreement"
@@ -91,6 +93,11 @@ func agreementStart(t *Turn) error {
 	if !m.AgreedAt.IsZero() {
 		t.Session.Reset()
 		t.Reply(t.T("agreement.already", nil) + "\n\n" + t.e.agreementSummary(t.Lang(), m.Topics, m.Meetings))
+		doc, err := t.e.AgreementPDF(t.ctx, m, t.Lang())
+		if err != nil {
+			return err
+		}
+		t.Send(Message{ChatID: t.Event.ChatID, File: &Attachment{FileName: "agreement-" + m.ID + ".pdf", Content: doc}})
 		return nil
 	}
 	t.StartFlow(flowAgreement, "topics")
@@ -445,6 +452,13 @@ func decideProposal(t *Turn, confirm bool) error {
 				"N": changed[0].N, "When": formatMeeting(changed[0], t.Program().Location())})
 		}
 		t.Send(Message{ChatID: uid, Text: text})
+		if p.Kind == proposalAgreement {
+			doc, err := t.e.AgreementPDF(t.ctx, after, lang)
+			if err != nil {
+				return err
+			}
+			t.Send(Message{ChatID: uid, File: &Attachment{FileName: "agreement-" + after.ID + ".pdf", Content: doc}})
+		}
 		t.Send(Message{ChatID: uid, File: t.e.icsFile(after, changed, lang, t.Now())})
 	}
 	return nil
@@ -506,4 +520,58 @@ func (e *Engine) Agree(ctx context.Context, m Mentorship, now time.Time) error {
 		return err
 	}
 	return e.rescheduleReminders(ctx, before, m, now)
+}
+
+// AgreementPDF renders m's confirmed agreement in lang, with lines for
+// mentee and mentor to sign. The result is the caller's; errors come
+// from the store or the renderer.
+func (e *Engine) AgreementPDF(ctx context.Context, m Mentorship, lang string) ([]byte, error) {
+	tr := func(id string, data map[string]any) string { return e.cat.T(lang, id, data) }
+	mentee, err := e.personName(ctx, m.MenteeID)
+	if err != nil {
+		return nil, err
+	}
+	mentor, err := e.personName(ctx, m.MentorID)
+	if err != nil {
+		return nil, err
+	}
+	pr, _ := e.program.Project(m.ProjectID)
+	project := pr.Title
+	if pr.Host != "" {
+		project += " — " + pr.Host
+	}
+	var meetings strings.Builder
+	for i, mt := range m.Meetings {
+		if i > 0 {
+			meetings.WriteString("\n")
+		}
+		meetings.WriteString(tr("agreement.summary.meeting", map[string]any{"N": mt.N, "When": formatMeeting(mt, e.program.Location())}))
+	}
+	sign := func(who, name string) string {
+		return tr("agreement.pdf.sign", map[string]any{"Role": who, "Name": name})
+	}
+	doc := pdfdoc.Document{
+		Title:    tr("agreement.pdf.title", nil),
+		Subtitle: e.program.Name,
+		Fields: []pdfdoc.Field{
+			{Label: tr("agreement.pdf.project", nil), Value: project},
+			{Label: tr("agreement.pdf.mentee", nil), Value: mentee},
+			{Label: tr("agreement.pdf.mentor", nil), Value: mentor},
+			{Label: tr("agreement.pdf.agreed", nil), Value: m.AgreedAt.In(e.program.Location()).Format("02/01/2006")},
+			{Label: tr("agreement.pdf.reference", nil), Value: m.ID},
+		},
+		Sections: []pdfdoc.Section{
+			{Heading: tr("agreement.pdf.topics", nil), Body: m.Topics},
+			{Heading: tr("agreement.pdf.meetings", map[string]any{"Max": formatDuration(e.program.MaxMeeting)}), Body: meetings.String()},
+			{Heading: tr("agreement.pdf.signatures", nil),
+				Body: sign(tr("agreement.pdf.mentee", nil), mentee) + "\n\n\n" + sign(tr("agreement.pdf.mentor", nil), mentor)},
+		},
+		Author:  mentee,
+		Created: m.AgreedAt,
+	}
+	out, err := pdfdoc.Render(doc)
+	if err != nil {
+		return nil, fmt.Errorf("agreement pdf %s: %w", m.ID, err)
+	}
+	return out, nil
 }

@@ -31,11 +31,11 @@ func (h *harness) loadPair() flows.Mentorship {
 	return m
 }
 
-// fileTo returns the attachment of the message of r to chat.
-func fileTo(tb testing.TB, r flows.Reply, chat int64) *flows.Attachment {
+// fileTo returns the attachment to chat in r whose name ends in suffix.
+func fileTo(tb testing.TB, r flows.Reply, chat int64, suffix string) *flows.Attachment {
 	tb.Helper()
 	for _, m := range r.Messages {
-		if m.ChatID == chat && m.File != nil {
+		if m.ChatID == chat && m.File != nil && strings.HasSuffix(m.File.FileName, suffix) {
 			return m.File
 		}
 	}
@@ -98,7 +98,7 @@ func TestAgreementProposeAndConfirm(t *testing.T) {
 	r = h.press(pairMentor, proposal, "Confirm")
 	wantText(t, r, mentorID, "The agreement is confirmed")
 	wantText(t, r, studentA, "The agreement is confirmed")
-	cal := string(fileTo(t, r, studentA).Content)
+	cal := string(fileTo(t, r, studentA, ".ics").Content)
 	if n := strings.Count(cal, "BEGIN:VEVENT"); n != 6 {
 		t.Errorf("calendar has %d events; want 6:\n%s", n, cal)
 	}
@@ -106,6 +106,13 @@ func TestAgreementProposeAndConfirm(t *testing.T) {
 		"SUMMARY:Mentoring meeting 1 of 6: Machine learning for public health"} {
 		if !strings.Contains(cal, want) {
 			t.Errorf("calendar lacks %q:\n%s", want, cal)
+		}
+	}
+	text := pdfText(t, fileTo(t, r, mentorID, ".pdf").Content)
+	for _, want := range []string{"Mentor-Mentee Agreement", "MenteeAnna", "MentorMarco", "ReferenceMIE-2027-0042", "Mentee: Anna Signature:",
+		"CV, job interviews in Spain", "1. 02/02/2027 18:00-19:30", "6. 09/03/2027 18:00-19:00", "Signature:"} {
+		if !strings.Contains(text, strings.Join(strings.Fields(want), "")) {
+			t.Errorf("agreement PDF lacks %q; got %q", want, text)
 		}
 	}
 	m := h.loadPair()
@@ -126,6 +133,7 @@ func TestAgreementProposeAndConfirm(t *testing.T) {
 	}
 	r = h.command(pairMentee, "agreement", "")
 	wantText(t, r, studentA, "The agreement is confirmed. To move a meeting")
+	fileTo(t, r, studentA, ".pdf")
 }
 
 func TestAgreementItalianAndDecline(t *testing.T) {
@@ -200,7 +208,7 @@ func TestMeetingsScheduleAndReschedule(t *testing.T) {
 	}
 	list := r
 	r = h.press(pairMentor, list, "Calendar file")
-	if f := fileTo(t, r, mentorID); !strings.HasSuffix(f.FileName, ".ics") || strings.Count(string(f.Content), "BEGIN:VEVENT") != 6 {
+	if f := fileTo(t, r, mentorID, ".ics"); !strings.HasSuffix(f.FileName, ".ics") || strings.Count(string(f.Content), "BEGIN:VEVENT") != 6 {
 		t.Errorf("calendar file %s:\n%s", f.FileName, f.Content)
 	}
 
@@ -229,7 +237,7 @@ func TestMeetingsScheduleAndReschedule(t *testing.T) {
 	r = h.press(pairMentee, proposal, "Confirm")
 	wantText(t, r, studentA, "Meeting 4 is now on 10/02/2027 09:00-10:00")
 	wantText(t, r, mentorID, "Meeting 4 is now on 10/02/2027 09:00-10:00")
-	if cal := string(fileTo(t, r, mentorID).Content); strings.Count(cal, "BEGIN:VEVENT") != 1 || !strings.Contains(cal, "DTSTART:20270210T080000Z") {
+	if cal := string(fileTo(t, r, mentorID, ".ics").Content); strings.Count(cal, "BEGIN:VEVENT") != 1 || !strings.Contains(cal, "DTSTART:20270210T080000Z") {
 		t.Errorf("calendar file of the moved meeting:\n%s", cal)
 	}
 	m := h.loadPair()
