@@ -57,6 +57,104 @@ func registerAgreement(e *Engine) {
 	e.command(Command{Name: "agreement", Help: "agreement.cmd", Run: agreementStart})
 	e.steps[flowAgreement] = agreementStep
 	e.buttons[flowAgreement] = agreementButton
+	e.personalData(flowAgreement, PersonalData{Export: e.exportAgreements, Erase: e.eraseAgreements})
+}
+
+// agreementData is what /mydata shows of one of the user's agreements.
+type agreementData struct {
+	MentorshipID string    `json:"mentorship_id"`
+	Role         string    `json:"role"`
+	Topics       string    `json:"topics,omitempty"`
+	Meetings     []Meeting `json:"meetings,omitempty"`
+	AgreedAt     time.Time `json:"agreed_at,omitzero"`
+	Pending      *proposal `json:"pending_proposal,omitempty"`
+}
+
+// pendingProposal returns the proposal of mentorship mid waiting for an
+// answer, or nil.
+func (e *Engine) pendingProposal(ctx context.Context, mid string) (*proposal, error) {
+	var id int64
+	switch err := e.store.Get(ctx, proposalPendingKey(mid), &id); {
+	case errors.Is(err, ErrNotFound):
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("load pending proposal of %s: %w", mid, err)
+	}
+	var p proposal
+	switch err := e.store.Get(ctx, proposalKey(id), &p); {
+	case errors.Is(err, ErrNotFound):
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("load proposal %d: %w", id, err)
+	}
+	return &p, nil
+}
+
+func (e *Engine) exportAgreements(ctx context.Context, userID int64) (any, error) {
+	ms, err := e.MentorshipsOf(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	var out []agreementData
+	for _, m := range ms {
+		d := agreementData{MentorshipID: m.ID, Role: sideMentor, Topics: m.Topics, Meetings: m.Meetings, AgreedAt: m.AgreedAt}
+		if m.MenteeID == userID {
+			d.Role = sideMentee
+		}
+		if d.Pending, err = e.pendingProposal(ctx, m.ID); err != nil {
+			return nil, err
+		}
+		if d.Topics != "" || len(d.Meetings) > 0 || d.Pending != nil {
+			out = append(out, d)
+		}
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	return out, nil
+}
+
+// eraseAgreements drops the user's pending proposals and their queued
+// reminders, and the topics the mentee wrote. The meeting schedule
+// stays: the other side and the programme's records need it.
+func (e *Engine) eraseAgreements(ctx context.Context, userID int64) error {
+	ms, err := e.MentorshipsOf(ctx, userID)
+	if err != nil {
+		return err
+	}
+	for _, m := range ms {
+		p, err := e.pendingProposal(ctx, m.ID)
+		if err != nil {
+			return err
+		}
+		if p != nil {
+			if err := e.store.Delete(ctx, proposalKey(p.ID), proposalPendingKey(m.ID)); err != nil {
+				return fmt.Errorf("erase proposal %d: %w", p.ID, err)
+			}
+		}
+		side := sideMentor
+		if m.MenteeID == userID {
+			side = sideMentee
+		}
+		var drop []string
+		for id := range e.reminders(m) {
+			if r, ok := parseReminder(id); ok && r.Side == side {
+				drop = append(drop, id)
+			}
+		}
+		if len(drop) > 0 {
+			if err := e.store.Unschedule(ctx, reminderQueue, drop...); err != nil {
+				return fmt.Errorf("unschedule reminders of %d: %w", userID, err)
+			}
+		}
+		if side == sideMentee && m.Topics != "" {
+			m.Topics = ""
+			if err := e.SaveMentorship(ctx, m); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // openMentorship returns the user's mentorship that is not over, as

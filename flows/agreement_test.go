@@ -260,3 +260,44 @@ func TestMeetingsScheduleAndReschedule(t *testing.T) {
 		}
 	}
 }
+
+// TestAgreementPersonalData: /mydata shows the agreement and a pending
+// reschedule; /deletemydata drops the mentee's topics, the proposal and
+// the reminders addressed to them, while the mentor's stay.
+func TestAgreementPersonalData(t *testing.T) {
+	h := newHarness(t)
+	h.agreedPair()
+	list := h.command(pairMentor, "meetings", "")
+	h.press(pairMentor, list, "Move 6")
+	h.text(pairMentor, "20/2 10:00")
+
+	r := h.command(pairMentee, "mydata", "")
+	data := string(fileTo(t, r, studentA, ".json").Content)
+	for _, want := range []string{`"topics": "CV, interviews"`, `"role": "mentee"`, `"pending_proposal"`} {
+		if !strings.Contains(data, want) {
+			t.Errorf("mydata.json lacks %s:\n%s", want, data)
+		}
+	}
+
+	r = h.command(pairMentee, "deletemydata", "")
+	h.press(pairMentee, r, "Yes")
+	if m := h.loadPair(); m.Topics != "" || len(m.Meetings) != 6 {
+		t.Errorf("mentorship after erasing the mentee = topics %q, %d meetings; want no topics, 6 meetings", m.Topics, len(m.Meetings))
+	}
+	queued, err := h.engine.QueuedReminders(context.Background(), time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range queued {
+		if strings.Contains(id, "mentee") || strings.HasPrefix(id, "diary|") {
+			t.Errorf("reminder to the erased mentee still queued: %s", id)
+		}
+	}
+	if len(queued) != 6*2+1 {
+		t.Errorf("%d reminders queued; want the mentor's 13: %q", len(queued), queued)
+	}
+	r = h.command(pairMentor, "mydata", "")
+	if data := string(fileTo(t, r, mentorID, ".json").Content); strings.Contains(data, "pending_proposal") {
+		t.Errorf("the erased proposal still shows for the mentor:\n%s", data)
+	}
+}
