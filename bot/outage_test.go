@@ -1,0 +1,186 @@
+package bot_test
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/mentorbot/mentorbot/bot"
+	"github.com/mentorbot/mentorbot/bot/bottest"
+	"github.com/mentorbot/mentorbot/bot/telegramtest"
+	"github.com/mentorbot/mentorbot/flows"
+	"github.com/mentorbot/mentorbot/flows/redisstore"
+)
+
+// outageServer is a Redis the test can stop and start again on the
+// same address, keeping its data.
+type outageServer interface {
+	Addr() string
+	Stop(tb testing.TB)
+	Start(tb testing.TB)
+}
+
+// miniOutage is the embedded miniredis, closed and restarted.
+type miniOutage struct{ m *miniredis.Miniredis }
+
+func newMiniOutage(tb testing.TB) outageServer {
+	m := miniredis.NewMiniRedis()
+	if err := m.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(m.Close)
+	return &miniOutage{m}
+}
+
+func (o *miniOutage) Addr() string    { return o.m.Addr() }
+func (o *miniOutage) Stop(testing.TB) { o.m.Close() }
+func (o *miniOutage) Start(tb testing.TB) { // same port, same data
+	if err := o.m.Restart(); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// realOutage is a redis-server process on a free port with its
+// append-only file in a temporary folder, stopped with SIGTERM (it
+// syncs the file) and started again from it.
+type realOutage struct {
+	bin, dir, port string
+	cmd            *exec.Cmd
+}
+
+func newRealOutage(tb testing.TB, bin string) outageServer {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	ln.Close()
+	o := &realOutage{bin: bin, dir: tb.TempDir(), port: port}
+	o.Start(tb)
+	tb.Cleanup(func() { o.Stop(tb) })
+	return o
+}
+
+func (o *realOutage) Addr() string { return "127.0.0.1:" + o.port }
+
+func (o *realOutage) Start(tb testing.TB) {
+	tb.Helper()
+	cmd := exec.Command(o.bin, "--port", o.port, "--bind", "127.0.0.1", "--dir", o.dir,
+		"--save", "", "--appendonly", "yes", "--appendfsync", "always")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		tb.Fatalf("start redis-server: %v", err)
+	}
+	o.cmd = cmd
+	// Ready once it says so; the rest of its log is drained.
+	ready := make(chan bool, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		said := false
+		for sc.Scan() {
+			if !said && strings.Contains(sc.Text(), "Ready to accept connections") {
+				said = true
+				ready <- true
+			}
+		}
+		if !said {
+			ready <- false
+		}
+		io.Copy(io.Discard, out)
+	}()
+	select {
+	case ok := <-ready:
+		if !ok {
+			tb.Fatalf("redis-server on port %s exited before it was ready", o.port)
+		}
+	case <-time.After(telegramtest.DefaultTimeout):
+		tb.Fatalf("redis-server on port %s not ready in time", o.port)
+	}
+}
+
+func (o *realOutage) Stop(tb testing.TB) {
+	if o.cmd == nil {
+		return
+	}
+	o.cmd.Process.Signal(syscall.SIGTERM)
+	o.cmd.Wait()
+	o.cmd = nil
+}
+
+// TestRedisOutage stops the Redis under a running bot in the middle of
+// a flow: an Italian user is told in Italian that the bot is
+// unavailable, for a command and for a button, nothing is marked
+// processed, and once Redis is back, without a restart of the bot, the
+// same chat goes on where it was.
+func TestRedisOutage(t *testing.T) {
+	servers := map[string]func(testing.TB) outageServer{"miniredis": newMiniOutage}
+	if bin, err := exec.LookPath("redis-server"); err == nil {
+		servers["redis-server"] = func(tb testing.TB) outageServer { return newRealOutage(tb, bin) }
+	} else {
+		t.Log("no redis-server in PATH: the outage is tested on miniredis only")
+	}
+	for name, newServer := range servers {
+		t.Run(name, func(t *testing.T) { testRedisOutage(t, newServer(t)) })
+	}
+}
+
+func testRedisOutage(t *testing.T, srv outageServer) {
+	// The client has go-redis's default retries and timeouts, as in
+	// production.
+	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr()})
+	t.Cleanup(func() { rdb.Close() })
+	store := redisstore.New(rdb, redisstore.Options{Prefix: "outage:"})
+	env := bottest.Start(t,
+		bottest.WithEngineStore(func(flows.Store) flows.Store { return store }),
+		bottest.WithConfig(func(c *bot.Config) { c.Store = store }))
+	u := bottest.User(studentID, "Giulia", "it")
+
+	env.Command(u, "apply", "")
+	r := env.Press(u, "Laurea triennale")
+	bottest.WantText(t, r, u.ID, "Passo 2 di 9")
+	yearButtons := env.Last(u.ID)
+
+	srv.Stop(t)
+	const unavailable = "Il bot non è momentaneamente disponibile. Riprova tra un minuto."
+	r = env.Command(u, "status", "")
+	if got := r.Text(u.ID); got != unavailable {
+		t.Errorf("/status with Redis down answered %q; want %q", got, unavailable)
+	}
+	statusID := r.UpdateID
+	b, _ := yearButtons.Button("2° anno")
+	r = env.PressData(u, yearButtons, b.Data)
+	if r.Notice() != unavailable || len(r.To(u.ID)) != 0 {
+		t.Errorf("button with Redis down gave%s; want only the toast %q", r, unavailable)
+	}
+	pressID := r.UpdateID
+
+	srv.Start(t)
+	// Neither update was marked processed: a redelivery would be handled.
+	for _, id := range []int64{statusID, pressID} {
+		n, err := rdb.Exists(context.Background(), "outage:update:"+strconv.FormatInt(id, 10)).Result()
+		if err != nil || n != 0 {
+			t.Errorf("after the outage update %d claimed: %d, %v; want not", id, n, err)
+		}
+	}
+	// The same bot, not restarted, goes on at the year step.
+	r = env.PressData(u, yearButtons, b.Data)
+	bottest.WantText(t, r, u.ID, "Passo 3 di 9")
+	a, err := env.Engine.ApplicationOf(context.Background(), u.ID)
+	if err != nil || a.Degree != "bachelor" || a.Year != 2 {
+		t.Errorf("draft after the outage = %+v, %v; want the degree from before and year 2", a, err)
+	}
+	bottest.WantText(t, env.Command(u, "status", ""), u.ID, "2 passi su 9")
+}
