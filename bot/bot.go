@@ -76,7 +76,8 @@ type Config struct {
 	Limits *Limits
 	// Clock paces the outbox; the real clock when nil.
 	Clock Clock
-	// Workers is how many chats are handled in parallel; 16 when zero.
+	// Workers is how many chats are handled in parallel; 64 when zero.
+	// More turns in flight share more Redis round trips.
 	Workers int
 	// OnProcessed, when set, is called after each update was handled,
 	// skipped as a duplicate or ignored, with its replies queued. Tests
@@ -95,6 +96,10 @@ type Bot struct {
 	outbox   *Outbox
 	username string
 
+	// claimInTurn is set when the engine keeps its records where the
+	// bot keeps its claims, so a claim can go out with the turn's reads.
+	claimInTurn bool
+
 	shards  []chan *models.Update
 	stopped chan struct{}
 	once    sync.Once
@@ -111,13 +116,13 @@ func New(ctx context.Context, cfg Config) (*Bot, error) {
 		return nil, errors.New("bot: a WebhookSecret of 1-256 characters A-Z, a-z, 0-9, _ or - is required with WebhookURL")
 	}
 	b := &Bot{cfg: cfg, engine: cfg.Engine, store: cfg.Store, log: cfg.Logger, metrics: cfg.Metrics,
-		stopped: make(chan struct{})}
+		stopped: make(chan struct{}), claimInTurn: any(cfg.Store) == any(cfg.Engine.Store())}
 	if b.log == nil {
 		b.log = slog.Default()
 	}
 	workers := cfg.Workers
 	if workers <= 0 {
-		workers = 16
+		workers = 64
 	}
 	for range workers {
 		b.shards = append(b.shards, make(chan *models.Update, 64))
@@ -364,6 +369,14 @@ func (b *Bot) recoverPanics(next handlerFunc) handlerFunc {
 	}
 }
 
+// onceEngine is implemented by *flows.Engine: it claims an update in
+// the round trip that loads the turn, instead of one of its own.
+type onceEngine interface {
+	HandleOnce(ctx context.Context, ev flows.Event, claim string, ttl time.Duration) (flows.Reply, bool, error)
+}
+
+var _ onceEngine = (*flows.Engine)(nil)
+
 // handle runs one update through the engine, once across replicas.
 func (b *Bot) handle(ctx context.Context, u *models.Update) {
 	ev, ok := toEvent(u, b.username)
@@ -372,26 +385,33 @@ func (b *Bot) handle(ctx context.Context, u *models.Update) {
 		return
 	}
 	key := "update:" + strconv.FormatInt(u.ID, 10)
-	claimed, err := b.store.Claim(ctx, key, claimTTL)
-	if err != nil {
-		b.metrics.update("failed")
-		b.log.Error("claim update", "update_id", u.ID, "err", err)
-		b.answerError(ctx, u, ev, "error.unavailable")
-		return
+	start := time.Now()
+	var (
+		reply   flows.Reply
+		claimed bool
+		err     error
+	)
+	if once, ok := b.engine.(onceEngine); ok && b.claimInTurn {
+		reply, claimed, err = once.HandleOnce(ctx, ev, key, claimTTL)
+	} else {
+		claimed, err = b.store.Claim(ctx, key, claimTTL)
+		if err == nil && claimed {
+			reply, err = b.engine.Handle(ctx, ev)
+		}
 	}
-	if !claimed {
+	if err == nil && !claimed {
 		b.metrics.update("duplicate")
 		return
 	}
-	start := time.Now()
-	reply, err := b.engine.Handle(ctx, ev)
 	b.metrics.step(time.Since(start))
 	if err != nil {
 		b.metrics.update("failed")
 		b.log.Error("handle update", "update_id", u.ID, "chat_id", ev.ChatID, "err", err)
-		// Nothing was saved: let a redelivery of the update be handled.
-		if derr := b.store.Delete(context.WithoutCancel(ctx), key); derr != nil {
-			b.log.Error("release update claim", "update_id", u.ID, "err", derr)
+		if claimed {
+			// Nothing was saved: let a redelivery of the update be handled.
+			if derr := b.store.Delete(context.WithoutCancel(ctx), key); derr != nil {
+				b.log.Error("release update claim", "update_id", u.ID, "err", derr)
+			}
 		}
 		b.answerError(ctx, u, ev, "error.unavailable")
 		return

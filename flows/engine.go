@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 
@@ -140,6 +141,9 @@ func (e *Engine) Commands(lang string) []Button {
 // Catalog returns the engine's message catalog.
 func (e *Engine) Catalog() *locales.Catalog { return e.cat }
 
+// Store returns the engine's store.
+func (e *Engine) Store() Store { return e.store }
+
 // Program returns the programme configuration.
 func (e *Engine) Program() *Program { return e.program }
 
@@ -151,24 +155,74 @@ const maxAttempts = 5
 // again but an answer the user gave is never lost. An error means
 // nothing was saved; the caller tells the user to try again.
 func (e *Engine) Handle(ctx context.Context, ev Event) (Reply, error) {
+	reply, _, err := e.HandleOnce(ctx, ev, "", 0)
+	return reply, err
+}
+
+// HandleOnce is Handle for an event that must be handled once across
+// replicas: it first claims the key claim for ttl (Store.Claim), in the
+// same round trip that loads the turn when the store is a TurnStore.
+// claimed is false when the claim was held already; nothing was done
+// then. On error, claimed says whether the claim was taken, so the
+// caller can release it for a redelivery.
+func (e *Engine) HandleOnce(ctx context.Context, ev Event, claim string, ttl time.Duration) (reply Reply, claimed bool, err error) {
 	for attempt := 0; attempt < maxAttempts; attempt++ {
-		reply, err := e.turn(ctx, ev)
+		key := claim
+		if claimed {
+			key = "" // a retry after a conflict holds the claim already
+		}
+		var took bool
+		reply, took, err = e.turn(ctx, ev, key, ttl)
+		claimed = claimed || took
+		if claim != "" && !claimed {
+			return Reply{}, false, err // held elsewhere, or failed before claiming
+		}
 		if errors.Is(err, ErrConflict) {
 			continue
 		}
-		return reply, err
+		return reply, true, err
 	}
-	return Reply{}, fmt.Errorf("handle update %d: %w", ev.UpdateID, ErrConflict)
+	return Reply{}, true, fmt.Errorf("handle update %d: %w", ev.UpdateID, ErrConflict)
 }
 
-func (e *Engine) turn(ctx context.Context, ev Event) (Reply, error) {
-	s, err := e.store.Session(ctx, ev.ChatID)
-	if err != nil {
-		return Reply{}, fmt.Errorf("load session %d: %w", ev.ChatID, err)
-	}
-	p, err := e.Profile(ctx, ev.From.ID)
-	if err != nil {
-		return Reply{}, err
+// turn runs one attempt at ev. It claims claim first unless it is "";
+// took reports whether it did.
+func (e *Engine) turn(ctx context.Context, ev Event, claim string, ttl time.Duration) (_ Reply, took bool, _ error) {
+	var (
+		s     Session
+		p     Profile
+		found bool
+		err   error
+	)
+	pkey := profileKey(ev.From.ID)
+	ts, batched := e.store.(TurnStore)
+	if batched {
+		s, took, found, err = ts.LoadTurn(ctx, claim, ttl, ev.ChatID, pkey, &p)
+		took = took && claim != ""
+		if err != nil {
+			return Reply{}, took, fmt.Errorf("load turn of chat %d: %w", ev.ChatID, err)
+		}
+		if claim != "" && !took {
+			return Reply{}, false, nil
+		}
+		if !found {
+			p = Profile{UserID: ev.From.ID, CreatedAt: e.now().UTC()}
+		}
+	} else {
+		if claim != "" {
+			if took, err = e.store.Claim(ctx, claim, ttl); err != nil {
+				return Reply{}, false, fmt.Errorf("claim %s: %w", claim, err)
+			}
+			if !took {
+				return Reply{}, false, nil
+			}
+		}
+		if s, err = e.store.Session(ctx, ev.ChatID); err != nil {
+			return Reply{}, took, fmt.Errorf("load session %d: %w", ev.ChatID, err)
+		}
+		if p, err = e.Profile(ctx, ev.From.ID); err != nil {
+			return Reply{}, took, err
+		}
 	}
 	before := p
 	p.FirstName, p.LastName, p.Username = ev.From.FirstName, ev.From.LastName, ev.From.Username
@@ -181,17 +235,30 @@ func (e *Engine) turn(ctx context.Context, ev Event) (Reply, error) {
 	}
 	t := &Turn{ctx: ctx, e: e, Event: ev, Session: &s, Profile: &p}
 	if err := e.dispatch(t); err != nil {
-		return Reply{}, err
+		return Reply{}, took, err
 	}
-	if p != before && ev.From.ID != 0 && !t.forget {
+	saveProfile := p != before && ev.From.ID != 0 && !t.forget
+	if batched {
+		var v any
+		if !saveProfile {
+			pkey = ""
+		} else {
+			v = p
+		}
+		if err := ts.SaveTurn(ctx, &s, pkey, v); err != nil {
+			return Reply{}, took, fmt.Errorf("save turn of chat %d: %w", ev.ChatID, err)
+		}
+		return t.reply, took, nil
+	}
+	if saveProfile {
 		if err := e.SaveProfile(ctx, p); err != nil {
-			return Reply{}, err
+			return Reply{}, took, err
 		}
 	}
 	if err := e.store.SaveSession(ctx, &s); err != nil {
-		return Reply{}, fmt.Errorf("save session %d: %w", ev.ChatID, err)
+		return Reply{}, took, fmt.Errorf("save session %d: %w", ev.ChatID, err)
 	}
-	return t.reply, nil
+	return t.reply, took, nil
 }
 
 func (e *Engine) dispatch(t *Turn) error {
@@ -327,7 +394,7 @@ func (e *Engine) LangOf(ctx context.Context, userID int64) string {
 	return p.Lang
 }
 
-func profileKey(userID int64) string { return fmt.Sprintf("profile:%d", userID) }
+func profileKey(userID int64) string { return "profile:" + strconv.FormatInt(userID, 10) }
 
 func newNonce() string {
 	var b [3]byte

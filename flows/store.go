@@ -52,3 +52,19 @@ type Store interface {
 	Due(ctx context.Context, queue string, now time.Time, limit int) ([]string, error)
 	Unschedule(ctx context.Context, queue string, members ...string) error
 }
+
+// TurnStore is implemented by stores that can do a turn's storage work
+// in two round trips: one to claim the update and load the session and
+// the sender's profile, one to save them. The engine uses it when its
+// Store has it and calls the Store methods one by one otherwise.
+type TurnStore interface {
+	// LoadTurn claims claim for ttl (skipped when claim is ""), loads
+	// chatID's session (a zero Session when none) and decodes the record
+	// at key into v. claimed is false when someone held the claim
+	// already; found is false when there is no record at key. When err
+	// is not nil, claimed still reports whether the claim was taken.
+	LoadTurn(ctx context.Context, claim string, ttl time.Duration, chatID int64, key string, v any) (s Session, claimed, found bool, err error)
+	// SaveTurn stores v at key (forever) unless key is "", then saves s
+	// as SaveSession does: ErrConflict when s changed meanwhile.
+	SaveTurn(ctx context.Context, s *Session, key string, v any) error
+}

@@ -17,7 +17,10 @@ import (
 	"github.com/mentorbot/mentorbot/flows"
 )
 
-var _ flows.Store = (*Store)(nil)
+var (
+	_ flows.Store     = (*Store)(nil)
+	_ flows.TurnStore = (*Store)(nil)
+)
 
 // Store keeps mentorbot's state in Redis. Every key starts with Prefix,
 // so several deployments (or test runs) can share one database.
@@ -26,6 +29,9 @@ type Store struct {
 	prefix string
 	// sessionTTL is how long an idle conversation is kept.
 	sessionTTL time.Duration
+	// batch coalesces the turns of concurrent updates into shared
+	// pipelines.
+	batch *batcher
 }
 
 // Options configures a Store.
@@ -44,7 +50,7 @@ func New(rdb redis.UniversalClient, opts Options) *Store {
 	if opts.SessionTTL == 0 {
 		opts.SessionTTL = 30 * 24 * time.Hour
 	}
-	return &Store{rdb: rdb, prefix: opts.Prefix, sessionTTL: opts.SessionTTL}
+	return &Store{rdb: rdb, prefix: opts.Prefix, sessionTTL: opts.SessionTTL, batch: &batcher{rdb: rdb}}
 }
 
 // Client returns the underlying client, for health checks.
@@ -77,7 +83,10 @@ func (s *Store) Session(ctx context.Context, chatID int64) (flows.Session, error
 var saveSession = redis.NewScript(`
 local cur = redis.call('GET', KEYS[1])
 local v = 0
-if cur then v = cjson.decode(cur)['version'] or 0 end
+if cur then
+  -- Go writes version last, so a match at the end needs no decoding.
+  v = string.match(cur, '"version":(%d+)}$') or cjson.decode(cur)['version'] or 0
+end
 if tonumber(v) ~= tonumber(ARGV[1]) then return 0 end
 redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 return 1
@@ -101,6 +110,117 @@ func (s *Store) SaveSession(ctx context.Context, sess *flows.Session) error {
 	}
 	sess.Version = next.Version
 	return nil
+}
+
+// LoadTurn implements flows.TurnStore: the claim (SET NX) and both
+// reads go to Redis in one pipeline, shared with concurrent turns.
+func (s *Store) LoadTurn(ctx context.Context, claim string, ttl time.Duration, chatID int64, key string, v any) (sess flows.Session, claimed, found bool, err error) {
+	sget := redis.NewStringCmd(ctx, "get", s.sessionKey(chatID))
+	rget := redis.NewStringCmd(ctx, "get", s.key(key))
+	cmds := []redis.Cmder{sget, rget}
+	var setnx *redis.StatusCmd
+	if claim != "" {
+		// SET key 1 PX ttl NX, as SetNX sends it.
+		setnx = redis.NewStatusCmd(ctx, "set", s.key(claim), 1, "px", ttl.Milliseconds(), "nx")
+		cmds = []redis.Cmder{setnx, sget, rget}
+	}
+	if err := s.batch.do(ctx, cmds...); err != nil {
+		return flows.Session{}, false, false, err
+	}
+	claimed = true
+	if setnx != nil {
+		err := setnx.Err()
+		claimed = err == nil && setnx.Val() == "OK"
+		if err != nil && !errors.Is(err, redis.Nil) {
+			return flows.Session{}, false, false, fmt.Errorf("claim %s: %w", claim, err)
+		}
+		if !claimed {
+			return flows.Session{}, false, false, nil
+		}
+	}
+	sess, err = decodeSession(chatID, sget)
+	if err != nil {
+		return flows.Session{}, claimed, false, err
+	}
+	buf, err := rget.Bytes()
+	switch {
+	case errors.Is(err, redis.Nil):
+		return sess, claimed, false, nil
+	case err != nil:
+		return flows.Session{}, claimed, false, fmt.Errorf("get %s: %w", key, err)
+	}
+	if err := json.Unmarshal(buf, v); err != nil {
+		return flows.Session{}, claimed, false, fmt.Errorf("decode %s: %w", key, err)
+	}
+	return sess, claimed, true, nil
+}
+
+func decodeSession(chatID int64, cmd *redis.StringCmd) (flows.Session, error) {
+	buf, err := cmd.Bytes()
+	if errors.Is(err, redis.Nil) {
+		return flows.Session{ChatID: chatID}, nil
+	}
+	if err != nil {
+		return flows.Session{}, fmt.Errorf("get session: %w", err)
+	}
+	var sess flows.Session
+	if err := json.Unmarshal(buf, &sess); err != nil {
+		return flows.Session{}, fmt.Errorf("decode session: %w", err)
+	}
+	return sess, nil
+}
+
+// SaveTurn implements flows.TurnStore: the record's SET and the
+// session's versioned save go to Redis in one pipeline, shared with
+// concurrent turns.
+func (s *Store) SaveTurn(ctx context.Context, sess *flows.Session, key string, v any) error {
+	next := *sess
+	next.Version++
+	buf, err := json.Marshal(next)
+	if err != nil {
+		return fmt.Errorf("encode session: %w", err)
+	}
+	keys := []string{s.sessionKey(sess.ChatID)}
+	args := []any{sess.Version, buf, s.sessionTTL.Milliseconds()}
+	save := redis.NewCmd(ctx, scriptArgs("evalsha", saveSession.Hash(), keys, args)...)
+	cmds := []redis.Cmder{save}
+	var set *redis.StatusCmd
+	if key != "" {
+		rec, err := json.Marshal(v)
+		if err != nil {
+			return fmt.Errorf("encode %s: %w", key, err)
+		}
+		set = redis.NewStatusCmd(ctx, "set", s.key(key), rec)
+		cmds = []redis.Cmder{set, save}
+	}
+	if err := s.batch.do(ctx, cmds...); err != nil {
+		return err
+	}
+	if set != nil && set.Err() != nil {
+		return fmt.Errorf("set %s: %w", key, set.Err())
+	}
+	if redis.HasErrorPrefix(save.Err(), "NOSCRIPT") {
+		// First use on this server: send the script itself once.
+		save = saveSession.Run(ctx, s.rdb, keys, args...)
+	}
+	ok, err := save.Int()
+	if err != nil {
+		return fmt.Errorf("save session: %w", err)
+	}
+	if ok == 0 {
+		return flows.ErrConflict
+	}
+	sess.Version = next.Version
+	return nil
+}
+
+func scriptArgs(cmd, hashOrSrc string, keys []string, args []any) []any {
+	out := make([]any, 0, 3+len(keys)+len(args))
+	out = append(out, cmd, hashOrSrc, len(keys))
+	for _, k := range keys {
+		out = append(out, k)
+	}
+	return append(out, args...)
 }
 
 // Get implements flows.Store.
