@@ -140,12 +140,14 @@ func (s *Scheduler) tick() {
 
 // RemindersTick is the tick mentorbot runs: it sends the due meeting,
 // diary and questionnaire reminders through out, then the due
-// reminders of unanswered support tickets.
+// reminders of unanswered support tickets, and deletes the closed
+// tickets past the programme's retention.
 func RemindersTick(engine *flows.Engine, out flows.Sender) Tick {
 	return func(ctx context.Context, now time.Time) error {
 		_, err := engine.SendDueReminders(ctx, now, out)
 		msgs, terr := engine.TicketReminders(ctx, now)
-		errs := []error{err, terr}
+		_, xerr := engine.ExpireTickets(ctx, now)
+		errs := []error{err, terr, xerr}
 		for _, m := range msgs {
 			if _, err := out.Send(ctx, m); err != nil && !errors.Is(err, ErrBlocked) {
 				errs = append(errs, fmt.Errorf("send ticket reminder to %d: %w", m.ChatID, err))

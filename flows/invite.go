@@ -83,6 +83,15 @@ func inviteKey(n int64) string           { return "invite:" + strconv.FormatInt(
 func inviteTokenKey(token string) string { return "invite-token:" + token }
 func inviteUsedKey(n int64) string       { return "invite-used:" + strconv.FormatInt(n, 10) }
 
+// invitesOfKey indexes the invites userID made or used, for /mydata
+// and /deletemydata.
+func invitesOfKey(userID int64) string { return "invites-of:" + strconv.FormatInt(userID, 10) }
+
+// erasedUser stands in an invite for a person who erased their data:
+// the invite still counts as used, or as made by someone no longer
+// able to grant it, but says by whom no more.
+const erasedUser int64 = -1
+
 // registerInvite adds /invite and /reinvite for staff, and the deep-link
 // step that redeems an invite.
 func registerInvite(e *Engine) {
@@ -94,6 +103,7 @@ func registerInvite(e *Engine) {
 		return nil
 	}
 	e.buttons[flowInvite] = inviteLanguage
+	e.personalData(flowInvite, PersonalData{Export: e.exportInvites, Erase: e.eraseInvites})
 }
 
 // InviteLink returns the link to hand to the invited person. Without a
@@ -158,6 +168,9 @@ func (e *Engine) CreateInvite(ctx context.Context, by int64, role Role, scope st
 		return Invite{}, fmt.Errorf("save invite %d token: %w", n, err)
 	}
 	if err := e.store.AddToSet(ctx, invitesSet, strconv.FormatInt(n, 10)); err != nil {
+		return Invite{}, fmt.Errorf("index invite %d: %w", n, err)
+	}
+	if err := e.store.AddToSet(ctx, invitesOfKey(by), strconv.FormatInt(n, 10)); err != nil {
 		return Invite{}, fmt.Errorf("index invite %d: %w", n, err)
 	}
 	return inv, nil
@@ -309,6 +322,9 @@ func (e *Engine) RedeemInvite(ctx context.Context, userID int64, token string) (
 	inv.UsedBy, inv.UsedAt = userID, e.now().UTC()
 	if err := e.saveInvite(ctx, inv); err != nil {
 		return inv, err
+	}
+	if err := e.store.AddToSet(ctx, invitesOfKey(userID), strconv.FormatInt(n, 10)); err != nil {
+		return inv, fmt.Errorf("index invite %d: %w", n, err)
 	}
 	if err := e.store.RemoveFromSet(ctx, invitesSet, strconv.FormatInt(n, 10)); err != nil {
 		return inv, fmt.Errorf("unindex invite %d: %w", n, err)
@@ -582,4 +598,81 @@ func newToken() string {
 		panic(err) // crypto/rand never fails on supported platforms
 	}
 	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// inviteData is what /mydata shows of an invite someone made or used.
+type inviteData struct {
+	N          int64     `json:"n"`
+	Role       Role      `json:"role"`
+	Project    string    `json:"project,omitempty"`
+	University string    `json:"university,omitempty"`
+	Made       bool      `json:"made_by_you,omitempty"`
+	Used       bool      `json:"used_by_you,omitempty"`
+	CreatedAt  time.Time `json:"created_at"`
+	UsedAt     time.Time `json:"used_at,omitzero"`
+}
+
+// exportInvites returns the invites userID made or used, or nil.
+func (e *Engine) exportInvites(ctx context.Context, userID int64) (any, error) {
+	invs, err := e.invitesOf(ctx, userID)
+	if err != nil || len(invs) == 0 {
+		return nil, err
+	}
+	out := make([]inviteData, 0, len(invs))
+	for _, inv := range invs {
+		d := inviteData{N: inv.N, Role: inv.Role, Project: inv.Project, University: inv.University,
+			Made: inv.By == userID, Used: inv.UsedBy == userID, CreatedAt: inv.CreatedAt}
+		if d.Used {
+			d.UsedAt = inv.UsedAt
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+// eraseInvites replaces userID in the invites they made or used with
+// erasedUser: a used link stays used, one they made stops working (as
+// it would once they left the staff), and neither names them.
+func (e *Engine) eraseInvites(ctx context.Context, userID int64) error {
+	invs, err := e.invitesOf(ctx, userID)
+	if err != nil {
+		return err
+	}
+	for _, inv := range invs {
+		if inv.UsedBy == userID {
+			inv.UsedBy = erasedUser
+		}
+		if inv.By == userID {
+			inv.By = erasedUser
+		}
+		if err := e.saveInvite(ctx, inv); err != nil {
+			return err
+		}
+	}
+	if err := e.store.Delete(ctx, invitesOfKey(userID)); err != nil {
+		return fmt.Errorf("erase invites of %d: %w", userID, err)
+	}
+	return nil
+}
+
+// invitesOf loads the invites userID made or used, oldest first.
+func (e *Engine) invitesOf(ctx context.Context, userID int64) ([]Invite, error) {
+	ns, err := e.idSet(ctx, invitesOfKey(userID))
+	if err != nil {
+		return nil, err
+	}
+	var out []Invite
+	for _, n := range ns {
+		inv, err := e.invite(ctx, n)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if inv.By == userID || inv.UsedBy == userID {
+			out = append(out, inv)
+		}
+	}
+	return out, nil
 }

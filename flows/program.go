@@ -43,6 +43,12 @@ type Program struct {
 	SupportReminderAfterText string        `toml:"support_reminder_after"`
 	SupportReminderAfter     time.Duration `toml:"-"`
 
+	// SupportRetention is how long a closed support ticket is kept
+	// before it is deleted with everything that points at it ("2160h",
+	// 90 days).
+	SupportRetentionText string        `toml:"support_retention"`
+	SupportRetention     time.Duration `toml:"-"`
+
 	// MeetingReminders are how long before each meeting mentor and
 	// mentee are reminded (["24h", "1h"]).
 	MeetingRemindersText []string        `toml:"meeting_reminders"`
@@ -100,7 +106,7 @@ func LoadProgram(path string) (*Program, error) {
 // error names the offending field.
 func ParseProgram(buf []byte) (*Program, error) {
 	p := &Program{TimeZone: "Europe/Rome", Meetings: 6, MaxMeetingText: "2h", SupportReminderAfterText: "24h",
-		MeetingRemindersText: []string{"24h", "1h"}}
+		SupportRetentionText: "2160h", MeetingRemindersText: []string{"24h", "1h"}}
 	if _, err := toml.Decode(string(buf), p); err != nil {
 		return nil, fmt.Errorf("parse programme: %w", err)
 	}
@@ -129,6 +135,9 @@ func (p *Program) validate() error {
 	}
 	if p.SupportReminderAfter, err = time.ParseDuration(p.SupportReminderAfterText); err != nil || p.SupportReminderAfter <= 0 {
 		return fmt.Errorf("support_reminder_after: %q is not a positive duration such as 24h", p.SupportReminderAfterText)
+	}
+	if p.SupportRetention, err = time.ParseDuration(p.SupportRetentionText); err != nil || p.SupportRetention <= 0 {
+		return fmt.Errorf("support_retention: %q is not a positive duration such as 2160h (90 days)", p.SupportRetentionText)
 	}
 	p.MeetingReminders = nil
 	for i, text := range p.MeetingRemindersText {

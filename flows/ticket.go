@@ -60,6 +60,8 @@ type Ticket struct {
 const (
 	ticketCounter   = "ticket"
 	ticketReminders = "ticket-reminders"
+	// ticketExpiry queues closed tickets by when they are deleted.
+	ticketExpiry = "ticket-expiry"
 )
 
 func ticketKey(id string) string           { return "ticket:" + id }
@@ -102,6 +104,10 @@ func (e *Engine) saveTicket(ctx context.Context, tk Ticket) error {
 	}
 	if err == nil {
 		err = e.store.AddToSet(ctx, ticketsOfUserKey(tk.UserID), tk.ID)
+	}
+	if err == nil && tk.State == TicketClosed {
+		// Closed is final; the ticket goes after the retention period.
+		err = e.store.Schedule(ctx, ticketExpiry, tk.ID, tk.ClosedAt.Add(e.program.SupportRetention))
 	}
 	if err == nil {
 		if tk.RemindAt.IsZero() {
@@ -201,24 +207,80 @@ func (e *Engine) eraseTickets(ctx context.Context, userID int64) error {
 		return err
 	}
 	for _, tk := range tickets {
-		keys := []string{ticketKey(tk.ID), ticketClaimKey(tk.ID)}
-		if u, ok := e.program.University(tk.University); ok {
-			for _, m := range tk.Posts {
-				keys = append(keys, ticketPostKey(u.CommitteeChat, m))
-			}
-		}
-		if err := e.store.Delete(ctx, keys...); err != nil {
-			return fmt.Errorf("erase ticket %s: %w", tk.ID, err)
-		}
-		if err := e.store.RemoveFromSet(ctx, ticketsOpenKey(tk.University), tk.ID); err != nil {
-			return fmt.Errorf("erase ticket %s: %w", tk.ID, err)
-		}
-		if err := e.store.Unschedule(ctx, ticketReminders, tk.ID); err != nil {
-			return fmt.Errorf("erase ticket %s: %w", tk.ID, err)
+		if err := e.deleteTicket(ctx, tk); err != nil {
+			return err
 		}
 	}
 	if err := e.store.Delete(ctx, ticketsOfUserKey(userID)); err != nil {
 		return fmt.Errorf("erase tickets of %d: %w", userID, err)
 	}
 	return nil
+}
+
+// deleteTicket removes tk, the mappings of its group messages and its
+// entries in the indexes and queues.
+func (e *Engine) deleteTicket(ctx context.Context, tk Ticket) error {
+	keys := []string{ticketKey(tk.ID), ticketClaimKey(tk.ID)}
+	if u, ok := e.program.University(tk.University); ok {
+		for _, m := range tk.Posts {
+			keys = append(keys, ticketPostKey(u.CommitteeChat, m))
+		}
+	}
+	err := e.store.Delete(ctx, keys...)
+	if err == nil {
+		err = e.store.RemoveFromSet(ctx, ticketsOpenKey(tk.University), tk.ID)
+	}
+	if err == nil {
+		err = e.store.RemoveFromSet(ctx, ticketsOfUserKey(tk.UserID), tk.ID)
+	}
+	if err == nil {
+		err = e.store.Unschedule(ctx, ticketReminders, tk.ID)
+	}
+	if err == nil {
+		err = e.store.Unschedule(ctx, ticketExpiry, tk.ID)
+	}
+	if err != nil {
+		return fmt.Errorf("delete ticket %s: %w", tk.ID, err)
+	}
+	return nil
+}
+
+// expiryBatch bounds the tickets ExpireTickets looks at per round.
+const expiryBatch = 100
+
+// ExpireTickets deletes the tickets closed longer ago than the
+// programme's support_retention, with their message mappings and index
+// entries, and returns how many it deleted. The scheduler calls it
+// periodically; replicas running it at once delete nothing twice that
+// matters, since deleting is idempotent.
+func (e *Engine) ExpireTickets(ctx context.Context, now time.Time) (int, error) {
+	deleted := 0
+	for {
+		ids, err := e.store.Due(ctx, ticketExpiry, now, expiryBatch)
+		if err != nil {
+			return deleted, fmt.Errorf("due ticket expiries: %w", err)
+		}
+		for _, id := range ids {
+			tk, err := e.Ticket(ctx, id)
+			switch {
+			case errors.Is(err, ErrNotFound):
+				err = e.store.Unschedule(ctx, ticketExpiry, id)
+			case err != nil:
+			case tk.State != TicketClosed:
+				err = e.store.Unschedule(ctx, ticketExpiry, id)
+			case now.Before(tk.ClosedAt.Add(e.program.SupportRetention)):
+				// The retention grew since the ticket was closed.
+				err = e.store.Schedule(ctx, ticketExpiry, id, tk.ClosedAt.Add(e.program.SupportRetention))
+			default:
+				err = e.deleteTicket(ctx, tk)
+				deleted++
+			}
+			if err != nil {
+				return deleted, err
+			}
+		}
+		if len(ids) < expiryBatch {
+			return deleted, nil
+		}
+	}
 }

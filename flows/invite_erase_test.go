@@ -1,0 +1,95 @@
+package flows_test
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/mentorbot/mentorbot/flows"
+	"github.com/mentorbot/mentorbot/flows/redisstore"
+	"github.com/mentorbot/mentorbot/flows/redisstore/redistest"
+)
+
+// TestDeleteMyDataForgetsInviteUse brings a committee member in with an
+// invite, has them /deletemydata, and then looks at every key left in
+// Redis: none names them, though the invite still counts as used.
+func TestDeleteMyDataForgetsInviteUse(t *testing.T) {
+	rdb, prefix := redistest.Client(t)
+	h := newHarnessWith(t, redisstore.New(rdb, redisstore.Options{Prefix: prefix}), loadProgram(t))
+	ctx := context.Background()
+	const newcomer = 777000111
+	inv, err := h.engine.CreateInvite(ctx, staffID, flows.RoleCommittee, "bicocca")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := user(newcomer, "en")
+	h.command(u, "start", inv.Payload())
+	if uni, err := h.engine.CommitteeOf(ctx, newcomer); err != nil || uni != "bicocca" {
+		t.Fatalf("CommitteeOf(%d) = %q, %v after the invite; want bicocca", newcomer, uni, err)
+	}
+	doc, err := h.engine.ExportUser(ctx, newcomer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := doc["invite"]; !ok {
+		t.Errorf("ExportUser(%d) = %v; want the invite they used", newcomer, doc)
+	}
+
+	r := h.press(u, h.command(u, "deletemydata", ""), "Yes, delete my data")
+	wantText(t, r, newcomer, "Your data has been deleted.")
+
+	id := strconv.Itoa(newcomer)
+	iter := rdb.Scan(ctx, 0, prefix+"*", 1000).Iterator()
+	for iter.Next(ctx) {
+		key := strings.TrimPrefix(iter.Val(), prefix)
+		if key == "session:"+id {
+			continue // their chat's empty session, gone after SESSION_TTL
+		}
+		val := ""
+		if typ, _ := rdb.Type(ctx, iter.Val()).Result(); typ == "string" {
+			val = rdb.Get(ctx, iter.Val()).Val()
+		} else if typ == "set" {
+			val = strings.Join(rdb.SMembers(ctx, iter.Val()).Val(), ",")
+		}
+		if strings.Contains(key, id) || strings.Contains(val, id) {
+			t.Errorf("after /deletemydata %s = %q still names %d", key, val, newcomer)
+		}
+	}
+	if err := iter.Err(); err != nil {
+		t.Fatal(err)
+	}
+	// The link stays used: erasing does not free it for someone else.
+	if _, err := h.engine.RedeemInvite(ctx, 888000111, inv.Token); !errors.Is(err, flows.ErrInviteUsed) {
+		t.Errorf("RedeemInvite(erased user's link) = %v; want ErrInviteUsed", err)
+	}
+	if uni, _ := h.engine.CommitteeOf(ctx, newcomer); uni != "" {
+		t.Errorf("CommitteeOf(%d) = %q after /deletemydata; want none", newcomer, uni)
+	}
+}
+
+// TestEraseInviterRetiresTheirLinks erases the staff member who made an
+// unused invite: the invite no longer names them and no longer works.
+func TestEraseInviterRetiresTheirLinks(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	inv, err := h.engine.CreateInvite(ctx, staffID, flows.RoleStaff, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := h.engine.ExportUser(ctx, staffID)
+	if err != nil || doc["invite"] == nil {
+		t.Fatalf("ExportUser(staff) = %v, %v; want the invite they made", doc, err)
+	}
+	if err := h.engine.EraseUser(ctx, staffID); err != nil {
+		t.Fatal(err)
+	}
+	doc, err = h.engine.ExportUser(ctx, staffID)
+	if err != nil || doc["invite"] != nil {
+		t.Errorf("ExportUser(staff) after erasing = %v, %v; want no invites", doc, err)
+	}
+	if _, err := h.engine.RedeemInvite(ctx, 888000222, inv.Token); !errors.Is(err, flows.ErrNotGrantable) {
+		t.Errorf("RedeemInvite(erased inviter's link) = %v; want ErrNotGrantable", err)
+	}
+}
