@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/mentorbot/mentorbot/flows"
 	"github.com/mentorbot/mentorbot/flows/redisstore"
 	"github.com/mentorbot/mentorbot/flows/redisstore/redistest"
@@ -40,26 +42,7 @@ func TestDeleteMyDataForgetsInviteUse(t *testing.T) {
 	r := h.press(u, h.command(u, "deletemydata", ""), "Yes, delete my data")
 	wantText(t, r, newcomer, "Your data has been deleted.")
 
-	id := strconv.Itoa(newcomer)
-	iter := rdb.Scan(ctx, 0, prefix+"*", 1000).Iterator()
-	for iter.Next(ctx) {
-		key := strings.TrimPrefix(iter.Val(), prefix)
-		if key == "session:"+id {
-			continue // their chat's empty session, gone after SESSION_TTL
-		}
-		val := ""
-		if typ, _ := rdb.Type(ctx, iter.Val()).Result(); typ == "string" {
-			val = rdb.Get(ctx, iter.Val()).Val()
-		} else if typ == "set" {
-			val = strings.Join(rdb.SMembers(ctx, iter.Val()).Val(), ",")
-		}
-		if strings.Contains(key, id) || strings.Contains(val, id) {
-			t.Errorf("after /deletemydata %s = %q still names %d", key, val, newcomer)
-		}
-	}
-	if err := iter.Err(); err != nil {
-		t.Fatal(err)
-	}
+	wantForgotten(t, rdb, prefix, newcomer)
 	// The link stays used: erasing does not free it for someone else.
 	if _, err := h.engine.RedeemInvite(ctx, 888000111, inv.Token); !errors.Is(err, flows.ErrInviteUsed) {
 		t.Errorf("RedeemInvite(erased user's link) = %v; want ErrInviteUsed", err)
@@ -91,5 +74,27 @@ func TestEraseInviterRetiresTheirLinks(t *testing.T) {
 	}
 	if _, err := h.engine.RedeemInvite(ctx, 888000222, inv.Token); !errors.Is(err, flows.ErrNotGrantable) {
 		t.Errorf("RedeemInvite(erased inviter's link) = %v; want ErrNotGrantable", err)
+	}
+}
+
+// wantForgotten fails for every key under prefix whose name or value
+// holds userID, but for their private chat's empty session, which goes
+// after SESSION_TTL.
+func wantForgotten(tb testing.TB, rdb redis.UniversalClient, prefix string, userID int64) {
+	tb.Helper()
+	ctx := context.Background()
+	id := strconv.FormatInt(userID, 10)
+	iter := rdb.Scan(ctx, 0, prefix+"*", 1000).Iterator()
+	for iter.Next(ctx) {
+		key := strings.TrimPrefix(iter.Val(), prefix)
+		if key == "session:"+id {
+			continue
+		}
+		if val := dumpKey(tb, rdb, iter.Val()); strings.Contains(key, id) || strings.Contains(val, id) {
+			tb.Errorf("after /deletemydata %s = %s still names %d", key, val, userID)
+		}
+	}
+	if err := iter.Err(); err != nil {
+		tb.Fatal(err)
 	}
 }

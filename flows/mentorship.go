@@ -86,3 +86,68 @@ func (e *Engine) MentorshipsOf(ctx context.Context, userID int64) ([]Mentorship,
 	}
 	return out, nil
 }
+
+// mentorshipData is what /mydata shows of a mentorship: the person's
+// part in it and what was agreed.
+type mentorshipData struct {
+	ID        string    `json:"id"`
+	As        Role      `json:"as"`
+	ProjectID string    `json:"project_id"`
+	Topics    string    `json:"topics,omitempty"`
+	Meetings  []Meeting `json:"meetings,omitempty"`
+	AgreedAt  time.Time `json:"agreed_at,omitzero"`
+	EndedAt   time.Time `json:"ended_at,omitzero"`
+}
+
+// exportMentorships returns the mentorships userID takes part in, or
+// nil.
+func (e *Engine) exportMentorships(ctx context.Context, userID int64) (any, error) {
+	ms, err := e.MentorshipsOf(ctx, userID)
+	if err != nil || len(ms) == 0 {
+		return nil, err
+	}
+	out := make([]mentorshipData, 0, len(ms))
+	for _, m := range ms {
+		as := Role("mentee")
+		if m.MentorID == userID {
+			as = RoleMentor
+		}
+		out = append(out, mentorshipData{ID: m.ID, As: as, ProjectID: m.ProjectID, Topics: m.Topics,
+			Meetings: m.Meetings, AgreedAt: m.AgreedAt, EndedAt: m.EndedAt})
+	}
+	return out, nil
+}
+
+// eraseMentorships keeps an anonymous record of each mentorship userID
+// takes part in, which the programme needs for its counts: their id
+// becomes erasedUser, the agreed topics go, and a mentorship still
+// running ends now, so no reminder or flow reaches for them again. The
+// other person's part stays.
+func (e *Engine) eraseMentorships(ctx context.Context, userID int64) error {
+	ms, err := e.MentorshipsOf(ctx, userID)
+	if err != nil {
+		return err
+	}
+	for _, m := range ms {
+		if m.MenteeID == userID {
+			m.MenteeID = erasedUser
+		}
+		if m.MentorID == userID {
+			m.MentorID = erasedUser
+		}
+		m.Topics = ""
+		for i := range m.Meetings {
+			m.Meetings[i].Topic = ""
+		}
+		if m.EndedAt.IsZero() {
+			m.EndedAt = e.now().UTC()
+		}
+		if err := e.store.Put(ctx, mentorshipKey(m.ID), m, 0); err != nil {
+			return fmt.Errorf("anonymise mentorship %s: %w", m.ID, err)
+		}
+	}
+	if err := e.store.Delete(ctx, mentorshipOfUserKey(userID)); err != nil {
+		return fmt.Errorf("erase mentorships of %d: %w", userID, err)
+	}
+	return nil
+}

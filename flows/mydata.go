@@ -106,16 +106,28 @@ func (e *Engine) ExportUser(ctx context.Context, userID int64) (map[string]any, 
 			doc[flow] = v
 		}
 	}
+	ms, err := e.exportMentorships(ctx, userID)
+	if err != nil {
+		return nil, fmt.Errorf("export mentorships of %d: %w", userID, err)
+	}
+	if ms != nil {
+		doc["mentorship"] = ms
+	}
 	return doc, nil
 }
 
-// EraseUser removes what every flow holds about userID, then the
-// profile, the private chat's session and any role.
+// EraseUser removes what every flow holds about userID, then leaves
+// only an anonymous record of their mentorships (last, since flows find
+// their records through them), then removes the profile, the private
+// chat's session and any role.
 func (e *Engine) EraseUser(ctx context.Context, userID int64) error {
 	for _, flow := range e.personalFlows() {
 		if err := e.personal[flow].Erase(ctx, userID); err != nil {
 			return fmt.Errorf("erase %s data of %d: %w", flow, userID, err)
 		}
+	}
+	if err := e.eraseMentorships(ctx, userID); err != nil {
+		return err
 	}
 	id := strconv.FormatInt(userID, 10)
 	for _, r := range []Role{RoleStaff, RoleMentor, RoleCommittee} {
