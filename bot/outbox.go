@@ -116,6 +116,10 @@ type Outbox struct {
 	idle    chan struct{} // closed while pending is 0
 	wg      sync.WaitGroup
 
+	// gate lets one sender at a time wait for a global slot, so a
+	// fan-out to many chats does not wake every waiting chat on each
+	// send; the others queue on it in order.
+	gate     chan struct{}
 	gmu      sync.Mutex
 	global   []time.Time // completion times of recent sends
 	inflight int
@@ -142,7 +146,8 @@ type sendResult struct {
 // NewOutbox returns an outbox sending through cfg.Sender.
 func NewOutbox(cfg OutboxConfig) *Outbox {
 	o := &Outbox{cfg: cfg, limits: DefaultLimits(), clock: cfg.Clock, log: cfg.Logger,
-		chats: make(map[int64]*chatQueue), gchanged: make(chan struct{}), idle: make(chan struct{})}
+		chats: make(map[int64]*chatQueue), gchanged: make(chan struct{}), idle: make(chan struct{}),
+		gate: make(chan struct{}, 1)}
 	close(o.idle)
 	if cfg.Limits != nil {
 		o.limits = *cfg.Limits
@@ -429,6 +434,12 @@ func (o *Outbox) acquireGlobal(ctx context.Context) error {
 	if r.N <= 0 {
 		return nil
 	}
+	select {
+	case o.gate <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-o.gate }()
 	for {
 		o.gmu.Lock()
 		now := o.clock.Now()
