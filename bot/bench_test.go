@@ -73,6 +73,7 @@ type benchBot struct {
 	trips   *roundTrips
 	sent    *discard
 	rdb     redis.UniversalClient
+	prefix  string
 	// done[c] is told when an update of client c was processed; update
 	// ids carry the client in their upper 32 bits.
 	done []chan struct{}
@@ -97,7 +98,7 @@ func startBenchBot(tb testing.TB, clients int) *benchBot {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	bb := &benchBot{trips: trips, sent: &discard{}, rdb: rdb}
+	bb := &benchBot{trips: trips, sent: &discard{}, rdb: rdb, prefix: prefix}
 	for range clients {
 		bb.done = append(bb.done, make(chan struct{}, 1))
 	}
@@ -163,14 +164,14 @@ func benchInbound(b *testing.B, clients int) {
 	bb := startBenchBot(b, clients)
 	// Warm up: create every chat's session and profile, so the timed
 	// loop measures the steady state of a returning user.
-	runClients(b, bb, clients, clients*chatsPerClient, nil)
+	runClients(b, bb, clients, clients*chatsPerClient, nil, nil)
 	trips, cmds := bb.trips.trips.Load(), bb.trips.cmds.Load()
 	lat := make([][]time.Duration, clients)
 	redisCPU := bb.redisCPU(b)
 	b.ReportAllocs()
 	b.ResetTimer()
 	cpu, start := processCPU(), time.Now()
-	runClients(b, bb, clients, b.N, lat)
+	runClients(b, bb, clients, b.N, lat, nil)
 	elapsed, cpu := time.Since(start), processCPU()-cpu
 	b.StopTimer()
 	redisCPU = bb.redisCPU(b) - redisCPU
@@ -212,8 +213,12 @@ var updateSeq atomic.Int64
 
 // runClients posts n updates from clients concurrent clients, each
 // waiting for its previous update to be processed. When lat is not
-// nil, lat[c] receives client c's latencies.
-func runClients(tb testing.TB, bb *benchBot, clients, n int, lat [][]time.Duration) {
+// nil, lat[c] receives client c's latencies. chatOf gives the chat of
+// client c's k-th update; nil cycles through chatsPerClient chats.
+func runClients(tb testing.TB, bb *benchBot, clients, n int, lat [][]time.Duration, chatOf func(c, k int) int64) {
+	if chatOf == nil {
+		chatOf = func(c, k int) int64 { return int64(1_000_000 + c + clients*(k%chatsPerClient)) }
+	}
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for c := range clients {
@@ -225,7 +230,7 @@ func runClients(tb testing.TB, bb *benchBot, clients, n int, lat [][]time.Durati
 			var w nopWriter
 			for k := 0; next.Add(1) <= int64(n); k++ {
 				id := int64(c)<<32 | updateSeq.Add(1)&0xffffffff
-				chat := int64(1_000_000 + c + clients*(k%chatsPerClient))
+				chat := chatOf(c, k)
 				buf = textUpdate(buf[:0], id, chat, "hello")
 				req := &http.Request{Method: http.MethodPost, Header: hdr, Body: io.NopCloser(bytes.NewReader(buf))}
 				w = nopWriter{h: http.Header{}}
