@@ -88,14 +88,12 @@ func (e *Engine) MentorshipsOf(ctx context.Context, userID int64) ([]Mentorship,
 }
 
 // mentorshipData is what /mydata shows of a mentorship: the person's
-// part in it and what was agreed.
+// part in it. What was agreed is shown by the agreement flow.
 type mentorshipData struct {
 	ID        string    `json:"id"`
 	As        Role      `json:"as"`
 	ProjectID string    `json:"project_id"`
-	Topics    string    `json:"topics,omitempty"`
-	Meetings  []Meeting `json:"meetings,omitempty"`
-	AgreedAt  time.Time `json:"agreed_at,omitzero"`
+	CreatedAt time.Time `json:"created_at"`
 	EndedAt   time.Time `json:"ended_at,omitzero"`
 }
 
@@ -112,8 +110,7 @@ func (e *Engine) exportMentorships(ctx context.Context, userID int64) (any, erro
 		if m.MentorID == userID {
 			as = RoleMentor
 		}
-		out = append(out, mentorshipData{ID: m.ID, As: as, ProjectID: m.ProjectID, Topics: m.Topics,
-			Meetings: m.Meetings, AgreedAt: m.AgreedAt, EndedAt: m.EndedAt})
+		out = append(out, mentorshipData{ID: m.ID, As: as, ProjectID: m.ProjectID, CreatedAt: m.CreatedAt, EndedAt: m.EndedAt})
 	}
 	return out, nil
 }
