@@ -232,11 +232,13 @@ func (s *student) step(u telegramtest.Update, want expectation) {
 // tracker records which updates the bot has handled.
 type tracker struct {
 	mu      sync.Mutex
-	handled   map[int64]bool
+	handled map[int64]bool
 	changed chan struct{}
 }
 
-func newTracker() *tracker { return &tracker{handled: make(map[int64]bool), changed: make(chan struct{})} }
+func newTracker() *tracker {
+	return &tracker{handled: make(map[int64]bool), changed: make(chan struct{})}
+}
 
 func (t *tracker) done(id int64) {
 	t.mu.Lock()
@@ -307,9 +309,13 @@ type loadTB struct {
 // failure is what Fatal panics with, for do to recover.
 type failure struct{ msg string }
 
-func (tb *loadTB) Helper()          {}
-func (tb *loadTB) Name() string     { return "mentorbot-load" }
-func (tb *loadTB) Cleanup(f func()) { tb.mu.Lock(); tb.cleanups = append(tb.cleanups, f); tb.mu.Unlock() }
+func (tb *loadTB) Helper()      {}
+func (tb *loadTB) Name() string { return "mentorbot-load" }
+func (tb *loadTB) Cleanup(f func()) {
+	tb.mu.Lock()
+	tb.cleanups = append(tb.cleanups, f)
+	tb.mu.Unlock()
+}
 func (tb *loadTB) Fatal(args ...any) {
 	panic(failure{strings.TrimSuffix(fmt.Sprintln(args...), "\n")})
 }
