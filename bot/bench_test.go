@@ -103,7 +103,7 @@ func startBenchBot(tb testing.TB, clients int) *benchBot {
 		bb.done = append(bb.done, make(chan struct{}, 1))
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	b, err := New(ctx, Config{Token: srv.Token(), APIURL: srv.URL(), Engine: e, Store: store,
+	b, err := New(ctx, Config{Token: srv.Token(), APIURL: srv.URL(), Engine: e,
 		WebhookURL: "https://bot.example.org/hook", WebhookSecret: "bench",
 		OnProcessed: func(id int64) { bb.done[id>>32] <- struct{}{} }})
 	if err != nil {

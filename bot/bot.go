@@ -25,18 +25,11 @@ import (
 	"github.com/mentorbot/mentorbot/locales"
 )
 
-// Store is what the bot needs from storage: claims to handle each
-// update once across replicas. *redisstore.Store satisfies it.
-type Store interface {
-	Claim(ctx context.Context, key string, ttl time.Duration) (bool, error)
-	Delete(ctx context.Context, keys ...string) error
-}
-
-var _ Store = flows.Store(nil)
-
 // engine is what the bot needs from *flows.Engine.
 type engine interface {
-	Handle(ctx context.Context, ev flows.Event) (flows.Reply, error)
+	// HandleOnce handles an update once across replicas; see
+	// flows.Engine.HandleOnce.
+	HandleOnce(ctx context.Context, ev flows.Event, claim string, ttl time.Duration) (reply flows.Reply, duplicate bool, err error)
 	Sent(ctx context.Context, ref string, chatID int64, messageID int) error
 	Undeliverable(ctx context.Context, m flows.Message) ([]flows.Message, error)
 	Commands(lang string) []flows.Button
@@ -52,7 +45,7 @@ const claimTTL = 24 * time.Hour
 // drainTimeout bounds how long Run waits for queued work at shutdown.
 const drainTimeout = 10 * time.Second
 
-// Config is what a Bot needs. Token, Engine and Store are required.
+// Config is what a Bot needs. Token and Engine are required.
 type Config struct {
 	Token string
 	// APIURL is the Bot API server; https://api.telegram.org when empty.
@@ -63,7 +56,6 @@ type Config struct {
 	// X-Telegram-Bot-Api-Secret-Token and other requests are refused.
 	WebhookSecret string
 	Engine        *flows.Engine
-	Store         Store
 	// Logger receives unexpected errors; slog.Default when nil.
 	Logger *slog.Logger
 	// Metrics may be nil.
@@ -90,15 +82,10 @@ type Bot struct {
 	cfg      Config
 	tg       *tgbot.Bot
 	engine   engine
-	store    Store
 	log      *slog.Logger
 	metrics  *Metrics
 	outbox   *Outbox
 	username string
-
-	// claimInTurn is set when the engine keeps its records where the
-	// bot keeps its claims, so a claim can go out with the turn's reads.
-	claimInTurn bool
 
 	shards  []chan *models.Update
 	stopped chan struct{}
@@ -109,14 +96,14 @@ type Bot struct {
 // a Bot ready to Run. It fails when cfg is incomplete or Telegram
 // refuses the token.
 func New(ctx context.Context, cfg Config) (*Bot, error) {
-	if cfg.Token == "" || cfg.Engine == nil || cfg.Store == nil {
-		return nil, errors.New("bot: Token, Engine and Store are required")
+	if cfg.Token == "" || cfg.Engine == nil {
+		return nil, errors.New("bot: Token and Engine are required")
 	}
 	if cfg.WebhookURL != "" && !validSecret(cfg.WebhookSecret) {
 		return nil, errors.New("bot: a WebhookSecret of 1-256 characters A-Z, a-z, 0-9, _ or - is required with WebhookURL")
 	}
-	b := &Bot{cfg: cfg, engine: cfg.Engine, store: cfg.Store, log: cfg.Logger, metrics: cfg.Metrics,
-		stopped: make(chan struct{}), claimInTurn: any(cfg.Store) == any(cfg.Engine.Store())}
+	b := &Bot{cfg: cfg, engine: cfg.Engine, log: cfg.Logger, metrics: cfg.Metrics,
+		stopped: make(chan struct{})}
 	if b.log == nil {
 		b.log = slog.Default()
 	}
@@ -369,14 +356,6 @@ func (b *Bot) recoverPanics(next handlerFunc) handlerFunc {
 	}
 }
 
-// onceEngine is implemented by *flows.Engine: it claims an update in
-// the round trip that loads the turn, instead of one of its own.
-type onceEngine interface {
-	HandleOnce(ctx context.Context, ev flows.Event, claim string, ttl time.Duration) (flows.Reply, bool, error)
-}
-
-var _ onceEngine = (*flows.Engine)(nil)
-
 // handle runs one update through the engine, once across replicas.
 func (b *Bot) handle(ctx context.Context, u *models.Update) {
 	ev, ok := toEvent(u, b.username)
@@ -384,22 +363,11 @@ func (b *Bot) handle(ctx context.Context, u *models.Update) {
 		b.metrics.update("ignored")
 		return
 	}
-	key := "update:" + strconv.FormatInt(u.ID, 10)
+	// The claim goes out in the round trip that loads the turn; the
+	// engine releases it when the turn fails.
 	start := time.Now()
-	var (
-		reply   flows.Reply
-		claimed bool
-		err     error
-	)
-	if once, ok := b.engine.(onceEngine); ok && b.claimInTurn {
-		reply, claimed, err = once.HandleOnce(ctx, ev, key, claimTTL)
-	} else {
-		claimed, err = b.store.Claim(ctx, key, claimTTL)
-		if err == nil && claimed {
-			reply, err = b.engine.Handle(ctx, ev)
-		}
-	}
-	if err == nil && !claimed {
+	reply, duplicate, err := b.engine.HandleOnce(ctx, ev, "update:"+strconv.FormatInt(u.ID, 10), claimTTL)
+	if duplicate {
 		b.metrics.update("duplicate")
 		return
 	}
@@ -407,12 +375,6 @@ func (b *Bot) handle(ctx context.Context, u *models.Update) {
 	if err != nil {
 		b.metrics.update("failed")
 		b.log.Error("handle update", "update_id", u.ID, "chat_id", ev.ChatID, "err", err)
-		if claimed {
-			// Nothing was saved: let a redelivery of the update be handled.
-			if derr := b.store.Delete(context.WithoutCancel(ctx), key); derr != nil {
-				b.log.Error("release update claim", "update_id", u.ID, "err", derr)
-			}
-		}
 		b.answerError(ctx, u, ev, "error.unavailable")
 		return
 	}

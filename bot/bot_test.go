@@ -114,7 +114,7 @@ func startWebhookBot(t *testing.T, env *bottest.Env, secret string, onProcessed 
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	b, err := bot.New(ctx, bot.Config{
-		Token: env.Server.Token(), APIURL: env.Server.URL(), Engine: env.Engine, Store: env.Store,
+		Token: env.Server.Token(), APIURL: env.Server.URL(), Engine: env.Engine,
 		WebhookURL: "https://bot.example/hook", WebhookSecret: secret, OnProcessed: onProcessed,
 		Clock: env.Pacing, // the fake server enforces limits on this clock
 	})

@@ -134,10 +134,10 @@ func TestChunk(t *testing.T) {
 	}
 }
 
-// panicking is an engine whose Handle panics, as a buggy flow would.
+// panicking is an engine whose HandleOnce panics, as a buggy flow would.
 type panicking struct{ engine }
 
-func (panicking) Handle(context.Context, flows.Event) (flows.Reply, error) {
+func (panicking) HandleOnce(context.Context, flows.Event, string, time.Duration) (flows.Reply, bool, error) {
 	panic("flow bug")
 }
 
@@ -158,7 +158,7 @@ func TestPanicIsRecovered(t *testing.T) {
 	}
 	processed := make(chan int64, 10)
 	ctx, cancel := context.WithCancel(context.Background())
-	b, err := New(ctx, Config{Token: s.Token(), APIURL: s.URL(), Engine: e, Store: store,
+	b, err := New(ctx, Config{Token: s.Token(), APIURL: s.URL(), Engine: e,
 		Limits: &Limits{}, OnProcessed: func(id int64) { processed <- id }})
 	if err != nil {
 		t.Fatal(err)

@@ -15,7 +15,6 @@ import (
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
 
-	"github.com/mentorbot/mentorbot/bot"
 	"github.com/mentorbot/mentorbot/bot/bottest"
 	"github.com/mentorbot/mentorbot/bot/telegramtest"
 	"github.com/mentorbot/mentorbot/flows"
@@ -143,9 +142,7 @@ func testRedisOutage(t *testing.T, srv outageServer) {
 	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr()})
 	t.Cleanup(func() { rdb.Close() })
 	store := redisstore.New(rdb, redisstore.Options{Prefix: "outage:"})
-	env := bottest.Start(t,
-		bottest.WithEngineStore(func(flows.Store) flows.Store { return store }),
-		bottest.WithConfig(func(c *bot.Config) { c.Store = store }))
+	env := bottest.Start(t, bottest.WithEngineStore(func(flows.Store) flows.Store { return store }))
 	u := bottest.User(studentID, "Giulia", "it")
 
 	env.Command(u, "apply", "")

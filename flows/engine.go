@@ -141,9 +141,6 @@ func (e *Engine) Commands(lang string) []Button {
 // Catalog returns the engine's message catalog.
 func (e *Engine) Catalog() *locales.Catalog { return e.cat }
 
-// Store returns the engine's store.
-func (e *Engine) Store() Store { return e.store }
-
 // Program returns the programme configuration.
 func (e *Engine) Program() *Program { return e.program }
 
@@ -160,13 +157,14 @@ func (e *Engine) Handle(ctx context.Context, ev Event) (Reply, error) {
 }
 
 // HandleOnce is Handle for an event that must be handled once across
-// replicas: it first claims the key claim for ttl (Store.Claim), in the
-// same round trip that loads the turn when the store is a TurnStore.
-// claimed is false when the claim was held already; nothing was done
-// then. On error, claimed says whether the claim was taken, so the
-// caller can release it for a redelivery.
-func (e *Engine) HandleOnce(ctx context.Context, ev Event, claim string, ttl time.Duration) (reply Reply, claimed bool, err error) {
-	for attempt := 0; attempt < maxAttempts; attempt++ {
+// replicas, such as a Telegram update that may be redelivered: it first
+// claims the key claim for ttl, in the same round trip that loads the
+// turn when the store is a TurnStore. duplicate reports that the claim
+// was held already, so nothing was done. On error nothing was saved and
+// the claim is released, so a redelivery of the event is handled.
+func (e *Engine) HandleOnce(ctx context.Context, ev Event, claim string, ttl time.Duration) (reply Reply, duplicate bool, err error) {
+	claimed := false
+	for attempt := 1; ; attempt++ {
 		key := claim
 		if claimed {
 			key = "" // a retry after a conflict holds the claim already
@@ -174,15 +172,22 @@ func (e *Engine) HandleOnce(ctx context.Context, ev Event, claim string, ttl tim
 		var took bool
 		reply, took, err = e.turn(ctx, ev, key, ttl)
 		claimed = claimed || took
-		if claim != "" && !claimed {
-			return Reply{}, false, err // held elsewhere, or failed before claiming
+		if claim != "" && !claimed && err == nil {
+			return Reply{}, true, nil
 		}
-		if errors.Is(err, ErrConflict) {
-			continue
+		if !errors.Is(err, ErrConflict) || attempt == maxAttempts {
+			break
 		}
-		return reply, true, err
 	}
-	return Reply{}, true, fmt.Errorf("handle update %d: %w", ev.UpdateID, ErrConflict)
+	if err != nil {
+		if claimed {
+			if derr := e.store.Delete(context.WithoutCancel(ctx), claim); derr != nil {
+				e.log.Error("release claim", "claim", claim, "err", derr)
+			}
+		}
+		return Reply{}, false, err
+	}
+	return reply, false, nil
 }
 
 // turn runs one attempt at ev. It claims claim first unless it is "";

@@ -145,7 +145,6 @@ func Start(tb testing.TB, opts ...Option) *Env {
 		Token:       env.Server.Token(),
 		APIURL:      env.Server.URL(),
 		Engine:      env.Engine,
-		Store:       env.Store,
 		Limits:      &limits,
 		Clock:       env.Pacing,
 		OnProcessed: env.markProcessed,

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/rand/v2"
 	"mime"
 	"net/http"
 	"net/http/httptest"
@@ -208,6 +209,10 @@ func NewServer(tb testing.TB) *Server {
 		failures: make(map[string]*failure),
 		blocked:  make(map[int64]bool),
 		windows:  make(map[int64][]time.Time),
+		// Telegram's update ids are large numbers unique per bot; a
+		// random start keeps two fake servers in one test (a bot and
+		// its restart, say) from reusing ids on one shared Redis.
+		nextUpdate: rand.Int64N(1 << 40),
 	}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
 	tb.Cleanup(s.Close)

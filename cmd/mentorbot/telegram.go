@@ -34,7 +34,6 @@ func telegram(ctx context.Context, cfg Config, fc flows.Config, reg prometheus.R
 		WebhookURL:    cfg.WebhookURL,
 		WebhookSecret: cfg.WebhookSecret,
 		Engine:        engine,
-		Store:         fc.Store,
 		Logger:        log,
 		Metrics:       bot.NewMetrics(reg),
 		HTTPClient:    cfg.HTTPClient,
