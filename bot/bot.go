@@ -426,6 +426,8 @@ func kindName(k flows.Kind) string {
 		return "document"
 	case flows.KindPhoto:
 		return "photo"
+	case flows.KindEdited:
+		return "edited"
 	}
 	return "other"
 }

@@ -101,10 +101,10 @@ func TestDocumentAndPhotoReachTheEngine(t *testing.T) {
 			t.Errorf("%s answered%s; want the idle hint", name, r)
 		}
 	}
-	// Edits are ignored: nothing is sent.
+	// An edit is not acted on; the user is told to send it again.
 	r := env.Inject(telegramtest.Edited(env.Server.TextMessage(u, "/help")))
-	if len(r.Messages) != 0 {
-		t.Errorf("edited message answered%s; want nothing", r)
+	if got := r.Text(u.ID); !strings.Contains(got, "send it again") || strings.Contains(got, "/language") {
+		t.Errorf("edited message answered %q; want the edit notice and no /help", got)
 	}
 }
 

@@ -67,7 +67,7 @@ func TestOddInputsGetTheirDefinedAnswer(t *testing.T) {
 			return message(idle, map[string]any{"voice": map[string]any{"file_id": "v", "file_unique_id": "uv", "duration": 3}})
 		}, idle.ID, "I did not understand that. Type /help to see what I can do.", ""},
 		{"edited message", func() telegramtest.Update { return telegramtest.Edited(s.TextMessage(idle, "/help")) },
-			idle.ID, "", ""},
+			idle.ID, "I do not read changes to messages already sent. If you meant something else, please send it again as a new message.", ""},
 		{"channel post", func() telegramtest.Update {
 			return telegramtest.Update{"channel_post": map[string]any{"message_id": 1, "date": 1, "chat": channel, "text": "/help"}}
 		}, channel["id"].(int64), "", ""},

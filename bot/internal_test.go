@@ -84,7 +84,8 @@ func TestToEvent(t *testing.T) {
 			flows.Event{Kind: flows.KindOther, ChatID: 7, ChatType: flows.ChatPrivate}},
 		{"button", s.Press(ada, botMsg, "1:lang:set:ab:it"), true,
 			flows.Event{Kind: flows.KindButton, ChatID: 7, ChatType: flows.ChatPrivate, Data: "1:lang:set:ab:it", MessageID: 99}},
-		{"edited message", telegramtest.Edited(s.TextMessage(ada, "fixed")), false, flows.Event{}},
+		{"edited message", telegramtest.Edited(s.TextMessage(ada, "fixed")), true,
+			flows.Event{Kind: flows.KindEdited, ChatID: 7, ChatType: flows.ChatPrivate}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, ok := toEvent(update(t, tc.u), "mentor_test_bot")

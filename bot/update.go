@@ -9,11 +9,15 @@ import (
 )
 
 // toEvent translates an update into a flow event. It reports false for
-// updates the bot does not act on: edits, channel posts, membership
-// changes, and commands addressed to another bot in a group.
+// updates the bot does not act on: edits in groups, channel posts,
+// membership changes, and commands addressed to another bot in a group.
 func toEvent(u *models.Update, botName string) (flows.Event, bool) {
 	if cq := u.CallbackQuery; cq != nil {
 		return buttonEvent(u.ID, cq), true
+	}
+	if m := u.EditedMessage; m != nil && m.Chat.Type == models.ChatTypePrivate && m.From != nil {
+		return flows.Event{UpdateID: u.ID, Kind: flows.KindEdited, ChatID: m.Chat.ID,
+			ChatType: flows.ChatPrivate, From: user(*m.From), MessageID: m.ID}, true
 	}
 	m := u.Message
 	if m == nil {

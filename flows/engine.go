@@ -284,6 +284,11 @@ func (e *Engine) dispatch(t *Turn) error {
 			return nil
 		}
 		return c.Run(t)
+	case KindEdited:
+		// The original was handled when it arrived; acting on an edit
+		// would answer a step twice. Say so, change nothing.
+		t.Say("error.edited", nil)
+		return nil
 	case KindButton:
 		cb, err := DecodeCallback(ev.Data)
 		if err != nil {

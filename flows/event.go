@@ -11,6 +11,9 @@ const (
 	KindDocument                 // a file sent as a document
 	KindPhoto                    // a photo
 	KindOther                    // anything else: stickers, voice, locations...
+	// KindEdited is a user editing a message they sent earlier. Flows
+	// never act on edits: the earlier text was already taken.
+	KindEdited
 )
 
 // ChatType tells a private chat from a group.

@@ -23,7 +23,7 @@ func FuzzEngine(f *testing.F) {
 		if asStaff {
 			from = user(staffID, "it")
 		}
-		ev := flows.Event{Kind: flows.Kind(kind%6 + 1), From: from, Command: command, Args: text, Text: text, Data: data}
+		ev := flows.Event{Kind: flows.Kind(kind%7 + 1), From: from, Command: command, Args: text, Text: text, Data: data}
 		if ev.Kind == flows.KindDocument || ev.Kind == flows.KindPhoto {
 			ev.File = &flows.File{FileID: "f", FileName: text, MIMEType: data, Size: int64(len(text)) << 10}
 		}

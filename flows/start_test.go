@@ -51,3 +51,22 @@ func TestUnknownCommandAndIdleText(t *testing.T) {
 	wantText(t, h.command(u, "frobnicate", ""), studentA, "I do not know the command /frobnicate")
 	wantText(t, h.text(u, "hello?"), studentA, "Type /help")
 }
+
+func TestEditedMessageChangesNothing(t *testing.T) {
+	h := newHarness(t)
+	u := user(studentA, "en")
+	h.command(u, "language", "")
+	before, err := h.store.Session(t.Context(), studentA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := h.handle(flows.Event{Kind: flows.KindEdited, From: u})
+	wantText(t, r, studentA, "please send it again")
+	after, err := h.store.Session(t.Context(), studentA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.Flow != before.Flow || after.Step != before.Step || after.Nonce != before.Nonce {
+		t.Errorf("session after an edit = %+v; want %+v", after, before)
+	}
+}
