@@ -36,6 +36,6 @@ func chooseLanguage(t *Turn) error {
 	t.Profile.Lang = lang
 	t.Session.Reset()
 	t.Say("language.set", nil)
-	t.Say("start.welcome", map[string]any{"Name": t.Event.From.FirstName, "Program": t.Program().Name})
+	welcome(t)
 	return nil
 }

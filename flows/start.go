@@ -30,9 +30,14 @@ func start(t *Turn) error {
 		return nil
 	}
 	t.Session.Reset()
+	welcome(t)
+	return nil
+}
+
+// welcome greets the user by name, with the way to ask for support.
+func welcome(t *Turn) {
 	t.Say("start.welcome", map[string]any{"Name": t.Event.From.FirstName, "Program": t.Program().Name},
 		supportStartButtons(t)...)
-	return nil
 }
 
 func prefixOf(payload string) string {

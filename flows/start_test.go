@@ -14,6 +14,9 @@ func TestStartAsksLanguageOnFirstContact(t *testing.T) {
 	r = h.press(u, r, "Italiano")
 	wantText(t, r, studentA, "D'ora in poi ti scriverò in italiano")
 	wantText(t, r, studentA, "Ciao Amira")
+	if _, ok := findButton(r, "comitato"); !ok {
+		t.Errorf("welcome after choosing a language lacks the support button:%s", dump(r))
+	}
 	r = h.command(u, "help", "")
 	wantText(t, r, studentA, "/language - cambia lingua")
 	r = h.command(u, "cancel", "")
