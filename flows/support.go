@@ -173,6 +173,20 @@ func content(ev Event) (text string, file *Attachment, ok bool) {
 	return "", nil, false
 }
 
+// studentContent is content for a student's request or follow-up: what
+// cannot be relayed, or is too long, is explained and ok is false.
+func studentContent(t *Turn) (body string, file *Attachment, ok bool) {
+	body, file, ok = content(t.Event)
+	switch {
+	case !ok:
+		t.Say("support.bad_input", nil)
+	case len([]rune(body)) > maxRequest:
+		t.Say("support.too_long", map[string]any{"Max": maxRequest})
+		ok = false
+	}
+	return body, file, ok
+}
+
 // compose joins a header, a body and a footer with blank lines. The
 // body is never cut: a caption too long for a file is sent by the
 // outbox as a text message right after it.
@@ -219,13 +233,8 @@ func submitRequest(t *Turn) error {
 		t.Say("support.restart", nil)
 		return nil
 	}
-	body, file, ok := content(t.Event)
+	body, file, ok := studentContent(t)
 	if !ok {
-		t.Say("support.bad_input", nil)
-		return nil
-	}
-	if len([]rune(body)) > maxRequest {
-		t.Say("support.too_long", map[string]any{"Max": maxRequest})
 		return nil
 	}
 	tk, err := openTicket(t, u, topic)
@@ -349,13 +358,8 @@ func followUp(t *Turn) error {
 	if !ok || err != nil {
 		return err
 	}
-	body, file, ok := content(t.Event)
+	body, file, ok := studentContent(t)
 	if !ok {
-		t.Say("support.bad_input", nil)
-		return nil
-	}
-	if len([]rune(body)) > maxRequest {
-		t.Say("support.too_long", map[string]any{"Max": maxRequest})
 		return nil
 	}
 	if tk.State == TicketAnswered {
