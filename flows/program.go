@@ -130,14 +130,14 @@ func (p *Program) validate() error {
 	if p.Meetings < 1 || p.Meetings > 50 {
 		return fmt.Errorf("meetings: %d is not between 1 and 50", p.Meetings)
 	}
-	if p.MaxMeeting, err = time.ParseDuration(p.MaxMeetingText); err != nil || p.MaxMeeting <= 0 {
-		return fmt.Errorf("max_meeting_length: %q is not a positive duration such as 2h", p.MaxMeetingText)
+	if p.MaxMeeting, err = positiveDuration("max_meeting_length", p.MaxMeetingText, "2h"); err != nil {
+		return err
 	}
-	if p.SupportReminderAfter, err = time.ParseDuration(p.SupportReminderAfterText); err != nil || p.SupportReminderAfter <= 0 {
-		return fmt.Errorf("support_reminder_after: %q is not a positive duration such as 24h", p.SupportReminderAfterText)
+	if p.SupportReminderAfter, err = positiveDuration("support_reminder_after", p.SupportReminderAfterText, "24h"); err != nil {
+		return err
 	}
-	if p.SupportRetention, err = time.ParseDuration(p.SupportRetentionText); err != nil || p.SupportRetention <= 0 {
-		return fmt.Errorf("support_retention: %q is not a positive duration such as 2160h (90 days)", p.SupportRetentionText)
+	if p.SupportRetention, err = positiveDuration("support_retention", p.SupportRetentionText, "2160h (90 days)"); err != nil {
+		return err
 	}
 	p.MeetingReminders = nil
 	for i, text := range p.MeetingRemindersText {
@@ -192,6 +192,16 @@ func (p *Program) validate() error {
 		}
 	}
 	return nil
+}
+
+// positiveDuration parses the duration text of field; the error names
+// the field and shows an example.
+func positiveDuration(field, text, example string) (time.Duration, error) {
+	d, err := time.ParseDuration(text)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("%s: %q is not a positive duration such as %s", field, text, example)
+	}
+	return d, nil
 }
 
 // Location is the programme's time zone.
