@@ -18,6 +18,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/mentorbot/mentorbot/flows"
+	"github.com/mentorbot/mentorbot/flows/redisstore"
 )
 
 // exampleProgram is the programme used when PROGRAM_FILE is empty, so
@@ -323,6 +324,9 @@ func (r *raw) redisOptions(rawURL string) (*redis.UniversalOptions, error) {
 	}
 	if cluster && opts.DB != 0 {
 		return nil, fmt.Errorf("%s: a Redis Cluster has only database 0, not %d", setting, opts.DB)
+	}
+	if opts.Protocol == 0 { // no protocol= in the URL
+		opts.Protocol = redisstore.Protocol
 	}
 	if opts.TLSConfig != nil && len(addrs) > 1 {
 		// Each server is checked against its own name.

@@ -76,6 +76,21 @@ func TestParseConfigRedisKeepsURLOptions(t *testing.T) {
 	}
 }
 
+func TestParseConfigRedisProtocol(t *testing.T) {
+	for url, want := range map[string]int{
+		"redis://a:6379/0":            2, // RESP2 unless asked: see redisstore.Protocol
+		"redis://a:6379/0?protocol=3": 3,
+	} {
+		cfg, err := parseConfig(nil, env(map[string]string{"REDIS_URL": url}), io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := cfg.Redis.Protocol; got != want {
+			t.Errorf("REDIS_URL=%s: Protocol = %d; want %d", url, got, want)
+		}
+	}
+}
+
 func TestParseConfigRedisErrors(t *testing.T) {
 	tests := []struct {
 		name string

@@ -28,7 +28,7 @@ func (e *Embedded) Addr() string { return e.srv.Addr() }
 
 // Client returns a new client of the server; the caller closes it.
 func (e *Embedded) Client() *redis.Client {
-	return redis.NewClient(&redis.Options{Addr: e.srv.Addr()})
+	return redis.NewClient(&redis.Options{Addr: e.srv.Addr(), Protocol: Protocol})
 }
 
 // Close stops the server.

@@ -22,6 +22,13 @@ var (
 	_ flows.TurnStore = (*Store)(nil)
 )
 
+// Protocol is the RESP version clients of the store should speak when
+// not told otherwise: 2. The store uses no RESP3 feature (push messages,
+// client-side caching), and with RESP3 go-redis checks for push
+// notifications around every reply, about a third of the bot's CPU per
+// update in BenchmarkInbound.
+const Protocol = 2
+
 // Store keeps mentorbot's state in Redis. Every key starts with Prefix,
 // so several deployments (or test runs) can share one database.
 type Store struct {

@@ -24,6 +24,9 @@ func Client(tb testing.TB) (redis.UniversalClient, string) {
 		if err != nil {
 			tb.Fatalf("REDIS_URL: %v", err)
 		}
+		if opts.Protocol == 0 {
+			opts.Protocol = redisstore.Protocol
+		}
 		rdb = redis.NewClient(opts)
 		if err := rdb.Ping(context.Background()).Err(); err != nil {
 			tb.Fatalf("REDIS_URL %s: %v", url, err)
