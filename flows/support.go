@@ -308,12 +308,11 @@ func openTicket(t *Turn, u University, topic string) (Ticket, error) {
 // threadTicket returns the ticket the student's chat is writing to, or
 // false after telling them it is gone or closed and leaving the flow.
 func threadTicket(t *Turn, id string) (Ticket, University, bool, error) {
-	tk, err := t.e.Ticket(t.ctx, id)
-	if err != nil && !errors.Is(err, ErrNotFound) {
+	tk, u, ok, err := t.e.ticketWithUniversity(t.ctx, id)
+	if err != nil {
 		return Ticket{}, University{}, false, err
 	}
-	u, uok := t.Program().University(tk.University)
-	if err != nil || tk.UserID != t.Event.From.ID || !uok {
+	if !ok || tk.UserID != t.Event.From.ID {
 		t.Session.Reset()
 		t.Say("support.thread_gone", nil)
 		return Ticket{}, University{}, false, nil
@@ -642,16 +641,9 @@ func (e *Engine) TicketReminders(ctx context.Context, now time.Time) ([]Message,
 // relayUndelivered tells the committee that the student blocked the bot
 // and the answer to ticket id did not reach them.
 func (e *Engine) relayUndelivered(ctx context.Context, id string, _ Message) ([]Message, error) {
-	tk, err := e.Ticket(ctx, id)
-	if errors.Is(err, ErrNotFound) {
-		return nil, nil
-	}
-	if err != nil {
+	tk, u, ok, err := e.ticketWithUniversity(ctx, id)
+	if !ok || err != nil {
 		return nil, err
-	}
-	u, ok := e.program.University(tk.University)
-	if !ok {
-		return nil, nil
 	}
 	return []Message{{ChatID: u.CommitteeChat, ReplyTo: tk.PostID, Ref: "ticket:" + tk.ID,
 		Text: e.cat.T(e.groupLang(u), "support.group.user_blocked", map[string]any{"ID": tk.ID})}}, nil
@@ -660,14 +652,10 @@ func (e *Engine) relayUndelivered(ctx context.Context, id string, _ Message) ([]
 // ticketUndelivered tells the student that the committee group could
 // not be reached (the bot was removed from it).
 func (e *Engine) ticketUndelivered(ctx context.Context, id string, m Message) ([]Message, error) {
-	tk, err := e.Ticket(ctx, id)
-	if errors.Is(err, ErrNotFound) {
-		return nil, nil
-	}
+	tk, u, ok, err := e.ticketWithUniversity(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	u, ok := e.program.University(tk.University)
 	if !ok || m.ChatID != u.CommitteeChat {
 		return nil, nil
 	}

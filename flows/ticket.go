@@ -92,6 +92,21 @@ func (e *Engine) Ticket(ctx context.Context, id string) (Ticket, error) {
 
 // saveTicket stores tk and keeps the index of open tickets and the
 // reminder queue in step with its state.
+// ticketWithUniversity loads ticket id and its university. ok is false,
+// with no error, when either is gone: a ticket deleted after its
+// retention, or a university taken out of the programme file.
+func (e *Engine) ticketWithUniversity(ctx context.Context, id string) (Ticket, University, bool, error) {
+	tk, err := e.Ticket(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return Ticket{}, University{}, false, nil
+	}
+	if err != nil {
+		return Ticket{}, University{}, false, err
+	}
+	u, ok := e.program.University(tk.University)
+	return tk, u, ok, nil
+}
+
 func (e *Engine) saveTicket(ctx context.Context, tk Ticket) error {
 	if err := e.store.Put(ctx, ticketKey(tk.ID), tk, 0); err != nil {
 		return fmt.Errorf("save ticket %s: %w", tk.ID, err)
