@@ -289,12 +289,17 @@ func decide(t *Turn, ref, action, text string) error {
 	case "acc":
 		a.Reason = ""
 	case "match":
-		p, ok := t.Program().Project(a.ProjectID)
-		if !ok || p.Mentor == 0 {
+		// The project's mentor may have been replaced through an
+		// invite since the programme file was written.
+		mentor, err := t.e.MentorOf(t.ctx, a.ProjectID)
+		if errors.Is(err, ErrNotFound) || (err == nil && mentor == 0) {
 			t.Say("review.no_mentor", nil)
 			return nil
 		}
-		a.MentorID = p.Mentor
+		if err != nil {
+			return err
+		}
+		a.MentorID = mentor
 	}
 	a.State = to
 	if err := t.e.saveApplication(t.ctx, &a); err != nil {
@@ -437,6 +442,15 @@ func heldIntroSet(mentorID int64) string { return fmt.Sprintf("intro-held:%d", m
 // introduces mentee and mentor. When the mentor cannot be written to
 // yet, it returns who is waiting, for the staff.
 func introduce(t *Turn, a Application, menteeLang string) (string, error) {
+	// The mentor is looked up again: one invited between the match and
+	// the publication takes the project over.
+	mentorID, err := t.e.MentorOf(t.ctx, a.ProjectID)
+	if err != nil {
+		return "", err
+	}
+	if mentorID != 0 {
+		a.MentorID = mentorID
+	}
 	m := Mentorship{ID: a.Ref, MenteeID: a.UserID, MentorID: a.MentorID, ProjectID: a.ProjectID, CreatedAt: t.Now().UTC()}
 	if err := t.e.SaveMentorship(t.ctx, m); err != nil {
 		return "", err

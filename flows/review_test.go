@@ -335,3 +335,47 @@ func TestHalfWrittenNoteDoesNotLandOnAnotherDecision(t *testing.T) {
 		t.Errorf("state of %s = %s; want accepted", refB, h.state(refB))
 	}
 }
+
+// TestMatchGoesToTheInvitedMentor: a mentor who joined through an
+// invite replaces the programme file's one, also when the invite comes
+// between the match and the publication.
+func TestMatchGoesToTheInvitedMentor(t *testing.T) {
+	const invited = 200000099
+	for _, when := range []string{"before match", "before publish"} {
+		t.Run(when, func(t *testing.T) {
+			h := newHarness(t)
+			newMentor := flows.User{ID: invited, FirstName: "Lucía", Username: "lucia", LanguageCode: "es"}
+			h.command(newMentor, "start", "")
+			setMentor := func() {
+				if err := h.engine.SetMentor(context.Background(), "madrid-ai", invited); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if when == "before match" {
+				setMentor()
+			}
+			ref := h.submit(ada)
+			r := h.command(staff, "applications", "")
+			r = h.press(staff, r, projectMadrid+" (1)")
+			r = h.press(staff, r, ref+" · Ada (@ada) · submitted")
+			r = h.press(staff, r, "Accept")
+			h.press(staff, r, "Match with mentor")
+			if when == "before publish" {
+				setMentor()
+			}
+			r = h.command(staff, "publish", "")
+			r = h.press(staff, r, "Publish results")
+			wantText(t, r, studentA, "Your mentor is Lucía (@lucia)")
+			if got := textTo(r, mentorID); got != "" {
+				t.Errorf("the replaced mentor was told %q", got)
+			}
+			m, err := h.engine.Mentorship(context.Background(), ref)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.MentorID != invited {
+				t.Errorf("mentorship mentor = %d; want the invited %d", m.MentorID, invited)
+			}
+		})
+	}
+}
