@@ -78,19 +78,23 @@ func run(ctx context.Context, cfg Config, stdin io.Reader, stdout io.Writer) err
 		}
 	}
 
-	// The reminder scheduler starts here, on the same store and engine,
-	// once it exists: it is a goroutine stopped by ctx like the server.
-
-	ln, err := net.Listen("tcp", cfg.ListenAddr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.ListenAddr, err)
-	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	var srv *http.Server
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-	log.Info("HTTP server listening", "addr", ln.Addr().String())
-	if cfg.OnListen != nil {
-		cfg.OnListen(ln.Addr())
+	ln, err := net.Listen("tcp", cfg.ListenAddr)
+	switch {
+	case err == nil:
+		srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		go func() { served <- srv.Serve(ln) }()
+		log.Info("HTTP server listening", "addr", ln.Addr().String())
+		if cfg.OnListen != nil {
+			cfg.OnListen(ln.Addr())
+		}
+	case cfg.Token == "":
+		// The console needs no HTTP server: a port already taken must
+		// not keep a newcomer from trying the bot.
+		log.Warn("console mode without /healthz and /metrics", "addr", cfg.ListenAddr, "err", err)
+	default:
+		return fmt.Errorf("listen on %s: %w", cfg.ListenAddr, err)
 	}
 
 	fronted := make(chan error, 1)
@@ -107,10 +111,12 @@ func run(ctx context.Context, cfg Config, stdin io.Reader, stdout io.Writer) err
 		<-fronted
 	}
 	cancel()
-	shutCtx, stop := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
-	defer stop()
-	if err := srv.Shutdown(shutCtx); err != nil && runErr == nil {
-		runErr = fmt.Errorf("HTTP server shutdown: %w", err)
+	if srv != nil {
+		shutCtx, stop := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
+		defer stop()
+		if err := srv.Shutdown(shutCtx); err != nil && runErr == nil {
+			runErr = fmt.Errorf("HTTP server shutdown: %w", err)
+		}
 	}
 	if errors.Is(runErr, context.Canceled) {
 		runErr = nil

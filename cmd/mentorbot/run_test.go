@@ -59,6 +59,23 @@ func wantInOrder(tb testing.TB, out string, parts ...string) {
 	}
 }
 
+// TestConsoleWithPortTaken: a newcomer whose port 8080 is busy can
+// still try the bot; only /healthz and /metrics are missing.
+func TestConsoleWithPortTaken(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	cfg := testConfig(t)
+	cfg.ListenAddr = busy.Addr().String()
+	var out bytes.Buffer
+	if err := run(t.Context(), cfg, strings.NewReader("/start\n1\n"), &out); err != nil {
+		t.Fatalf("run(console) with %s taken = %v; want nil", cfg.ListenAddr, err)
+	}
+	wantInOrder(t, out.String(), "From now on I will write to you in English.")
+}
+
 func TestConsoleStartLanguageHelpCancel(t *testing.T) {
 	out := runConsole(t, "/start\n2\n/help\n/cancel\n")
 	wantInOrder(t, out,

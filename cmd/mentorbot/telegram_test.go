@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -115,5 +116,21 @@ func TestRunBadTokenFails(t *testing.T) {
 	err := run(t.Context(), cfg, strings.NewReader(""), nil)
 	if err == nil || !strings.Contains(err.Error(), "getMe") {
 		t.Errorf("run with a token Telegram refuses = %v; want an error about getMe", err)
+	}
+}
+
+// TestRunTelegramNeedsItsPort: unlike the console, a Telegram replica
+// does not run without /healthz, which its load balancer relies on.
+func TestRunTelegramNeedsItsPort(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	tg := telegramtest.NewServer(t)
+	cfg := telegramConfig(t, tg, "-listen", busy.Addr().String())
+	err = run(t.Context(), cfg, strings.NewReader(""), io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "listen on "+busy.Addr().String()) {
+		t.Errorf("run(telegram) with its port taken = %v; want a listen error", err)
 	}
 }
