@@ -28,6 +28,13 @@ type Store interface {
 	Get(ctx context.Context, key string, v any) error
 	// Put stores v at key; ttl 0 keeps it forever.
 	Put(ctx context.Context, key string, v any, ttl time.Duration) error
+	// PutIfVersion stores v at key, forever, only if the record there
+	// has the JSON field "version" equal to version (no record counts as
+	// version 0); ErrConflict otherwise. v itself carries the next
+	// version. Records that turns of different chats change (tickets)
+	// use it, so the losing turn runs again on fresh data instead of
+	// overwriting the other's change.
+	PutIfVersion(ctx context.Context, key string, v any, version int64) error
 	// Delete removes the records at keys; absent keys are not an error.
 	Delete(ctx context.Context, keys ...string) error
 

@@ -294,7 +294,7 @@ func openTicket(t *Turn, u University, topic string) (Ticket, error) {
 		CreatedAt:  now,
 		RemindAt:   now.Add(t.Program().SupportReminderAfter),
 	}
-	if err := t.e.saveTicket(ctx, tk); err != nil {
+	if err := t.e.saveTicket(ctx, &tk); err != nil {
 		return Ticket{}, err
 	}
 	if src != "" {
@@ -368,7 +368,7 @@ func followUp(t *Turn) error {
 			tk.State = TicketClaimed
 		}
 		tk.RemindAt = t.Now().UTC().Add(t.Program().SupportReminderAfter)
-		if err := t.e.saveTicket(t.ctx, tk); err != nil {
+		if err := t.e.saveTicket(t.ctx, &tk); err != nil {
 			return err
 		}
 	}
@@ -487,7 +487,7 @@ func answerTicket(t *Turn, u University, tk Ticket, body string, file *Attachmen
 	tk.AnsweredAt = t.Now().UTC()
 	tk.AnsweredBy = t.Event.From.ID
 	tk.RemindAt = time.Time{}
-	if err := t.e.saveTicket(t.ctx, tk); err != nil {
+	if err := t.e.saveTicket(t.ctx, &tk); err != nil {
 		return err
 	}
 	id := "support.group.relayed"
@@ -526,7 +526,7 @@ func committeeAction(t *Turn) error {
 		tk.State = TicketClosed
 		tk.ClosedAt = t.Now().UTC()
 		tk.RemindAt = time.Time{}
-		if err := t.e.saveTicket(t.ctx, tk); err != nil {
+		if err := t.e.saveTicket(t.ctx, &tk); err != nil {
 			return err
 		}
 		t.Send(Message{ChatID: u.CommitteeChat, ReplyTo: tk.PostID, Ref: "ticket:" + tk.ID,
@@ -540,13 +540,9 @@ func committeeAction(t *Turn) error {
 		t.Notice("support.claimed_by_you")
 		return nil
 	}
-	// Claim decides between two members pressing at once; a retried
-	// turn finds its own earlier claim on the ticket.
-	won, err := t.e.store.Claim(t.ctx, ticketClaimKey(tk.ID), 0)
-	if err != nil {
-		return fmt.Errorf("claim ticket %s: %w", tk.ID, err)
-	}
-	if !won || tk.ClaimedBy != 0 {
+	// Of two members pressing at once, one saves first; the other's
+	// save conflicts, and its turn, run again, finds the ticket taken.
+	if tk.ClaimedBy != 0 {
 		t.Notice("support.already_claimed")
 		return nil
 	}
@@ -554,7 +550,7 @@ func committeeAction(t *Turn) error {
 	if tk.State == TicketOpen {
 		tk.State = TicketClaimed
 	}
-	if err := t.e.saveTicket(t.ctx, tk); err != nil {
+	if err := t.e.saveTicket(t.ctx, &tk); err != nil {
 		return err
 	}
 	t.Send(Message{ChatID: u.CommitteeChat, ReplyTo: tk.PostID, Ref: "ticket:" + tk.ID,

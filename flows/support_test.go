@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/mentorbot/mentorbot/flows"
+	"github.com/mentorbot/mentorbot/flows/redisstore/redistest"
 )
 
 // Committee groups of the test programme, and their members.
@@ -667,5 +668,52 @@ language = "es"
 				t.Errorf("ParseProgram(%q) = %v, %v; want %v", c.extra, p.SupportReminderAfter, err, c.want)
 			}
 		})
+	}
+}
+
+// racingStore lets another turn's ticket save land between a turn's
+// load of the ticket and its own save, as when two committee members
+// press Take it on at the same moment in two replicas.
+type racingStore struct {
+	flows.Store
+	race func(ctx context.Context, s flows.Store) // runs once, before the next ticket save
+}
+
+func (r *racingStore) PutIfVersion(ctx context.Context, key string, v any, version int64) error {
+	if race := r.race; race != nil && strings.HasPrefix(key, "ticket:") {
+		r.race = nil
+		race(ctx, r.Store)
+	}
+	return r.Store.PutIfVersion(ctx, key, v, version)
+}
+
+func TestSupportSimultaneousClaimsKeepTheFirst(t *testing.T) {
+	rs := &racingStore{Store: redistest.Store(t)}
+	s := &supportRig{harness: newHarnessWith(t, rs, loadProgram(t)), nextID: 500}
+	ada := user(studentA, "en")
+	r, _ := s.request(ada, "Milano Bicocca", "Language", "Where can I learn Italian?")
+	postReply := flows.Reply{Messages: only(r, bicoccaChat)}
+
+	// Bea presses; just before her save, Ana's claim is saved.
+	rs.race = func(ctx context.Context, inner flows.Store) {
+		var tk flows.Ticket
+		if err := inner.Get(ctx, "ticket:1", &tk); err != nil {
+			t.Fatal(err)
+		}
+		old := tk.Version
+		tk.State, tk.ClaimedBy, tk.ClaimedByName, tk.Version = flows.TicketClaimed, memberAna, "Ana", old+1
+		if err := inner.PutIfVersion(ctx, "ticket:1", tk, old); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := s.pressIn(bicoccaChat, memberBea, postReply, "Take it on")
+	if rs.race != nil {
+		t.Fatal("the race never ran: the claim saved no ticket")
+	}
+	if c.Notice != "Someone else has already taken this request on." || len(c.Messages) != 0 {
+		t.Errorf("Bea's claim, beaten by Ana's = %s; want the already-claimed notice only", dump(c))
+	}
+	if tk := s.ticket("1"); tk.ClaimedBy != memberAna {
+		t.Errorf("Ticket(1).ClaimedBy = %d; want %d, whose claim was saved first", tk.ClaimedBy, memberAna)
 	}
 }

@@ -54,6 +54,11 @@ type Ticket struct {
 	// RemindAt is when the committee is reminded of the ticket unless
 	// it is answered first; zero when no reminder is due.
 	RemindAt time.Time `json:"remind_at,omitzero"`
+
+	// Version counts saves. The student's chat, the committee group and
+	// the scheduler change a ticket from different turns; a save from a
+	// stale copy fails with ErrConflict and its turn runs again.
+	Version int64 `json:"version"`
 }
 
 // Store keys of the support flow.
@@ -65,7 +70,6 @@ const (
 )
 
 func ticketKey(id string) string           { return "ticket:" + id }
-func ticketClaimKey(id string) string      { return "ticket-claim:" + id }
 func ticketsOpenKey(uni string) string     { return "tickets-open:" + uni }
 func ticketsOfUserKey(userID int64) string { return fmt.Sprintf("tickets-of:%d", userID) }
 
@@ -107,10 +111,13 @@ func (e *Engine) ticketWithUniversity(ctx context.Context, id string) (Ticket, U
 	return tk, u, ok, nil
 }
 
-func (e *Engine) saveTicket(ctx context.Context, tk Ticket) error {
-	if err := e.store.Put(ctx, ticketKey(tk.ID), tk, 0); err != nil {
+func (e *Engine) saveTicket(ctx context.Context, tk *Ticket) error {
+	next := *tk
+	next.Version++
+	if err := e.store.PutIfVersion(ctx, ticketKey(tk.ID), next, tk.Version); err != nil {
 		return fmt.Errorf("save ticket %s: %w", tk.ID, err)
 	}
+	*tk = next
 	var err error
 	if tk.State == TicketClosed {
 		err = e.store.RemoveFromSet(ctx, ticketsOpenKey(tk.University), tk.ID)
@@ -149,7 +156,18 @@ func (e *Engine) ticketOfPost(ctx context.Context, chatID int64, messageID int) 
 
 // ticketPosted records that messageID in chatID belongs to ticket id.
 // Messages posted anywhere but the ticket's committee group are ignored.
+// The sender calls it outside any turn, so it retries a conflicting
+// save itself.
 func (e *Engine) ticketPosted(ctx context.Context, id string, chatID int64, messageID int) error {
+	for attempt := 1; ; attempt++ {
+		err := e.recordTicketPost(ctx, id, chatID, messageID)
+		if !errors.Is(err, ErrConflict) || attempt == maxAttempts {
+			return err
+		}
+	}
+}
+
+func (e *Engine) recordTicketPost(ctx context.Context, id string, chatID int64, messageID int) error {
 	tk, err := e.Ticket(ctx, id)
 	if errors.Is(err, ErrNotFound) {
 		return nil
@@ -171,7 +189,7 @@ func (e *Engine) ticketPosted(ctx context.Context, id string, chatID int64, mess
 	if tk.PostID == 0 {
 		tk.PostID = messageID
 	}
-	return e.saveTicket(ctx, tk)
+	return e.saveTicket(ctx, &tk)
 }
 
 // openTickets returns the tickets of a university that are not closed,
@@ -235,7 +253,7 @@ func (e *Engine) eraseTickets(ctx context.Context, userID int64) error {
 // deleteTicket removes tk, the mappings of its group messages and its
 // entries in the indexes and queues.
 func (e *Engine) deleteTicket(ctx context.Context, tk Ticket) error {
-	keys := []string{ticketKey(tk.ID), ticketClaimKey(tk.ID)}
+	keys := []string{ticketKey(tk.ID)}
 	if u, ok := e.program.University(tk.University); ok {
 		for _, m := range tk.Posts {
 			keys = append(keys, ticketPostKey(u.CommitteeChat, m))

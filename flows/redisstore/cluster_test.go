@@ -133,6 +133,7 @@ func TestEveryCommandFitsOneClusterSlot(t *testing.T) {
 	must(s.SaveTurn(ctx, &ts, "profile:2", map[string]any{"a": 1}))
 	must(s.Put(ctx, "rec:a", 1, 0))
 	must(s.Put(ctx, "rec:b", 2, time.Hour))
+	must(s.PutIfVersion(ctx, "rec:v", map[string]any{"version": 1}, 0))
 	var n int
 	must(s.Get(ctx, "rec:a", &n))
 	must(s.Delete(ctx, "rec:a", "rec:b", "rec:c"))

@@ -254,6 +254,33 @@ func (s *Store) Put(ctx context.Context, key string, v any, ttl time.Duration) e
 	return s.rdb.Set(ctx, s.key(key), buf, ttl).Err()
 }
 
+// putIfVersion sets KEYS[1] to ARGV[2] if the stored JSON's version is
+// ARGV[1] (0 for no record), in one atomic step.
+var putIfVersion = redis.NewScript(`
+local cur = redis.call('GET', KEYS[1])
+local v = 0
+if cur then v = cjson.decode(cur)['version'] or 0 end
+if tonumber(v) ~= tonumber(ARGV[1]) then return 0 end
+redis.call('SET', KEYS[1], ARGV[2])
+return 1
+`)
+
+// PutIfVersion implements flows.Store.
+func (s *Store) PutIfVersion(ctx context.Context, key string, v any, version int64) error {
+	buf, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", key, err)
+	}
+	ok, err := putIfVersion.Run(ctx, s.rdb, []string{s.key(key)}, version, buf).Int()
+	if err != nil {
+		return err
+	}
+	if ok == 0 {
+		return flows.ErrConflict
+	}
+	return nil
+}
+
 // Delete implements flows.Store. Keys are deleted one by one, since in
 // a Cluster they may live on different nodes.
 func (s *Store) Delete(ctx context.Context, keys ...string) error {
