@@ -142,11 +142,8 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (Co
 		fs.PrintDefaults()
 		fs.SetOutput(io.Discard)
 	}
+	// For -h, Parse calls fs.Usage itself before returning flag.ErrHelp.
 	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fs.Usage()
-			return Config{}, err
-		}
 		return Config{}, err
 	}
 	if fs.NArg() > 0 {

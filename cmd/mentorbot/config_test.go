@@ -139,6 +139,9 @@ func TestParseConfigHelp(t *testing.T) {
 	if !errors.Is(err, flag.ErrHelp) {
 		t.Fatalf("parseConfig(-h) = %v; want flag.ErrHelp", err)
 	}
+	if n := strings.Count(out.String(), "Usage: mentorbot"); n != 1 {
+		t.Errorf("parseConfig(-h) printed the usage %d times; want once:\n%s", n, out.String())
+	}
 	for _, s := range (&raw{}).settings() {
 		if !strings.Contains(out.String(), "-"+s.flag) || !strings.Contains(out.String(), s.env) {
 			t.Errorf("usage lacks -%s or %s:\n%s", s.flag, s.env, out.String())
