@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/mentorbot/mentorbot/bot/console"
 	"github.com/mentorbot/mentorbot/flows"
 	"github.com/mentorbot/mentorbot/flows/redisstore"
 	"github.com/mentorbot/mentorbot/locales"
@@ -63,13 +64,13 @@ func run(ctx context.Context, cfg Config, stdin io.Reader, stdout io.Writer) err
 	// front is the part that talks to people: Telegram or the console.
 	var front func(context.Context) error
 	if cfg.Token == "" {
-		engine, err := flows.New(withUsername(flowsCfg, consoleBotName))
+		engine, err := flows.New(withUsername(flowsCfg, console.BotName))
 		if err != nil {
 			return fmt.Errorf("start flows: %w", err)
 		}
 		log.Info("no TELEGRAM_TOKEN: console mode; type :help for how to use it")
 		front = func(ctx context.Context) error {
-			return newConsole(engine, stdin, stdout, log).run(ctx)
+			return console.New(engine, stdin, stdout, log).Run(ctx)
 		}
 	} else {
 		front, err = telegram(ctx, cfg, flowsCfg, reg, mux, log)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -128,28 +127,6 @@ func TestConsoleFile(t *testing.T) {
 	// that the console turns :file into a document the engine accepts.
 	out := runConsole(t, "/start\n1\n:file "+path+"\n")
 	wantInOrder(t, out, "From now on I will write to you in English.", "1> I did not understand that.")
-	if got := mimeType(path); got != "application/pdf" {
-		t.Errorf("mimeType(%q) = %q; want application/pdf", path, got)
-	}
-}
-
-func TestConsoleSavesFilesFromTheBot(t *testing.T) {
-	t.Setenv("TMPDIR", t.TempDir())
-	c := &console{log: slog.New(slog.DiscardHandler), buttons: map[int64][]flows.Button{}}
-	got := c.saveFile(&flows.Attachment{FileName: "../diary.pdf", Content: []byte("pdf")})
-	if filepath.Dir(filepath.Dir(got)) != os.Getenv("TMPDIR") || filepath.Base(got) != "diary.pdf" {
-		t.Fatalf("saveFile(../diary.pdf) = %q; want diary.pdf in a folder under %s", got, os.Getenv("TMPDIR"))
-	}
-	if buf, err := os.ReadFile(got); err != nil || string(buf) != "pdf" {
-		t.Errorf("saved file holds %q, %v; want %q", buf, err, "pdf")
-	}
-	again := c.saveFile(&flows.Attachment{FileName: "diary.pdf", Content: []byte("pdf 2")})
-	if again == got || filepath.Dir(again) != filepath.Dir(got) {
-		t.Errorf("saveFile(diary.pdf) twice = %q, %q; want two files in one folder", got, again)
-	}
-	if p := c.saveFile(&flows.Attachment{FileID: consoleFilePrefix + "/home/a/cv.pdf"}); p != "/home/a/cv.pdf" {
-		t.Errorf("saveFile(console file id) = %q; want the original path", p)
-	}
 }
 
 // TestRestartContinuesConversation runs two engines, as two processes

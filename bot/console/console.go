@@ -1,4 +1,7 @@
-package main
+// Package console is the console mode: a chat with the flows engine over
+// a terminal, for trying conversations without Telegram. It is a front
+// end to flows.Engine beside bot/, and keeps its state in the same store.
+package console
 
 import (
 	"bufio"
@@ -16,26 +19,27 @@ import (
 	"github.com/mentorbot/mentorbot/flows"
 )
 
-// consoleBotName stands in for the bot's Telegram username in console
-// mode, where deep links cannot be opened anyway.
-const consoleBotName = "mentorbot_console"
+// BotName stands in for the bot's Telegram username in console mode,
+// where deep links cannot be opened anyway: give it to the engine as
+// flows.Config.BotUsername.
+const BotName = "mentorbot_console"
 
-// consoleUser is the simulated user a console session starts as.
-const consoleUser = 1
+// firstUser is the simulated user a console session starts as.
+const firstUser = 1
 
-// consoleFilePrefix marks file ids of files sent from the console: the
-// rest is the file's absolute path, so a file the flows send back can
-// be shown by its path.
-const consoleFilePrefix = "console:"
+// filePrefix marks file ids of files sent from the console: the rest is
+// the file's absolute path, so a file the flows send back can be shown
+// by its path.
+const filePrefix = "console:"
 
 // errQuit ends the console at the user's request.
 var errQuit = errors.New("quit")
 
-// console is an interactive chat with the engine over a terminal: each
+// Console is an interactive chat with the engine over a terminal: each
 // input line is one event from the simulated user, in their private
 // chat, and the reply is printed. It is for trying flows without
 // Telegram; it keeps its state in the same store the bot would.
-type console struct {
+type Console struct {
 	engine *flows.Engine
 	in     io.Reader
 	out    io.Writer
@@ -51,13 +55,22 @@ type console struct {
 	dir string
 }
 
-func newConsole(e *flows.Engine, in io.Reader, out io.Writer, log *slog.Logger) *console {
-	return &console{engine: e, in: in, out: out, log: log, user: consoleUser, buttons: make(map[int64][]flows.Button)}
+// New returns a console that reads the user's lines from in and writes
+// the bot's replies to out, running each line through engine, which
+// should have been made with BotName as its username. Unexpected errors,
+// such as the engine failing or a file that cannot be saved, are logged
+// to log, not returned. The caller keeps owning in and out.
+func New(engine *flows.Engine, in io.Reader, out io.Writer, log *slog.Logger) *Console {
+	return &Console{engine: engine, in: in, out: out, log: log, user: firstUser, buttons: make(map[int64][]flows.Button)}
 }
 
-// run reads lines until stdin ends, the user types :quit or ctx ends.
-// Only a failure to read stdin or the end of ctx is an error.
-func (c *console) run(ctx context.Context) error {
+// Run reads lines until in ends, the user types :quit or ctx ends, and
+// returns nil for the first two. It returns ctx.Err() when ctx ends
+// first (a read from in may then go on until in yields a line or ends)
+// and a wrapped error when reading in fails. Files the bot sends are
+// written to a new folder under os.TempDir, which Run leaves for the
+// user. Run is called at most once per Console.
+func (c *Console) Run(ctx context.Context) error {
 	lines := make(chan string)
 	readErr := make(chan error, 1)
 	go func() {
@@ -96,7 +109,7 @@ func (c *console) run(ctx context.Context) error {
 }
 
 // line acts on one input line.
-func (c *console) line(ctx context.Context, line string) error {
+func (c *Console) line(ctx context.Context, line string) error {
 	line = strings.TrimSpace(line)
 	if line == "" {
 		return nil
@@ -135,7 +148,7 @@ func (c *console) line(ctx context.Context, line string) error {
 }
 
 // switchUser makes arg, a Telegram user id, the simulated user.
-func (c *console) switchUser(ctx context.Context, arg string) {
+func (c *Console) switchUser(ctx context.Context, arg string) {
 	id, err := strconv.ParseInt(arg, 10, 64)
 	if err != nil || id <= 0 {
 		c.say(ctx, "console.bad_user", map[string]any{"Arg": arg})
@@ -147,7 +160,7 @@ func (c *console) switchUser(ctx context.Context, arg string) {
 }
 
 // sendFile sends the file at path as a document.
-func (c *console) sendFile(ctx context.Context, path string) {
+func (c *Console) sendFile(ctx context.Context, path string) {
 	st, err := os.Stat(path)
 	if path == "" || err != nil || !st.Mode().IsRegular() {
 		c.say(ctx, "console.bad_file", map[string]any{"Path": path})
@@ -158,7 +171,7 @@ func (c *console) sendFile(ctx context.Context, path string) {
 		abs = path
 	}
 	c.handle(ctx, flows.Event{Kind: flows.KindDocument, File: &flows.File{
-		FileID:   consoleFilePrefix + abs,
+		FileID:   filePrefix + abs,
 		FileName: filepath.Base(path),
 		MIMEType: mimeType(path),
 		Size:     st.Size(),
@@ -177,7 +190,7 @@ func mimeType(path string) string {
 
 // handle runs ev from the simulated user in their private chat and
 // prints the reply.
-func (c *console) handle(ctx context.Context, ev flows.Event) {
+func (c *Console) handle(ctx context.Context, ev flows.Event) {
 	c.update++
 	ev.UpdateID = c.update
 	ev.ChatID = c.user
@@ -198,7 +211,7 @@ func (c *console) handle(ctx context.Context, ev flows.Event) {
 
 // show prints a reply: messages to the simulated user's chat as they
 // are, others marked with their chat, each with its buttons numbered.
-func (c *console) show(ctx context.Context, r flows.Reply) {
+func (c *Console) show(ctx context.Context, r flows.Reply) {
 	if r.Notice != "" {
 		c.write("! " + r.Notice + "\n")
 	}
@@ -232,7 +245,7 @@ func (c *console) show(ctx context.Context, r flows.Reply) {
 }
 
 // printButtons prints bs numbered from first, all on one line.
-func (c *console) printButtons(bs []flows.Button, first int) {
+func (c *Console) printButtons(bs []flows.Button, first int) {
 	if len(bs) == 0 {
 		return
 	}
@@ -246,8 +259,8 @@ func (c *console) printButtons(bs []flows.Button, first int) {
 // saveFile writes a file the bot sends into the console's folder and
 // returns its path; a file that came from the console is shown by its
 // original path.
-func (c *console) saveFile(a *flows.Attachment) string {
-	if p, ok := strings.CutPrefix(a.FileID, consoleFilePrefix); ok && len(a.Content) == 0 {
+func (c *Console) saveFile(a *flows.Attachment) string {
+	if p, ok := strings.CutPrefix(a.FileID, filePrefix); ok && len(a.Content) == 0 {
 		return p
 	}
 	if len(a.Content) == 0 {
@@ -289,19 +302,19 @@ func (c *console) saveFile(a *flows.Attachment) string {
 }
 
 // t localizes id for the simulated user.
-func (c *console) t(ctx context.Context, id string, data map[string]any) string {
+func (c *Console) t(ctx context.Context, id string, data map[string]any) string {
 	return c.engine.Catalog().T(c.lang(ctx), id, data)
 }
 
 // lang is the simulated user's language.
-func (c *console) lang(ctx context.Context) string { return c.engine.LangOf(ctx, c.user) }
+func (c *Console) lang(ctx context.Context) string { return c.engine.LangOf(ctx, c.user) }
 
 // say prints message id for the simulated user, on a line of its own.
-func (c *console) say(ctx context.Context, id string, data map[string]any) {
+func (c *Console) say(ctx context.Context, id string, data map[string]any) {
 	c.write(c.t(ctx, id, data) + "\n")
 }
 
-func (c *console) write(s string) {
+func (c *Console) write(s string) {
 	// A terminal that went away is noticed when reading stdin fails.
 	io.WriteString(c.out, s)
 }
