@@ -1,14 +1,85 @@
 package console
 
 import (
+	"bytes"
+	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/mentorbot/mentorbot/flows"
+	"github.com/mentorbot/mentorbot/flows/redisstore"
+	"github.com/mentorbot/mentorbot/flows/redisstore/redistest"
+	"github.com/mentorbot/mentorbot/locales"
 )
+
+// newEngine returns an engine over the test's Redis with the test
+// programme and BotName, as the console mode makes it.
+func newEngine(tb testing.TB) *flows.Engine {
+	tb.Helper()
+	rdb, prefix := redistest.Client(tb)
+	cat, err := locales.New()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	program, err := flows.LoadProgram(filepath.Join("..", "..", "flows", "testdata", "program.toml"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	e, err := flows.New(flows.Config{
+		Store:       redisstore.New(rdb, redisstore.Options{Prefix: prefix}),
+		Catalog:     cat,
+		Program:     program,
+		Logger:      slog.New(slog.DiscardHandler),
+		BotUsername: BotName,
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return e
+}
+
+func TestRunStopsAtQuit(t *testing.T) {
+	var out bytes.Buffer
+	c := New(newEngine(t), strings.NewReader(":quit\n/start\n"), &out, slog.New(slog.DiscardHandler))
+	if err := c.Run(t.Context()); err != nil {
+		t.Fatalf("Run(:quit, /start) = %v; want nil", err)
+	}
+	if c.update != 0 {
+		t.Errorf("Run(:quit, /start) sent %d events to the engine; want none after :quit:\n%s", c.update, out.String())
+	}
+}
+
+func TestRunEndsWithContext(t *testing.T) {
+	in, w := io.Pipe() // never written: Run waits on it
+	t.Cleanup(func() { w.Close() })
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- New(newEngine(t), in, io.Discard, slog.New(slog.DiscardHandler)).Run(ctx) }()
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Errorf("Run after cancel = %v; want context.Canceled", err)
+	}
+}
+
+// errGone is what failingReader fails with.
+var errGone = errors.New("terminal gone")
+
+// failingReader fails every read, as a terminal that went away.
+type failingReader struct{}
+
+func (failingReader) Read([]byte) (int, error) { return 0, errGone }
+
+func TestRunReportsReadFailure(t *testing.T) {
+	err := New(newEngine(t), failingReader{}, io.Discard, slog.New(slog.DiscardHandler)).Run(t.Context())
+	if !errors.Is(err, errGone) {
+		t.Errorf("Run(failing input) = %v; want it to wrap %v", err, errGone)
+	}
+}
 
 func TestMimeType(t *testing.T) {
 	tests := []struct{ path, want string }{
