@@ -5,6 +5,7 @@ package locales
 
 import (
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"sort"
@@ -31,6 +32,9 @@ type Catalog struct {
 
 	mu         sync.Mutex
 	localizers map[string]*i18n.Localizer
+	// missing, when set, is told of every message asked for in a
+	// language that lacks it (see ReportMissing).
+	missing func(lang, id string)
 }
 
 // New loads the embedded message files. It fails only when a file does
@@ -89,10 +93,30 @@ func (c *Catalog) localizer(lang string) *i18n.Localizer {
 	return l
 }
 
+// ReportMissing makes c call report for every message asked for in a
+// language that lacks it, ids built at run time included. T and Plural
+// still fall back to English, then to the id. Tests use it; call it
+// before c is shared.
+func (c *Catalog) ReportMissing(report func(lang, id string)) { c.missing = report }
+
+// checkMissing tells c.missing when lang lacks message id.
+func (c *Catalog) checkMissing(lang, id string) {
+	if c.missing == nil {
+		return
+	}
+	if _, err := i18n.NewLocalizer(c.bundle, lang).LocalizeMessage(&i18n.Message{ID: id}); err != nil {
+		var notFound *i18n.MessageNotFoundErr
+		if errors.As(err, &notFound) || !c.Supported(lang) {
+			c.missing(lang, id)
+		}
+	}
+}
+
 // T returns message id in lang, filled with data. A missing message is
 // a programming error caught by tests; at run time it falls back to the
 // id itself so the user sees something rather than nothing.
 func (c *Catalog) T(lang, id string, data map[string]any) string {
+	c.checkMissing(lang, id)
 	s, err := c.localizer(lang).Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: data})
 	if err != nil {
 		return id
@@ -103,6 +127,7 @@ func (c *Catalog) T(lang, id string, data map[string]any) string {
 // Plural returns message id in lang in the plural form for count. The
 // count is also available to the template as {{.Count}}.
 func (c *Catalog) Plural(lang, id string, count int, data map[string]any) string {
+	c.checkMissing(lang, id)
 	d := map[string]any{"Count": count}
 	for k, v := range data {
 		d[k] = v

@@ -87,3 +87,28 @@ func TestIDsReadsNestedAndPluralTables(t *testing.T) {
 		t.Errorf("IDs(en) has %q, a table of messages, as a message", "count")
 	}
 }
+
+// TestReportMissing: a message asked for in a language that lacks it
+// is reported, whether the id is wrong everywhere or only missing in
+// one language; one that exists is not.
+func TestReportMissing(t *testing.T) {
+	c, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	c.ReportMissing(func(lang, id string) { got = append(got, lang+"/"+id) })
+	c.T("en", "error.bad_button", nil)
+	c.Plural("it", "count.applications", 2, nil)
+	if len(got) != 0 {
+		t.Fatalf("ReportMissing reported %q for messages that exist", got)
+	}
+	if s := c.T("it", "no.such.message", nil); s != "no.such.message" {
+		t.Errorf("T(it, no.such.message) = %q; want the id back", s)
+	}
+	c.Plural("en", "count.nothing_"+"built", 1, nil)
+	want := []string{"it/no.such.message", "en/count.nothing_built"}
+	if !slices.Equal(got, want) {
+		t.Errorf("reported %q; want %q", got, want)
+	}
+}
