@@ -8,7 +8,7 @@ import (
 
 	"github.com/mentorbot/mentorbot/bot/bottest"
 	"github.com/mentorbot/mentorbot/bot/telegramtest"
-	"github.com/mentorbot/mentorbot/flows"
+	"github.com/mentorbot/mentorbot/flows/records"
 )
 
 // People of the apply tests, from flows/testdata/program.toml.
@@ -52,8 +52,8 @@ func applyFully(env *bottest.Env, u telegramtest.User) (string, []string) {
 	}
 	r := env.Press(u, "Confirm")
 	bottest.WantText(env.TB, r, u.ID, "Your reference number is")
-	a, err := env.Engine.ApplicationOf(context.Background(), u.ID)
-	if err != nil || a.State != flows.AppSubmitted {
+	a, err := env.Records.ApplicationOf(context.Background(), u.ID)
+	if err != nil || a.State != records.AppSubmitted {
 		env.TB.Fatalf("after Confirm: %+v, %v", a, err)
 	}
 	return a.Ref, ids
@@ -103,7 +103,7 @@ func TestApplyE2EFromApplyToMatch(t *testing.T) {
 	bottest.WantText(t, r, applyStaffID, "1 match, 0 rejections")
 	bottest.WantText(t, r, applicantA, "Your mentor is Marta (@marta)")
 	bottest.WantText(t, r, applyMentorID, "Hai un nuovo mentee per "+madridProject+": Ada (@ada)")
-	if _, err := env.Engine.Mentorship(context.Background(), ref); err != nil {
+	if _, err := env.Records.Mentorship(context.Background(), ref); err != nil {
 		t.Errorf("no mentorship after publication: %v", err)
 	}
 	bottest.WantText(t, env.Command(ada, "status", ""), applicantA, "accepted and matched with a mentor")
@@ -165,7 +165,7 @@ func TestApplyE2EBadUploads(t *testing.T) {
 			r := env.Inject(tt.update(env.Server, ada))
 			bottest.WantText(t, r, applicantA, tt.want)
 			bottest.WantText(t, r, applicantA, "Step 5 of 9")
-			a, err := env.Engine.ApplicationOf(context.Background(), applicantA)
+			a, err := env.Records.ApplicationOf(context.Background(), applicantA)
 			if err != nil || len(a.Documents) != 0 {
 				t.Errorf("after a bad upload: %+v, %v; want no documents", a.Documents, err)
 			}
@@ -188,8 +188,8 @@ func TestApplyE2EDeadline(t *testing.T) {
 	bottest.WantText(t, r, applicantA, "can no longer be submitted")
 	r = env.Command(bruno, "apply", "")
 	bottest.WantText(t, r, applicantB, "la scadenza era il 31/03/2027 alle 23:59 CEST")
-	a, err := env.Engine.ApplicationOf(context.Background(), applicantA)
-	if err != nil || a.State != flows.AppDraft {
+	a, err := env.Records.ApplicationOf(context.Background(), applicantA)
+	if err != nil || a.State != records.AppDraft {
 		t.Errorf("draft after the deadline: %+v, %v; want still a draft", a, err)
 	}
 }
@@ -226,8 +226,8 @@ func TestApplyE2ENonStaffAndForgedCallbacks(t *testing.T) {
 		t.Errorf("forged withdraw = %s", r)
 	}
 	for _, id := range []int64{applicantA, applicantB} {
-		a, err := env.Engine.ApplicationOf(context.Background(), id)
-		if err != nil || a.State != flows.AppSubmitted {
+		a, err := env.Records.ApplicationOf(context.Background(), id)
+		if err != nil || a.State != records.AppSubmitted {
 			t.Errorf("application of %d after forged presses: %+v, %v", id, a, err)
 		}
 	}
@@ -240,7 +240,7 @@ func TestApplyE2EResumesAfterRestart(t *testing.T) {
 	first.Document(ada, "cv-it.pdf", "application/pdf", []byte("%PDF"), "")
 
 	// A second process: another bot and engine on the same Redis data.
-	second := bottest.Start(t, bottest.WithEngineStore(func(flows.Store) flows.Store { return first.Store }))
+	second := bottest.Start(t, bottest.WithEngineStore(func(records.Store) records.Store { return first.Store }))
 	r := second.Document(ada, "cv-es.pdf", "application/pdf", []byte("%PDF"), "")
 	bottest.WantText(t, r, applicantA, "Step 7 of 9")
 	r = second.Command(ada, "apply", "")

@@ -27,9 +27,9 @@ import (
 
 // engine is what the bot needs from *flows.Engine.
 type engine interface {
-	// HandleOnce handles an update once across replicas; see
-	// flows.Engine.HandleOnce.
-	HandleOnce(ctx context.Context, ev flows.Event, claim string, ttl time.Duration) (reply flows.Reply, duplicate bool, err error)
+	// HandleOnce handles an update (ev.UpdateID) once across replicas;
+	// see flows.Engine.HandleOnce.
+	HandleOnce(ctx context.Context, ev flows.Event, ttl time.Duration) (reply flows.Reply, duplicate bool, err error)
 	Sent(ctx context.Context, ref string, chatID int64, messageID int) error
 	Undeliverable(ctx context.Context, m flows.Message) ([]flows.Message, error)
 	Commands(lang string) []flows.Button
@@ -366,7 +366,7 @@ func (b *Bot) handle(ctx context.Context, u *models.Update) {
 	// The claim goes out in the round trip that loads the turn; the
 	// engine releases it when the turn fails.
 	start := time.Now()
-	reply, duplicate, err := b.engine.HandleOnce(ctx, ev, "update:"+strconv.FormatInt(u.ID, 10), claimTTL)
+	reply, duplicate, err := b.engine.HandleOnce(ctx, ev, claimTTL)
 	if duplicate {
 		b.metrics.update("duplicate")
 		return

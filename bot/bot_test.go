@@ -17,7 +17,7 @@ import (
 	"github.com/mentorbot/mentorbot/bot"
 	"github.com/mentorbot/mentorbot/bot/bottest"
 	"github.com/mentorbot/mentorbot/bot/telegramtest"
-	"github.com/mentorbot/mentorbot/flows"
+	"github.com/mentorbot/mentorbot/flows/records"
 )
 
 const studentID = 300000001
@@ -267,22 +267,22 @@ func TestTwoReplicasHandleAnUpdateOnce(t *testing.T) {
 // failingStore fails session loads while fail is set, as when Redis is
 // down for the engine.
 type failingStore struct {
-	flows.Store
+	records.Store
 	fail atomic.Bool
 }
 
-var _ flows.Store = (*failingStore)(nil)
+var _ records.Store = (*failingStore)(nil)
 
-func (s *failingStore) Session(ctx context.Context, chatID int64) (flows.Session, error) {
+func (s *failingStore) Session(ctx context.Context, chatID int64) (records.Session, error) {
 	if s.fail.Load() {
-		return flows.Session{}, errors.New("redis: connection refused")
+		return records.Session{}, errors.New("redis: connection refused")
 	}
 	return s.Store.Session(ctx, chatID)
 }
 
 func TestEngineFailureAnswersUnavailableAndReleasesClaim(t *testing.T) {
 	fs := &failingStore{}
-	env := bottest.Start(t, bottest.WithEngineStore(func(s flows.Store) flows.Store { fs.Store = s; return fs }))
+	env := bottest.Start(t, bottest.WithEngineStore(func(s records.Store) records.Store { fs.Store = s; return fs }))
 	u := bottest.User(9, "Ada", "it-IT")
 	fs.fail.Store(true)
 	r := env.Command(u, "help", "")

@@ -10,8 +10,8 @@ import (
 
 	"github.com/mentorbot/mentorbot/bot/bottest"
 	"github.com/mentorbot/mentorbot/bot/telegramtest"
-	"github.com/mentorbot/mentorbot/flows"
 	"github.com/mentorbot/mentorbot/flows/pdfdoc/pdftext"
+	"github.com/mentorbot/mentorbot/flows/records"
 )
 
 // People of the diary tests: a mentee and a mentor with names in
@@ -30,13 +30,13 @@ const diaryMentorship = "MIE-2027-0042"
 func startMentorship(env *bottest.Env, held int) {
 	env.TB.Helper()
 	now := env.Clock.Now()
-	m := flows.Mentorship{ID: diaryMentorship, MenteeID: diaryMentee.ID, MentorID: diaryMentor.ID,
+	m := records.Mentorship{ID: diaryMentorship, MenteeID: diaryMentee.ID, MentorID: diaryMentor.ID,
 		ProjectID: "madrid-ai", CreatedAt: now.Add(-60 * 24 * time.Hour)}
 	for n := 1; n <= env.Program.Meetings; n++ {
 		start := now.Add(time.Duration(n-held)*7*24*time.Hour - time.Hour)
-		m.Meetings = append(m.Meetings, flows.Meeting{N: n, Start: start, Duration: time.Hour})
+		m.Meetings = append(m.Meetings, records.Meeting{N: n, Start: start, Duration: time.Hour})
 	}
-	if err := env.Engine.SaveMentorship(context.Background(), m); err != nil {
+	if err := env.Records.SaveMentorship(context.Background(), m); err != nil {
 		env.TB.Fatal(err)
 	}
 	env.Command(diaryMentee, "start", "")

@@ -138,7 +138,7 @@ func TestChunk(t *testing.T) {
 // panicking is an engine whose HandleOnce panics, as a buggy flow would.
 type panicking struct{ engine }
 
-func (panicking) HandleOnce(context.Context, flows.Event, string, time.Duration) (flows.Reply, bool, error) {
+func (panicking) HandleOnce(context.Context, flows.Event, time.Duration) (flows.Reply, bool, error) {
 	panic("flow bug")
 }
 

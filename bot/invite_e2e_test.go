@@ -9,6 +9,7 @@ import (
 	"github.com/mentorbot/mentorbot/bot/bottest"
 	"github.com/mentorbot/mentorbot/bot/telegramtest"
 	"github.com/mentorbot/mentorbot/flows"
+	"github.com/mentorbot/mentorbot/flows/records"
 )
 
 // People of the invite tests; staffID and mentorID are in the test
@@ -33,7 +34,7 @@ func invite(env *bottest.Env, from telegramtest.User, args string) string {
 	return m[1]
 }
 
-func hasRole(env *bottest.Env, userID int64, role flows.Role) bool {
+func hasRole(env *bottest.Env, userID int64, role records.Role) bool {
 	env.TB.Helper()
 	ok, err := env.Engine.HasRole(context.Background(), userID, userID, role)
 	if err != nil {
@@ -47,14 +48,14 @@ func TestInviteE2EEachKind(t *testing.T) {
 		args, joined string
 		holds        func(env *bottest.Env) bool
 	}{
-		{"staff", "as programme staff", func(env *bottest.Env) bool { return hasRole(env, inviteeID, flows.RoleStaff) }},
+		{"staff", "as programme staff", func(env *bottest.Env) bool { return hasRole(env, inviteeID, records.RoleStaff) }},
 		{"mentor berlin-eng", "as mentor of the project “Sustainable urban mobility” (berlin-eng)", func(env *bottest.Env) bool {
 			id, err := env.Engine.MentorOf(context.Background(), "berlin-eng")
-			return err == nil && id == inviteeID && hasRole(env, inviteeID, flows.RoleMentor)
+			return err == nil && id == inviteeID && hasRole(env, inviteeID, records.RoleMentor)
 		}},
 		{"committee roma3", "as committee member for University of Roma 3", func(env *bottest.Env) bool {
-			uni, err := env.Engine.CommitteeOf(context.Background(), inviteeID)
-			return err == nil && uni == "roma3" && hasRole(env, inviteeID, flows.RoleCommittee)
+			uni, err := env.Records.CommitteeOf(context.Background(), inviteeID)
+			return err == nil && uni == "roma3" && hasRole(env, inviteeID, records.RoleCommittee)
 		}},
 	}
 	for _, tt := range tests {
@@ -123,7 +124,7 @@ func TestInviteE2ERefusals(t *testing.T) {
 			if len(r.Messages) != 1 {
 				t.Errorf("/start %s: refused, yet sent %s; want only the refusal", payload, r)
 			}
-			for _, role := range []flows.Role{flows.RoleStaff, flows.RoleMentor, flows.RoleCommittee} {
+			for _, role := range []records.Role{records.RoleStaff, records.RoleMentor, records.RoleCommittee} {
 				if hasRole(env, inviteeID, role) {
 					t.Errorf("/start %s: refused but HasRole(%s) = true", payload, role)
 				}
@@ -157,7 +158,7 @@ func publishHeldMatch(env *bottest.Env, staff telegramtest.User) telegramtest.Us
 		env.Document(ada, doc.name, doc.mime, []byte("%PDF-1.4 test"), "")
 	}
 	bottest.WantText(env.TB, env.Press(ada, "Confirm"), ada.ID, "Your reference number is")
-	a, err := env.Engine.ApplicationOf(context.Background(), ada.ID)
+	a, err := env.Records.ApplicationOf(context.Background(), ada.ID)
 	if err != nil {
 		env.TB.Fatal(err)
 	}
@@ -195,7 +196,7 @@ func TestInviteE2EWaitingMatchGoesOutWhenMentorJoins(t *testing.T) {
 		r := env.Command(bottest.User(inviteeID, "Nora", "en"), "start", payload)
 		bottest.WantText(t, r, inviteeID, "You have a new mentee for Machine learning for public health: Ada (@ada)")
 		bottest.WantText(t, r, ada.ID, "Your mentor for Machine learning for public health is Nora (@nora)")
-		ms, err := env.Engine.MentorshipsOf(context.Background(), inviteeID)
+		ms, err := env.Records.MentorshipsOf(context.Background(), inviteeID)
 		if err != nil || len(ms) != 1 || ms[0].MenteeID != ada.ID {
 			t.Errorf("MentorshipsOf(%d) = %+v, %v; want Ada's", inviteeID, ms, err)
 		}
@@ -219,7 +220,7 @@ func TestInviteE2EBlockedBotMarksUnreachable(t *testing.T) {
 	if got := r.Text(bruno.ID); got != "" {
 		t.Fatalf("a message reached Bruno, who blocked the bot: %q", got)
 	}
-	p, err := env.Engine.Profile(context.Background(), bruno.ID)
+	p, err := env.Records.Profile(context.Background(), bruno.ID)
 	if err != nil || !p.Blocked {
 		t.Fatalf("Profile(%d) = %+v, %v; want Blocked", bruno.ID, p, err)
 	}

@@ -11,7 +11,7 @@ import (
 	"github.com/mentorbot/mentorbot/bot"
 	"github.com/mentorbot/mentorbot/bot/bottest"
 	"github.com/mentorbot/mentorbot/bot/telegramtest"
-	"github.com/mentorbot/mentorbot/flows"
+	"github.com/mentorbot/mentorbot/flows/records"
 )
 
 var (
@@ -29,14 +29,14 @@ const meetMentorship = "MIE-2027-0077"
 // then left alone.
 func TestMeetingRemindersTwoProcesses(t *testing.T) {
 	one := bottest.Start(t)
-	two := bottest.Start(t, bottest.WithEngineStore(func(flows.Store) flows.Store { return one.Store }))
+	two := bottest.Start(t, bottest.WithEngineStore(func(records.Store) records.Store { return one.Store }))
 	ctx := context.Background()
 
 	one.Command(meetMentee, "start", "")
 	one.Command(meetMentor, "start", "")
-	m := flows.Mentorship{ID: meetMentorship, MenteeID: meetMentee.ID, MentorID: meetMentor.ID,
+	m := records.Mentorship{ID: meetMentorship, MenteeID: meetMentee.ID, MentorID: meetMentor.ID,
 		ProjectID: "madrid-ai", CreatedAt: one.Clock.Now()}
-	if err := one.Engine.SaveMentorship(ctx, m); err != nil {
+	if err := one.Records.SaveMentorship(ctx, m); err != nil {
 		t.Fatal(err)
 	}
 
@@ -129,11 +129,11 @@ func TestMeetingRemindersTwoProcesses(t *testing.T) {
 	if want := total + 6 + 1; calls != want {
 		t.Errorf("sendMessage calls during the run = %d; want %d", calls, want)
 	}
-	p, err := one.Engine.Profile(ctx, meetMentor.ID)
+	p, err := one.Records.Profile(ctx, meetMentor.ID)
 	if err != nil || !p.Blocked {
 		t.Errorf("mentor Blocked = %v, %v; want true", p.Blocked, err)
 	}
-	after, err := one.Engine.Mentorship(ctx, meetMentorship)
+	after, err := one.Records.Mentorship(ctx, meetMentorship)
 	if err != nil || after.EndedAt.IsZero() {
 		t.Errorf("mentorship EndedAt = %v, %v; want set at the last meeting's end", after.EndedAt, err)
 	}
@@ -145,9 +145,9 @@ func TestMeetingsCommand(t *testing.T) {
 	env.Command(meetMentee, "start", "")
 	env.Command(meetMentor, "start", "")
 	ctx := context.Background()
-	m := flows.Mentorship{ID: meetMentorship, MenteeID: meetMentee.ID, MentorID: meetMentor.ID, ProjectID: "madrid-ai"}
+	m := records.Mentorship{ID: meetMentorship, MenteeID: meetMentee.ID, MentorID: meetMentor.ID, ProjectID: "madrid-ai"}
 	for n := 1; n <= 6; n++ {
-		m.Meetings = append(m.Meetings, flows.Meeting{N: n, Start: time.Date(2027, 1, 27+n, 18, 0, 0, 0, env.Program.Location()), Duration: time.Hour})
+		m.Meetings = append(m.Meetings, records.Meeting{N: n, Start: time.Date(2027, 1, 27+n, 18, 0, 0, 0, env.Program.Location()), Duration: time.Hour})
 	}
 	if err := env.Engine.Agree(ctx, m, env.Clock.Now().AddDate(0, -1, 0)); err != nil {
 		t.Fatal(err)

@@ -17,7 +17,7 @@ import (
 
 	"github.com/mentorbot/mentorbot/bot/bottest"
 	"github.com/mentorbot/mentorbot/bot/telegramtest"
-	"github.com/mentorbot/mentorbot/flows"
+	"github.com/mentorbot/mentorbot/flows/records"
 	"github.com/mentorbot/mentorbot/flows/redisstore"
 )
 
@@ -142,7 +142,7 @@ func testRedisOutage(t *testing.T, srv outageServer) {
 	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr()})
 	t.Cleanup(func() { rdb.Close() })
 	store := redisstore.New(rdb, redisstore.Options{Prefix: "outage:"})
-	env := bottest.Start(t, bottest.WithEngineStore(func(flows.Store) flows.Store { return store }))
+	env := bottest.Start(t, bottest.WithEngineStore(func(records.Store) records.Store { return store }))
 	u := bottest.User(studentID, "Giulia", "it")
 
 	env.Command(u, "apply", "")
@@ -175,7 +175,7 @@ func testRedisOutage(t *testing.T, srv outageServer) {
 	// The same bot, not restarted, goes on at the year step.
 	r = env.PressData(u, yearButtons, b.Data)
 	bottest.WantText(t, r, u.ID, "Passo 3 di 9")
-	a, err := env.Engine.ApplicationOf(context.Background(), u.ID)
+	a, err := env.Records.ApplicationOf(context.Background(), u.ID)
 	if err != nil || a.Degree != "bachelor" || a.Year != 2 {
 		t.Errorf("draft after the outage = %+v, %v; want the degree from before and year 2", a, err)
 	}

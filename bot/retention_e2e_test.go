@@ -7,7 +7,7 @@ import (
 
 	"github.com/mentorbot/mentorbot/bot"
 	"github.com/mentorbot/mentorbot/bot/bottest"
-	"github.com/mentorbot/mentorbot/flows"
+	"github.com/mentorbot/mentorbot/flows/records"
 )
 
 // TestSupportE2EClosedTicketExpiresOnTheSchedulersTick closes a request
@@ -25,13 +25,13 @@ func TestSupportE2EClosedTicketExpiresOnTheSchedulersTick(t *testing.T) {
 	if err := tick(ctx, closedAt.Add(env.Program.SupportRetention/2)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := env.Engine.Ticket(ctx, "1"); err != nil {
+	if _, err := env.Records.Ticket(ctx, "1"); err != nil {
 		t.Fatalf("Ticket(1) halfway through the retention = %v; want it kept", err)
 	}
 	if err := tick(ctx, closedAt.Add(env.Program.SupportRetention)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := env.Engine.Ticket(ctx, "1"); !errors.Is(err, flows.ErrNotFound) {
+	if _, err := env.Records.Ticket(ctx, "1"); !errors.Is(err, records.ErrNotFound) {
 		t.Fatalf("Ticket(1) after the retention = %v; want ErrNotFound", err)
 	}
 	r := env.Group(supportBicocca, supportAna, "Late answer", post.MessageID)

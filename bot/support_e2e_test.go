@@ -8,7 +8,7 @@ import (
 
 	"github.com/mentorbot/mentorbot/bot/bottest"
 	"github.com/mentorbot/mentorbot/bot/telegramtest"
-	"github.com/mentorbot/mentorbot/flows"
+	"github.com/mentorbot/mentorbot/flows/records"
 )
 
 // Committee groups of the test programme (flows/testdata/program.toml)
@@ -172,8 +172,8 @@ func TestSupportE2EForgedRepliesDoNothing(t *testing.T) {
 			}
 		}
 	}
-	tk, err := env.Engine.Ticket(context.Background(), "1")
-	if err != nil || tk.State != flows.TicketOpen || tk.ClaimedBy != 0 || tk.AnsweredBy != 0 {
+	tk, err := env.Records.Ticket(context.Background(), "1")
+	if err != nil || tk.State != records.TicketOpen || tk.ClaimedBy != 0 || tk.AnsweredBy != 0 {
 		t.Errorf("Ticket(1) = %+v, %v after forgeries; want it open and untouched", tk, err)
 	}
 	// /tickets outside a committee group is refused.
@@ -263,7 +263,7 @@ func TestSupportE2EBlockedStudentIsReportedToCommittee(t *testing.T) {
 		t.Fatalf("a message reached the student who blocked the bot:%s", r)
 	}
 	bottest.WantText(t, r, supportBicocca.ID, "The student of request #1 has blocked the bot")
-	p, err := env.Engine.Profile(context.Background(), supportAda.ID)
+	p, err := env.Records.Profile(context.Background(), supportAda.ID)
 	if err != nil || !p.Blocked {
 		t.Errorf("Profile(%d) = %+v, %v; want Blocked", supportAda.ID, p, err)
 	}

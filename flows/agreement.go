@@ -2,7 +2,6 @@ package flows
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mentorbot/mentorbot/flows/pdfdoc"
+	"github.com/mentorbot/mentorbot/flows/records"
 )
 
 const flowAgreement = "agreement"
@@ -18,80 +18,49 @@ const flowAgreement = "agreement"
 // maxTopics bounds the agreed topics text.
 const maxTopics = 2000
 
-// Proposal kinds: a whole agreement, from the mentee, or a new time for
-// one meeting, from either side.
-const (
-	proposalAgreement  = "agreement"
-	proposalReschedule = "reschedule"
-)
-
-// proposal is an agreement or a reschedule waiting for the other side
-// of the mentorship to confirm. Only the latest proposal of a
-// mentorship can be confirmed; its id is the buttons' argument.
-type proposal struct {
-	ID           int64     `json:"id"`
-	Kind         string    `json:"kind"`
-	MentorshipID string    `json:"mentorship_id"`
-	From         int64     `json:"from"`
-	To           int64     `json:"to"`
-	Topics       string    `json:"topics,omitempty"`
-	Meetings     []Meeting `json:"meetings"`
-	CreatedAt    time.Time `json:"created_at"`
+// agreementState is the agreement flow's session state: the mentorship
+// the mentee is writing the agreement of, and what they gave so far.
+type agreementState struct {
+	MID      string            `json:"mid"`
+	Topics   string            `json:"topics,omitempty"`
+	Meetings []records.Meeting `json:"meetings,omitempty"`
 }
-
-func proposalKey(id int64) string          { return "proposal:" + strconv.FormatInt(id, 10) }
-func proposalPendingKey(mid string) string { return "proposal-pending:" + mid }
-func proposalDecidedKey(id int64) string   { return "proposal-decided:" + strconv.FormatInt(id, 10) }
-func (p proposal) arg() string             { return strconv.FormatInt(p.ID, 10) }
-
-// sideOf reports whether userID is the mentee or the mentor of m.
-func sideOf(m Mentorship, userID int64) bool { return userID == m.MenteeID || userID == m.MentorID }
-
-// otherSide is the other person of m than userID, who is one of them.
-func otherSide(m Mentorship, userID int64) int64 { return m.MenteeID + m.MentorID - userID }
 
 // registerAgreement adds /agreement: the mentee proposes the topics and
 // the meeting dates, the mentor confirms them. Confirm and decline
-// buttons of proposals (reschedules too, see meetings.go) come here.
+// buttons of proposals (reschedules too, see meetings.go) come here;
+// only the proposal's addressee may press them.
 func registerAgreement(e *Engine) {
-	e.command(Command{Name: "agreement", Help: "agreement.cmd", Run: agreementStart})
-	e.steps[flowAgreement] = agreementStep
-	e.buttons[flowAgreement] = agreementButton
-	e.personalData(flowAgreement, PersonalData{Export: e.exportAgreements, Erase: e.eraseAgreements})
+	e.command(Command{Name: "agreement", Role: records.RoleAnyone, Scope: Anywhere, Help: "agreement.cmd", Run: agreementStart})
+	e.onStep(flowStep(flowAgreement), agreementStep)
+	e.onButton(flowAgreement, records.RoleAnyone, Anywhere, agreementButton)
+	e.personalData(flowAgreement, PersonalData{
+		Export: func(ctx context.Context, userID int64) (any, error) { return exportAgreements(ctx, e.rec, userID) },
+		Erase:  func(ctx context.Context, userID int64) error { return eraseAgreements(ctx, e.rec, e.program, userID) },
+	})
+}
+
+// sayComposed replies in the event's chat with text built around
+// message id (followed by a summary, say), keeping id as the message's
+// TextID.
+func sayComposed(t *Turn, id, text string, buttons ...[]Button) {
+	t.Send(Message{ChatID: t.Event.ChatID, Text: text, TextID: id, Buttons: buttons})
 }
 
 // agreementData is what /mydata shows of one of the user's agreements.
 type agreementData struct {
-	MentorshipID string    `json:"mentorship_id"`
-	Role         string    `json:"role"`
-	Topics       string    `json:"topics,omitempty"`
-	Meetings     []Meeting `json:"meetings,omitempty"`
-	AgreedAt     time.Time `json:"agreed_at,omitzero"`
-	Pending      *proposal `json:"pending_proposal,omitempty"`
+	MentorshipID string            `json:"mentorship_id"`
+	Role         string            `json:"role"`
+	Topics       string            `json:"topics,omitempty"`
+	Meetings     []records.Meeting `json:"meetings,omitempty"`
+	AgreedAt     time.Time         `json:"agreed_at,omitzero"`
+	Pending      *records.Proposal `json:"pending_proposal,omitempty"`
 }
 
-// pendingProposal returns the proposal of mentorship mid waiting for an
-// answer, or nil.
-func (e *Engine) pendingProposal(ctx context.Context, mid string) (*proposal, error) {
-	var id int64
-	switch err := e.store.Get(ctx, proposalPendingKey(mid), &id); {
-	case errors.Is(err, ErrNotFound):
-		return nil, nil
-	case err != nil:
-		return nil, fmt.Errorf("load pending proposal of %s: %w", mid, err)
-	}
-	var p proposal
-	switch err := e.store.Get(ctx, proposalKey(id), &p); {
-	case errors.Is(err, ErrNotFound):
-		return nil, nil
-	case err != nil:
-		return nil, fmt.Errorf("load proposal %d: %w", id, err)
-	}
-	return &p, nil
-}
-
-func (e *Engine) exportAgreements(ctx context.Context, userID int64) (any, error) {
-	ms, err := e.MentorshipsOf(ctx, userID)
+// exportAgreements returns the agreements of userID's mentorships, with
+// any proposal still waiting for an answer, or nil.
+func exportAgreements(ctx context.Context, rec *records.DB, userID int64) (any, error) {
+	ms, err := rec.MentorshipsOf(ctx, userID)
 	if err != nil {
 		return nil, err
 	}
@@ -101,7 +70,7 @@ func (e *Engine) exportAgreements(ctx context.Context, userID int64) (any, error
 		if m.MenteeID == userID {
 			d.Role = sideMentee
 		}
-		if d.Pending, err = e.pendingProposal(ctx, m.ID); err != nil {
+		if d.Pending, err = rec.PendingProposal(ctx, m.ID); err != nil {
 			return nil, err
 		}
 		if d.Topics != "" || len(d.Meetings) > 0 || d.Pending != nil {
@@ -117,60 +86,48 @@ func (e *Engine) exportAgreements(ctx context.Context, userID int64) (any, error
 // eraseAgreements drops the user's pending proposals and their queued
 // reminders, and the topics the mentee wrote. The meeting schedule
 // stays: the other side and the programme's records need it.
-func (e *Engine) eraseAgreements(ctx context.Context, userID int64) error {
-	ms, err := e.MentorshipsOf(ctx, userID)
+func eraseAgreements(ctx context.Context, rec *records.DB, prog *Program, userID int64) error {
+	ms, err := rec.MentorshipsOf(ctx, userID)
 	if err != nil {
 		return err
 	}
 	for _, m := range ms {
-		p, err := e.pendingProposal(ctx, m.ID)
-		if err != nil {
+		if err := eraseAgreement(ctx, rec, prog, m, userID); err != nil {
 			return err
-		}
-		if p != nil {
-			if err := e.store.Delete(ctx, proposalKey(p.ID), proposalPendingKey(m.ID)); err != nil {
-				return fmt.Errorf("erase proposal %d: %w", p.ID, err)
-			}
-		}
-		side := sideMentor
-		if m.MenteeID == userID {
-			side = sideMentee
-		}
-		var drop []string
-		for id := range e.reminders(m) {
-			if r, ok := parseReminder(id); ok && r.Side == side {
-				drop = append(drop, id)
-			}
-		}
-		if len(drop) > 0 {
-			if err := e.store.Unschedule(ctx, reminderQueue, drop...); err != nil {
-				return fmt.Errorf("unschedule reminders of %d: %w", userID, err)
-			}
-		}
-		if side == sideMentee && m.Topics != "" {
-			m.Topics = ""
-			if err := e.SaveMentorship(ctx, m); err != nil {
-				return err
-			}
 		}
 	}
 	return nil
 }
 
-// openMentorship returns the user's mentorship that is not over, as
-// mentee when asMentee, else as either side; ok is false when there is
-// none.
-func openMentorship(t *Turn, asMentee bool) (Mentorship, bool, error) {
-	ms, err := t.e.MentorshipsOf(t.ctx, t.Event.From.ID)
+// eraseAgreement is eraseAgreements for one mentorship m.
+func eraseAgreement(ctx context.Context, rec *records.DB, prog *Program, m records.Mentorship, userID int64) error {
+	p, err := rec.PendingProposal(ctx, m.ID)
 	if err != nil {
-		return Mentorship{}, false, err
+		return err
 	}
-	for _, m := range ms {
-		if m.EndedAt.IsZero() && (m.MenteeID == t.Event.From.ID || !asMentee) {
-			return m, true, nil
+	if p != nil {
+		if err := rec.DeleteProposal(ctx, *p); err != nil {
+			return err
 		}
 	}
-	return Mentorship{}, false, nil
+	side := sideMentor
+	if m.MenteeID == userID {
+		side = sideMentee
+	}
+	var drop []string
+	for id := range plannedReminders(prog, m) {
+		if r, ok := parseReminder(id); ok && r.Side == side {
+			drop = append(drop, id)
+		}
+	}
+	if err := rec.UnscheduleReminders(ctx, drop...); err != nil {
+		return err
+	}
+	if side == sideMentee && m.Topics != "" {
+		m.Topics = ""
+		return rec.SaveMentorship(ctx, m)
+	}
+	return nil
 }
 
 func agreementStart(t *Turn) error {
@@ -190,17 +147,22 @@ func agreementStart(t *Turn) error {
 	}
 	if !m.AgreedAt.IsZero() {
 		t.Session.Reset()
-		t.Reply(t.T("agreement.already", nil) + "\n\n" + t.e.agreementSummary(t.Lang(), m.Topics, m.Meetings))
-		doc, err := t.e.AgreementPDF(t.ctx, m, t.Lang())
-		if err != nil {
-			return err
-		}
-		t.Send(Message{ChatID: t.Event.ChatID, File: &Attachment{FileName: "agreement-" + m.ID + ".pdf", Content: doc}})
-		return nil
+		return showAgreement(t, m)
 	}
 	t.StartFlow(flowAgreement, "topics")
-	t.Session.Set("mid", m.ID)
+	t.SaveState(agreementState{MID: m.ID})
 	t.Say("agreement.ask_topics", nil)
+	return nil
+}
+
+// showAgreement sends the confirmed agreement of m, as text and PDF.
+func showAgreement(t *Turn, m records.Mentorship) error {
+	sayComposed(t, "agreement.already", t.T("agreement.already", nil)+"\n\n"+agreementSummary(t, t.Lang(), m.Topics, m.Meetings))
+	doc, err := agreementPDF(t, m, t.Lang())
+	if err != nil {
+		return err
+	}
+	t.Send(Message{ChatID: t.Event.ChatID, File: &Attachment{FileName: "agreement-" + m.ID + ".pdf", Content: doc}})
 	return nil
 }
 
@@ -209,6 +171,10 @@ func agreementStep(t *Turn) error {
 		t.Say("agreement.text_only", nil)
 		return nil
 	}
+	var st agreementState
+	if err := t.LoadState(&st); err != nil {
+		return err
+	}
 	text := strings.TrimSpace(t.Event.Text)
 	switch t.Session.Step {
 	case "topics":
@@ -216,12 +182,14 @@ func agreementStep(t *Turn) error {
 			t.Say("agreement.topics_bad", map[string]any{"Max": maxTopics})
 			return nil
 		}
-		t.Session.Set("topics", text)
+		st.Topics = text
+		t.SaveState(st)
 		t.Session.Step = "meetings"
 		askMeetings(t, nil)
 		return nil
 	case "meetings":
-		return agreementMeetings(t, text)
+		agreementMeetings(t, st, text)
+		return nil
 	default:
 		t.Say("agreement.use_buttons", nil)
 		return nil
@@ -229,38 +197,18 @@ func agreementStep(t *Turn) error {
 }
 
 // askMeetings asks for the meetings still missing.
-func askMeetings(t *Turn, have []Meeting) {
+func askMeetings(t *Turn, have []records.Meeting) {
 	p := t.Program()
 	t.Say("agreement.ask_meetings", map[string]any{
 		"Next": len(have) + 1, "Total": p.Meetings, "Max": formatDuration(p.MaxMeeting),
 		"Example": t.Now().In(p.Location()).AddDate(0, 0, 7).Format("02/01") + " 18:00-19:30"})
 }
 
-// sessionMeetings returns the meetings collected so far.
-func sessionMeetings(s *Session) []Meeting {
-	var ms []Meeting
-	if raw := s.Get("meetings"); raw != "" {
-		if err := json.Unmarshal([]byte(raw), &ms); err != nil {
-			return nil
-		}
-	}
-	return ms
-}
-
-func setSessionMeetings(s *Session, ms []Meeting) {
-	buf, err := json.Marshal(ms)
-	if err != nil {
-		panic(err) // a []Meeting always marshals
-	}
-	s.Set("meetings", string(buf))
-}
-
 // agreementMeetings takes one message of meeting times, one per line.
 // A message with any bad line, or with more meetings than are left,
 // is refused whole and nothing of it is kept.
-func agreementMeetings(t *Turn, text string) error {
+func agreementMeetings(t *Turn, st agreementState, text string) {
 	p := t.Program()
-	have := sessionMeetings(t.Session)
 	var lines []string
 	for l := range strings.SplitSeq(text, "\n") {
 		if l = strings.TrimSpace(l); l != "" {
@@ -268,14 +216,35 @@ func agreementMeetings(t *Turn, text string) error {
 		}
 	}
 	if len(lines) == 0 {
-		askMeetings(t, have)
-		return nil
+		askMeetings(t, st.Meetings)
+		return
 	}
-	if left := p.Meetings - len(have); len(lines) > left {
-		t.Reply(t.Plural("agreement.too_many", p.Meetings, map[string]any{"Left": left, "Given": len(lines)}))
-		return nil
+	if left := p.Meetings - len(st.Meetings); len(lines) > left {
+		sayComposed(t, "agreement.too_many", t.Plural("agreement.too_many", p.Meetings, map[string]any{"Left": left, "Given": len(lines)}))
+		return
 	}
-	now := t.Now()
+	all, ok := addMeetings(t, st.Meetings, lines)
+	if !ok {
+		return
+	}
+	st.Meetings = all
+	if len(all) < p.Meetings {
+		t.SaveState(st)
+		t.Say("agreement.got", map[string]any{"Have": len(all), "Total": p.Meetings, "Next": len(all) + 1})
+		return
+	}
+	numberMeetings(st.Meetings)
+	t.SaveState(st)
+	t.Session.Step = "review"
+	sayComposed(t, "agreement.review", t.T("agreement.review", nil)+"\n\n"+agreementSummary(t, t.Lang(), st.Topics, st.Meetings),
+		[]Button{t.Button(t.T("agreement.button.send", nil), "send", ""),
+			t.Button(t.T("agreement.button.restart", nil), "restart", "")})
+}
+
+// addMeetings returns have with the meetings typed in lines added, or
+// says what is wrong with the first bad line and returns false.
+func addMeetings(t *Turn, have []records.Meeting, lines []string) ([]records.Meeting, bool) {
+	p, now := t.Program(), t.Now()
 	all := slices.Clone(have)
 	for i, line := range lines {
 		mt, err := meetingFromText(p, line, len(all)+1, now, 0)
@@ -283,32 +252,21 @@ func agreementMeetings(t *Turn, text string) error {
 			err = checkMeeting(p, now, mt, all)
 		}
 		if err != nil {
-			t.Reply(t.T("agreement.line_error", map[string]any{"Line": i + 1, "Text": line}) + " " + t.dateError(err))
-			return nil
+			sayDateError(t, t.T("agreement.line_error", map[string]any{"Line": i + 1, "Text": line})+" ", err, "")
+			return nil, false
 		}
 		all = append(all, mt)
 	}
-	if len(all) < p.Meetings {
-		setSessionMeetings(t.Session, all)
-		t.Say("agreement.got", map[string]any{"Have": len(all), "Total": p.Meetings, "Next": len(all) + 1})
-		return nil
-	}
-	numberMeetings(all)
-	setSessionMeetings(t.Session, all)
-	t.Session.Step = "review"
-	t.Reply(t.T("agreement.review", nil)+"\n\n"+t.e.agreementSummary(t.Lang(), t.Session.Get("topics"), all),
-		[]Button{t.Button(t.T("agreement.button.send", nil), "send", ""),
-			t.Button(t.T("agreement.button.restart", nil), "restart", "")})
-	return nil
+	return all, true
 }
 
 // meetingFromText parses one typed meeting as meeting n; a meeting
 // typed without an end time lasts def, or Program.MaxMeeting when def
 // is zero.
-func meetingFromText(p *Program, text string, n int, now time.Time, def time.Duration) (Meeting, error) {
+func meetingFromText(p *Program, text string, n int, now time.Time, def time.Duration) (records.Meeting, error) {
 	mt, err := ParseMeetingTime(text, now, p.Location())
 	if err != nil {
-		return Meeting{}, err
+		return records.Meeting{}, err
 	}
 	if mt.Duration == 0 {
 		mt.Duration = def
@@ -316,24 +274,41 @@ func meetingFromText(p *Program, text string, n int, now time.Time, def time.Dur
 			mt.Duration = p.MaxMeeting
 		}
 	}
-	return Meeting{N: n, Start: mt.Start.UTC(), Duration: mt.Duration}, nil
+	return records.Meeting{N: n, Start: mt.Start.UTC(), Duration: mt.Duration}, nil
 }
 
 // numberMeetings sorts meetings by time and numbers them from 1.
-func numberMeetings(ms []Meeting) {
-	slices.SortFunc(ms, func(a, b Meeting) int { return a.Start.Compare(b.Start) })
+func numberMeetings(ms []records.Meeting) {
+	slices.SortFunc(ms, func(a, b records.Meeting) int { return a.Start.Compare(b.Start) })
 	for i := range ms {
 		ms[i].N = i + 1
 	}
 }
 
-// dateError localizes an error of ParseMeetingTime or checkMeeting.
-func (t *Turn) dateError(err error) string {
+// dateErrorID is the locales id saying why err, from ParseMeetingTime
+// or checkMeeting, refused a meeting time.
+func dateErrorID(err error) string {
 	var de *DateError
 	if !errors.As(err, &de) {
-		return t.T("meetings.date.format", nil)
+		return errDateFormat.ID
+	}
+	return de.ID
+}
+
+// dateError localizes an error of ParseMeetingTime or checkMeeting.
+func dateError(t *Turn, err error) string {
+	var de *DateError
+	if !errors.As(err, &de) {
+		return t.T(errDateFormat.ID, nil)
 	}
 	return t.T(de.ID, map[string]any{"N": de.N, "Max": formatDuration(t.Program().MaxMeeting)})
+}
+
+// sayDateError tells why a meeting time was refused, between before and
+// after. The message's TextID is the reason's, which tells the cases
+// apart.
+func sayDateError(t *Turn, before string, err error, after string) {
+	sayComposed(t, dateErrorID(err), before+dateError(t, err)+after)
 }
 
 // formatDuration shows 2h, 1h30 or 45min, the same in both languages.
@@ -350,13 +325,14 @@ func formatDuration(d time.Duration) string {
 }
 
 // agreementSummary is the agreement as text in lang.
-func (e *Engine) agreementSummary(lang, topics string, meetings []Meeting) string {
+func agreementSummary(t *Turn, lang, topics string, meetings []records.Meeting) string {
+	cat := t.e.cat
 	var b strings.Builder
-	b.WriteString(e.cat.T(lang, "agreement.summary.topics", map[string]any{"Topics": topics}))
-	b.WriteString("\n" + e.cat.T(lang, "agreement.summary.meetings", nil))
+	b.WriteString(cat.T(lang, "agreement.summary.topics", map[string]any{"Topics": topics}))
+	b.WriteString("\n" + cat.T(lang, "agreement.summary.meetings", nil))
 	for _, mt := range meetings {
-		b.WriteString("\n" + e.cat.T(lang, "agreement.summary.meeting", map[string]any{
-			"N": mt.N, "When": formatMeeting(mt, e.program.Location())}))
+		b.WriteString("\n" + cat.T(lang, "agreement.summary.meeting", map[string]any{
+			"N": mt.N, "When": formatMeeting(mt, t.Program().Location())}))
 	}
 	return b.String()
 }
@@ -370,7 +346,12 @@ func agreementButton(t *Turn) error {
 			t.Notice("error.stale_button")
 			return nil
 		}
-		t.Session.Set("meetings", "")
+		var st agreementState
+		if err := t.LoadState(&st); err != nil {
+			return err
+		}
+		st.Meetings = nil
+		t.SaveState(st)
 		t.Session.Step = "meetings"
 		askMeetings(t, nil)
 		return nil
@@ -383,9 +364,12 @@ func agreementButton(t *Turn) error {
 
 // agreementSend sends the mentee's agreement to the mentor.
 func agreementSend(t *Turn) error {
-	mid := t.Session.Get("mid")
-	m, err := t.e.Mentorship(t.ctx, mid)
-	if errors.Is(err, ErrNotFound) || (err == nil && (m.MenteeID != t.Event.From.ID || !m.EndedAt.IsZero())) {
+	var st agreementState
+	if err := t.LoadState(&st); err != nil {
+		return err
+	}
+	m, err := t.e.rec.Mentorship(t.ctx, st.MID)
+	if errors.Is(err, records.ErrNotFound) || (err == nil && (m.MenteeID != t.Event.From.ID || !m.EndedAt.IsZero())) {
 		t.Session.Reset()
 		t.Say("agreement.none", nil)
 		return nil
@@ -398,176 +382,169 @@ func agreementSend(t *Turn) error {
 		t.Say("agreement.already", nil)
 		return nil
 	}
-	meetings := sessionMeetings(t.Session)
 	now := t.Now()
-	for _, mt := range meetings {
-		if err := checkMeeting(t.Program(), now, mt, meetings); err != nil {
+	for _, mt := range st.Meetings {
+		if err := checkMeeting(t.Program(), now, mt, st.Meetings); err != nil {
 			// Time passed since the meeting was typed.
-			t.Session.Set("meetings", "")
+			st.Meetings = nil
+			t.SaveState(st)
 			t.Session.Step = "meetings"
-			t.Reply(t.dateError(err) + "\n" + t.T("agreement.again", nil))
+			sayDateError(t, "", err, "\n"+t.T("agreement.again", nil))
 			return nil
 		}
 	}
-	if len(meetings) != t.Program().Meetings {
+	if len(st.Meetings) != t.Program().Meetings {
 		t.Notice("error.stale_button")
 		return nil
 	}
-	p := proposal{Kind: proposalAgreement, MentorshipID: m.ID, From: m.MenteeID, To: m.MentorID,
-		Topics: t.Session.Get("topics"), Meetings: meetings, CreatedAt: now.UTC()}
-	if err := t.e.saveProposal(t.ctx, &p); err != nil {
+	p := records.Proposal{Kind: records.ProposalAgreement, MentorshipID: m.ID, From: m.MenteeID, To: m.MentorID,
+		Topics: st.Topics, Meetings: st.Meetings, CreatedAt: now.UTC()}
+	if err := t.e.rec.SaveProposal(t.ctx, &p); err != nil {
 		return err
 	}
 	t.Session.Reset()
 	t.Say("agreement.sent", nil)
-	t.e.sendProposal(t, p)
-	return nil
-}
-
-// saveProposal numbers p, stores it and makes it the mentorship's
-// pending proposal, replacing any earlier one.
-func (e *Engine) saveProposal(ctx context.Context, p *proposal) error {
-	id, err := e.store.NextID(ctx, "proposal")
-	if err != nil {
-		return fmt.Errorf("number proposal: %w", err)
-	}
-	p.ID = id
-	if err := e.store.Put(ctx, proposalKey(id), p, 0); err != nil {
-		return fmt.Errorf("save proposal %d: %w", id, err)
-	}
-	if err := e.store.Put(ctx, proposalPendingKey(p.MentorshipID), id, 0); err != nil {
-		return fmt.Errorf("save proposal %d: %w", id, err)
-	}
+	sendProposal(t, p)
 	return nil
 }
 
 // sendProposal asks p.To to confirm p, in their language.
-func (e *Engine) sendProposal(t *Turn, p proposal) {
-	lang := e.LangOf(t.ctx, p.To)
-	from, err := e.Profile(t.ctx, p.From)
+func sendProposal(t *Turn, p records.Proposal) {
+	lang := t.e.LangOf(t.ctx, p.To)
+	from, err := t.e.rec.Profile(t.ctx, p.From)
 	name := from.DisplayName()
 	if err != nil {
 		name = strconv.FormatInt(p.From, 10)
 	}
-	var text string
-	if p.Kind == proposalAgreement {
-		text = e.cat.T(lang, "agreement.proposed", map[string]any{"Name": name}) + "\n\n" +
-			e.agreementSummary(lang, p.Topics, p.Meetings)
-	} else {
-		mt := p.Meetings[0]
-		text = e.cat.T(lang, "meetings.resched.proposed", map[string]any{
-			"Name": name, "N": mt.N, "When": formatMeeting(mt, e.program.Location())})
+	buttons := []Button{
+		newButton(t.e.cat.T(lang, "agreement.button.confirm", nil), Callback{Flow: flowAgreement, Action: "ok", Arg: p.Arg()}),
+		newButton(t.e.cat.T(lang, "agreement.button.decline", nil), Callback{Flow: flowAgreement, Action: "no", Arg: p.Arg()}),
 	}
-	t.Send(Message{ChatID: p.To, Text: text, Buttons: [][]Button{{
-		e.button(e.cat.T(lang, "agreement.button.confirm", nil), Callback{Flow: flowAgreement, Action: "ok", Arg: p.arg()}),
-		e.button(e.cat.T(lang, "agreement.button.decline", nil), Callback{Flow: flowAgreement, Action: "no", Arg: p.arg()}),
-	}}})
+	if p.Kind != records.ProposalAgreement {
+		mt := p.Meetings[0]
+		t.SayTo(p.To, lang, "meetings.resched.proposed", map[string]any{
+			"Name": name, "N": mt.N, "When": formatMeeting(mt, t.Program().Location())}, buttons)
+		return
+	}
+	text := t.e.cat.T(lang, "agreement.proposed", map[string]any{"Name": name}) + "\n\n" +
+		agreementSummary(t, lang, p.Topics, p.Meetings)
+	t.Send(Message{ChatID: p.To, Text: text, TextID: "agreement.proposed", Buttons: [][]Button{buttons}})
 }
 
 // decideProposal confirms or declines the proposal of the pressed
 // button. Only its addressee may, only while it is the mentorship's
 // latest, and only once.
 func decideProposal(t *Turn, confirm bool) error {
-	id, err := strconv.ParseInt(t.Callback.Arg, 10, 64)
-	if err != nil || id < 1 {
-		t.Notice("error.bad_button")
-		return nil
-	}
-	var p proposal
-	switch err := t.Store().Get(t.ctx, proposalKey(id), &p); {
-	case errors.Is(err, ErrNotFound):
-		t.Notice("error.stale_button")
-		return nil
-	case err != nil:
-		return fmt.Errorf("load proposal %d: %w", id, err)
-	}
-	if p.To != t.Event.From.ID {
-		t.Notice("error.not_allowed")
-		return nil
-	}
-	var pending int64
-	if err := t.Store().Get(t.ctx, proposalPendingKey(p.MentorshipID), &pending); err != nil && !errors.Is(err, ErrNotFound) {
-		return fmt.Errorf("load pending proposal of %s: %w", p.MentorshipID, err)
-	}
-	if pending != p.ID {
-		t.Say("agreement.superseded", nil)
-		return nil
-	}
-	m, err := t.e.Mentorship(t.ctx, p.MentorshipID)
-	if errors.Is(err, ErrNotFound) {
-		t.Notice("error.stale_button")
-		return nil
-	}
-	if err != nil {
+	p, m, ok, err := proposalToDecide(t)
+	if err != nil || !ok {
 		return err
-	}
-	if !sideOf(m, t.Event.From.ID) || !sideOf(m, p.From) {
-		t.Notice("error.not_allowed")
-		return nil
 	}
 	after, problem := applyProposal(t.Program(), m, p, t.Now())
 	// Whoever presses first decides; a second press, here or from
 	// another device, changes nothing.
-	won, err := t.Store().Claim(t.ctx, proposalDecidedKey(p.ID), 0)
+	won, err := t.e.rec.DecideProposal(t.ctx, p)
 	if err != nil {
-		return fmt.Errorf("decide proposal %d: %w", p.ID, err)
+		return err
 	}
 	if !won {
 		t.Say("agreement.decided_already", nil)
 		return nil
 	}
-	if err := t.Store().Delete(t.ctx, proposalPendingKey(p.MentorshipID)); err != nil {
-		return fmt.Errorf("close proposal %d: %w", p.ID, err)
-	}
 	fromLang := t.e.LangOf(t.ctx, p.From)
 	switch {
 	case confirm && problem != nil:
-		t.Reply(t.T("agreement.cannot_confirm", nil) + " " + t.dateError(problem))
-		t.Send(Message{ChatID: p.From, Text: t.e.cat.T(fromLang, "agreement.expired", nil)})
+		sayDateError(t, t.T("agreement.cannot_confirm", nil)+" ", problem, "")
+		t.SayTo(p.From, fromLang, "agreement.expired", nil)
 		return nil
 	case !confirm:
 		t.Say("agreement.declined_you", nil)
-		t.Send(Message{ChatID: p.From, Text: t.e.cat.T(fromLang, "agreement.declined", nil)})
+		t.SayTo(p.From, fromLang, "agreement.declined", nil)
 		return nil
 	}
-	if err := t.e.SaveMentorship(t.ctx, after); err != nil {
+	if err := t.e.rec.SaveMentorship(t.ctx, after); err != nil {
 		return err
 	}
-	if err := t.e.rescheduleReminders(t.ctx, m, after, t.Now()); err != nil {
+	if err := rescheduleReminders(t.ctx, t.e.rec, t.Program(), m, after, t.Now()); err != nil {
 		return err
 	}
+	return announceConfirmed(t, p, after)
+}
+
+// proposalToDecide loads the proposal of the pressed button and its
+// mentorship, and checks the presser may decide it; ok false means they
+// were told why not.
+func proposalToDecide(t *Turn) (p records.Proposal, m records.Mentorship, ok bool, err error) {
+	id, err := strconv.ParseInt(t.Callback.Arg, 10, 64)
+	if err != nil || id < 1 {
+		t.Notice("error.bad_button")
+		return p, m, false, nil
+	}
+	p, err = t.e.rec.Proposal(t.ctx, id)
+	if errors.Is(err, records.ErrNotFound) {
+		t.Notice("error.stale_button")
+		return p, m, false, nil
+	}
+	if err != nil {
+		return p, m, false, err
+	}
+	if p.To != t.Event.From.ID {
+		t.Notice("error.not_allowed")
+		return p, m, false, nil
+	}
+	if pending, err := t.e.rec.IsPending(t.ctx, p); err != nil || !pending {
+		if err == nil {
+			t.Say("agreement.superseded", nil)
+		}
+		return p, m, false, err
+	}
+	m, err = t.e.rec.Mentorship(t.ctx, p.MentorshipID)
+	if errors.Is(err, records.ErrNotFound) {
+		t.Notice("error.stale_button")
+		return p, m, false, nil
+	}
+	if err != nil {
+		return p, m, false, err
+	}
+	if !sideOf(m, t.Event.From.ID) || !sideOf(m, p.From) {
+		t.Notice("error.not_allowed")
+		return p, m, false, nil
+	}
+	return p, m, true, nil
+}
+
+// announceConfirmed tells both sides that p is confirmed, as mentorship
+// after now is, with the agreement's PDF and a calendar file of what
+// changed.
+func announceConfirmed(t *Turn, p records.Proposal, after records.Mentorship) error {
 	changed := after.Meetings
-	if p.Kind == proposalReschedule {
+	if p.Kind == records.ProposalReschedule {
 		changed = p.Meetings
 	}
 	for _, uid := range []int64{p.To, p.From} {
 		lang := t.e.LangOf(t.ctx, uid)
-		var text string
-		if p.Kind == proposalAgreement {
-			text = t.e.cat.T(lang, "agreement.confirmed", nil) + "\n\n" + t.e.agreementSummary(lang, after.Topics, after.Meetings)
-		} else {
-			text = t.e.cat.T(lang, "meetings.resched.confirmed", map[string]any{
+		if p.Kind != records.ProposalAgreement {
+			t.SayTo(uid, lang, "meetings.resched.confirmed", map[string]any{
 				"N": changed[0].N, "When": formatMeeting(changed[0], t.Program().Location())})
-		}
-		t.Send(Message{ChatID: uid, Text: text})
-		if p.Kind == proposalAgreement {
-			doc, err := t.e.AgreementPDF(t.ctx, after, lang)
+		} else {
+			text := t.e.cat.T(lang, "agreement.confirmed", nil) + "\n\n" + agreementSummary(t, lang, after.Topics, after.Meetings)
+			t.Send(Message{ChatID: uid, Text: text, TextID: "agreement.confirmed"})
+			doc, err := agreementPDF(t, after, lang)
 			if err != nil {
 				return err
 			}
 			t.Send(Message{ChatID: uid, File: &Attachment{FileName: "agreement-" + after.ID + ".pdf", Content: doc}})
 		}
-		t.Send(Message{ChatID: uid, File: t.e.icsFile(after, changed, lang, t.Now())})
+		t.Send(Message{ChatID: uid, File: icsFile(t, after, changed, lang)})
 	}
 	return nil
 }
 
 // applyProposal returns m with p applied, or why p can no longer be:
 // its meetings must still be ahead and fit the rest of the schedule.
-func applyProposal(prog *Program, m Mentorship, p proposal, now time.Time) (Mentorship, error) {
+func applyProposal(prog *Program, m records.Mentorship, p records.Proposal, now time.Time) (records.Mentorship, error) {
 	after := m
 	switch p.Kind {
-	case proposalAgreement:
+	case records.ProposalAgreement:
 		if !m.AgreedAt.IsZero() {
 			return m, &DateError{ID: "agreement.already"}
 		}
@@ -577,7 +554,7 @@ func applyProposal(prog *Program, m Mentorship, p proposal, now time.Time) (Ment
 			}
 		}
 		after.Topics, after.Meetings, after.AgreedAt = p.Topics, slices.Clone(p.Meetings), now.UTC()
-	case proposalReschedule:
+	case records.ProposalReschedule:
 		if len(p.Meetings) != 1 || m.AgreedAt.IsZero() {
 			return m, errDateFormat
 		}
@@ -604,63 +581,56 @@ func applyProposal(prog *Program, m Mentorship, p proposal, now time.Time) (Ment
 // AgreedAt set and queues its reminders. It is what confirming an
 // agreement in chat does, for staff tools and tests. Errors come from
 // the store.
-func (e *Engine) Agree(ctx context.Context, m Mentorship, now time.Time) error {
-	before, err := e.Mentorship(ctx, m.ID)
-	if errors.Is(err, ErrNotFound) {
-		before = Mentorship{}
+func (e *Engine) Agree(ctx context.Context, m records.Mentorship, now time.Time) error {
+	before, err := e.rec.Mentorship(ctx, m.ID)
+	if errors.Is(err, records.ErrNotFound) {
+		before = records.Mentorship{}
 	} else if err != nil {
 		return err
 	}
 	if m.AgreedAt.IsZero() {
 		m.AgreedAt = now.UTC()
 	}
-	if err := e.SaveMentorship(ctx, m); err != nil {
+	if err := e.rec.SaveMentorship(ctx, m); err != nil {
 		return err
 	}
-	return e.rescheduleReminders(ctx, before, m, now)
+	return rescheduleReminders(ctx, e.rec, e.program, before, m, now)
 }
 
-// AgreementPDF renders m's confirmed agreement in lang, with lines for
+// agreementPDF renders m's confirmed agreement in lang, with lines for
 // mentee and mentor to sign. The result is the caller's; errors come
 // from the store or the renderer.
-func (e *Engine) AgreementPDF(ctx context.Context, m Mentorship, lang string) ([]byte, error) {
-	tr := func(id string, data map[string]any) string { return e.cat.T(lang, id, data) }
-	mentee, err := e.personName(ctx, m.MenteeID)
+func agreementPDF(t *Turn, m records.Mentorship, lang string) ([]byte, error) {
+	prog := t.Program()
+	tr := func(id string, data map[string]any) string { return t.e.cat.T(lang, id, data) }
+	mentee, err := personName(t.ctx, t.e.rec, m.MenteeID)
 	if err != nil {
 		return nil, err
 	}
-	mentor, err := e.personName(ctx, m.MentorID)
+	mentor, err := personName(t.ctx, t.e.rec, m.MentorID)
 	if err != nil {
 		return nil, err
 	}
-	pr, _ := e.program.Project(m.ProjectID)
-	project := pr.Title
-	if pr.Host != "" {
-		project += " — " + pr.Host
-	}
-	var meetings strings.Builder
-	for i, mt := range m.Meetings {
-		if i > 0 {
-			meetings.WriteString("\n")
-		}
-		meetings.WriteString(tr("agreement.summary.meeting", map[string]any{"N": mt.N, "When": formatMeeting(mt, e.program.Location())}))
+	var meetings []string
+	for _, mt := range m.Meetings {
+		meetings = append(meetings, tr("agreement.summary.meeting", map[string]any{"N": mt.N, "When": formatMeeting(mt, prog.Location())}))
 	}
 	sign := func(who, name string) string {
 		return tr("agreement.pdf.sign", map[string]any{"Role": who, "Name": name})
 	}
 	doc := pdfdoc.Document{
 		Title:    tr("agreement.pdf.title", nil),
-		Subtitle: e.program.Name,
+		Subtitle: prog.Name,
 		Fields: []pdfdoc.Field{
-			{Label: tr("agreement.pdf.project", nil), Value: project},
+			{Label: tr("agreement.pdf.project", nil), Value: projectLine(prog, m)},
 			{Label: tr("agreement.pdf.mentee", nil), Value: mentee},
 			{Label: tr("agreement.pdf.mentor", nil), Value: mentor},
-			{Label: tr("agreement.pdf.agreed", nil), Value: m.AgreedAt.In(e.program.Location()).Format("02/01/2006")},
+			{Label: tr("agreement.pdf.agreed", nil), Value: m.AgreedAt.In(prog.Location()).Format("02/01/2006")},
 			{Label: tr("agreement.pdf.reference", nil), Value: m.ID},
 		},
 		Sections: []pdfdoc.Section{
 			{Heading: tr("agreement.pdf.topics", nil), Body: m.Topics},
-			{Heading: tr("agreement.pdf.meetings", map[string]any{"Max": formatDuration(e.program.MaxMeeting)}), Body: meetings.String()},
+			{Heading: tr("agreement.pdf.meetings", map[string]any{"Max": formatDuration(prog.MaxMeeting)}), Body: strings.Join(meetings, "\n")},
 			{Heading: tr("agreement.pdf.signatures", nil),
 				Body: sign(tr("agreement.pdf.mentee", nil), mentee) + "\n\n\n" + sign(tr("agreement.pdf.mentor", nil), mentor)},
 		},

@@ -2,6 +2,7 @@ package flows_test
 
 import (
 	"context"
+	"github.com/mentorbot/mentorbot/flows/records"
 	"strings"
 	"testing"
 	"time"
@@ -15,16 +16,16 @@ func (h *harness) matchedPair() {
 	h.tb.Helper()
 	h.command(pairMentee, "start", "")
 	h.command(pairMentor, "start", "")
-	m := flows.Mentorship{ID: pairMentorship, MenteeID: pairMentee.ID, MentorID: pairMentor.ID,
+	m := records.Mentorship{ID: pairMentorship, MenteeID: pairMentee.ID, MentorID: pairMentor.ID,
 		ProjectID: "madrid-ai", CreatedAt: h.clock.Now()}
-	if err := h.engine.SaveMentorship(context.Background(), m); err != nil {
+	if err := h.rec.SaveMentorship(context.Background(), m); err != nil {
 		h.tb.Fatal(err)
 	}
 }
 
-func (h *harness) loadPair() flows.Mentorship {
+func (h *harness) loadPair() records.Mentorship {
 	h.tb.Helper()
-	m, err := h.engine.Mentorship(context.Background(), pairMentorship)
+	m, err := h.rec.Mentorship(context.Background(), pairMentorship)
 	if err != nil {
 		h.tb.Fatal(err)
 	}
@@ -43,40 +44,57 @@ func fileTo(tb testing.TB, r flows.Reply, chat int64, suffix string) *flows.Atta
 	return nil
 }
 
+// pressSentTo has u press the button with action of the message r sent
+// to chat, as if the message had reached them.
+func (h *harness) pressSentTo(u flows.User, r flows.Reply, chat int64, action string) flows.Reply {
+	h.tb.Helper()
+	b, ok := buttonFor(r, chat, action, "*")
+	if !ok {
+		h.tb.Fatalf("no button %s to %d in reply %s", action, chat, dump(r))
+	}
+	return h.pressData(u, b.Data)
+}
+
 // The harness clock starts on Monday 2027-02-01 10:00 in Rome.
 func TestAgreementProposeAndConfirm(t *testing.T) {
 	h := newHarness(t)
 	h.matchedPair()
 
 	r := h.command(pairMentee, "agreement", "")
-	wantText(t, r, studentA, "which topics")
+	wantSaid(t, r, studentA, "agreement.ask_topics")
 	r = h.text(pairMentee, "CV, job interviews in Spain")
+	wantSaid(t, r, studentA, "agreement.ask_meetings")
 	wantText(t, r, studentA, "dates of the 6 online meetings")
 
 	// Bad input: each message is refused whole, nothing is kept.
-	bad := []struct{ name, text, want string }{
-		{"format", "next friday", "I could not read that date"},
-		{"invalid day", "30/02 18:00", "does not exist"},
-		{"past", "01/02/2027 09:00", "in the past"},
-		{"too long", "10/02 18:00-20:30", "at most 2h"},
-		{"end before start", "10/02 18:00-17:00", "end time must be after"},
-		{"overlap within message", "10/02 18:00-19:00\n10/02 18:30", "Line 2 (\"10/02 18:30\"): It overlaps meeting 1"},
+	bad := []struct{ name, text, id, want string }{
+		{"format", "next friday", "meetings.date.format", ""},
+		{"invalid day", "30/02 18:00", "meetings.date.invalid", ""},
+		{"past", "01/02/2027 09:00", "meetings.date.past", ""},
+		{"too long", "10/02 18:00-20:30", "meetings.date.too_long", "2h"},
+		{"end before start", "10/02 18:00-17:00", "meetings.date.range", ""},
+		{"overlap within message", "10/02 18:00-19:00\n10/02 18:30", "meetings.date.overlap", "Line 2 (\"10/02 18:30\"): It overlaps meeting 1"},
 		{"too many", "10/02 18:00\n11/02 18:00\n12/02 18:00\n13/02 18:00\n14/02 18:00\n15/02 18:00\n16/02 18:00",
-			"has 6 meetings and 6 still to give, but you sent 7"},
+			"agreement.too_many", "has 6 meetings and 6 still to give, but you sent 7"},
 	}
 	for _, tc := range bad {
 		r = h.text(pairMentee, tc.text)
-		wantText(t, r, studentA, tc.want)
+		wantSaid(t, r, studentA, tc.id)
+		if tc.want != "" {
+			wantText(t, r, studentA, tc.want)
+		}
 	}
 
 	r = h.text(pairMentee, "tomorrow 18:00-19:30\n2027-02-09 18:00\n")
+	wantSaid(t, r, studentA, "agreement.got")
 	wantText(t, r, studentA, "2 of 6 meetings")
 	r = h.text(pairMentee, "2/2 19:00")
+	wantSaid(t, r, studentA, "meetings.date.overlap")
 	wantText(t, r, studentA, "overlaps meeting 1")
 	r = h.text(pairMentee, "16/02 18:00\n23/02 18:00\n2/3 18:00\n9/3 18:00\n16/3 18:00")
 	wantText(t, r, studentA, "has 6 meetings and 4 still to give, but you sent 5")
 	r = h.text(pairMentee, "23/02 18:00\n16/02 18:00\n2/3 18:00\n9/3 18:00-19:00")
-	wantText(t, r, studentA, "Send it to your mentor")
+	wantSaid(t, r, studentA, "agreement.review")
 	wantText(t, r, studentA, "1. 02/02/2027 18:00-19:30")
 	wantText(t, r, studentA, "3. 16/02/2027 18:00-20:00") // sorted by date
 	wantText(t, r, studentA, "6. 09/03/2027 18:00-19:00")
@@ -84,20 +102,22 @@ func TestAgreementProposeAndConfirm(t *testing.T) {
 		t.Fatalf("mentorship changed before the mentor confirmed: %+v", m)
 	}
 
-	r = h.press(pairMentee, r, "Send to my mentor")
-	wantText(t, r, studentA, "Sent to your mentor")
-	wantText(t, r, mentorID, "Anna proposes this Mentor-Mentee Agreement")
+	r = h.pressAction(pairMentee, r, "send", "")
+	wantSaid(t, r, studentA, "agreement.sent")
+	wantSaid(t, r, mentorID, "agreement.proposed")
+	wantText(t, r, mentorID, "Anna proposes")
 	wantText(t, r, mentorID, "Topics: CV, job interviews in Spain")
 	proposal := r
 
 	// The mentee cannot confirm their own proposal.
-	r = h.press(pairMentee, proposal, "Confirm")
-	if r.Notice == "" || len(r.Messages) != 0 {
+	r = h.pressSentTo(pairMentee, proposal, mentorID, "ok")
+	if len(r.Messages) != 0 {
 		t.Fatalf("mentee pressing Confirm got:%s; want a refusal notice", dump(r))
 	}
-	r = h.press(pairMentor, proposal, "Confirm")
-	wantText(t, r, mentorID, "The agreement is confirmed")
-	wantText(t, r, studentA, "The agreement is confirmed")
+	wantNotice(t, r, "error.not_allowed")
+	r = h.pressAction(pairMentor, proposal, "ok", "*")
+	wantSaid(t, r, mentorID, "agreement.confirmed")
+	wantSaid(t, r, studentA, "agreement.confirmed")
 	cal := string(fileTo(t, r, studentA, ".ics").Content)
 	if n := strings.Count(cal, "BEGIN:VEVENT"); n != 6 {
 		t.Errorf("calendar has %d events; want 6:\n%s", n, cal)
@@ -127,12 +147,12 @@ func TestAgreementProposeAndConfirm(t *testing.T) {
 	}
 
 	// A second press changes nothing.
-	r = h.press(pairMentor, proposal, "Confirm")
-	if strings.Contains(textTo(r, studentA), "confirmed") {
+	r = h.pressAction(pairMentor, proposal, "ok", "*")
+	if len(saidTo(r, studentA)) != 0 {
 		t.Errorf("second Confirm notified the mentee again:%s", dump(r))
 	}
 	r = h.command(pairMentee, "agreement", "")
-	wantText(t, r, studentA, "The agreement is confirmed. To move a meeting")
+	wantSaid(t, r, studentA, "agreement.already")
 	fileTo(t, r, studentA, ".pdf")
 }
 
@@ -143,15 +163,19 @@ func TestAgreementItalianAndDecline(t *testing.T) {
 	h.command(mentee, "start", "") // first contact in Italian: the profile stays Italian
 	h.matchedPair()
 	r := h.command(mentee, "agreement", "")
+	wantSaid(t, r, studentA, "agreement.ask_topics")
 	wantText(t, r, studentA, "su quali argomenti")
 	h.text(mentee, "Colloqui")
 	r = h.text(mentee, "ieri 18:00")
+	wantSaid(t, r, studentA, "meetings.date.format")
 	wantText(t, r, studentA, "Non riesco a leggere la data")
 	r = h.text(mentee, "domani 18:00\ndopodomani alle 18\n4/2 18\n5/2 18\n6/2 18\n7/2 18")
 	wantText(t, r, studentA, "1. 02/02/2027 18:00-20:00")
 	wantText(t, r, studentA, "2. 03/02/2027 18:00-20:00")
-	r = h.press(mentee, r, "Invia al mio mentor")
-	r = h.press(pairMentor, r, "Decline")
+	r = h.pressAction(mentee, r, "send", "")
+	r = h.pressAction(pairMentor, r, "no", "*")
+	wantSaid(t, r, mentorID, "agreement.declined_you")
+	wantSaid(t, r, studentA, "agreement.declined")
 	wantText(t, r, studentA, "La tua proposta è stata rifiutata")
 	if m := h.loadPair(); !m.AgreedAt.IsZero() {
 		t.Errorf("declined agreement was saved: %+v", m)
@@ -161,12 +185,12 @@ func TestAgreementItalianAndDecline(t *testing.T) {
 func TestAgreementNotMatched(t *testing.T) {
 	h := newHarness(t)
 	r := h.command(user(studentB, "en"), "agreement", "")
-	wantText(t, r, studentB, "You have no mentorship yet")
+	wantSaid(t, r, studentB, "agreement.none")
 	h.matchedPair()
 	r = h.command(pairMentor, "agreement", "")
-	wantText(t, r, mentorID, "Your mentee proposes the agreement")
+	wantSaid(t, r, mentorID, "agreement.mentor_waits")
 	r = h.command(pairMentor, "meetings", "")
-	wantText(t, r, mentorID, "Your mentee will propose them")
+	wantSaid(t, r, mentorID, "meetings.not_agreed.mentor")
 }
 
 // TestAgreementStaleDates: a proposal whose first meeting has passed
@@ -177,11 +201,12 @@ func TestAgreementStaleDates(t *testing.T) {
 	h.command(pairMentee, "agreement", "")
 	h.text(pairMentee, "Topics")
 	r := h.text(pairMentee, "today 18:00\n2/2 18\n3/2 18\n4/2 18\n5/2 18\n6/2 18")
-	r = h.press(pairMentee, r, "Send to my mentor")
+	r = h.pressAction(pairMentee, r, "send", "")
 	h.clock.Set(time.Date(2027, 2, 1, 19, 0, 0, 0, h.program.Location()))
-	r = h.press(pairMentor, r, "Confirm")
+	r = h.pressAction(pairMentor, r, "ok", "*")
+	wantSaid(t, r, mentorID, "meetings.date.past")
 	wantText(t, r, mentorID, "can no longer be confirmed: That time is in the past")
-	wantText(t, r, studentA, "Please propose again")
+	wantSaid(t, r, studentA, "agreement.expired")
 	if m := h.loadPair(); !m.AgreedAt.IsZero() {
 		t.Errorf("stale agreement was saved: %+v", m)
 	}
@@ -191,7 +216,7 @@ func TestMeetingsScheduleAndReschedule(t *testing.T) {
 	h := newHarness(t)
 	h.agreedPair() // meetings 3-8 February at 18:00 for an hour
 	ctx := context.Background()
-	if err := h.store.Put(ctx, flows.DiaryKey(pairMentorship, 1), flows.DiaryEntry{N: 1}, 0); err != nil {
+	if err := h.rec.SaveDiaryEntry(ctx, records.DiaryEntry{MentorshipID: pairMentorship, N: 1}); err != nil {
 		t.Fatal(err)
 	}
 	h.clock.Set(time.Date(2027, 2, 5, 18, 30, 0, 0, h.program.Location()))
@@ -203,40 +228,49 @@ func TestMeetingsScheduleAndReschedule(t *testing.T) {
 	wantText(t, r, mentorID, "▶️ 3. 05/02/2027 18:00-19:00, in progress")
 	wantText(t, r, mentorID, "🗓 4. 06/02/2027 18:00-19:00")
 	wantText(t, r, mentorID, "2 of 6 meetings held")
-	if _, ok := findButton(r, "Move 3"); ok {
+	if _, ok := buttonFor(r, mentorID, "resched", pairMentorship+".3"); ok {
 		t.Errorf("a meeting in progress can be moved:%s", dump(r))
 	}
 	list := r
-	r = h.press(pairMentor, list, "Calendar file")
+	r = h.pressAction(pairMentor, list, "ics", pairMentorship)
 	if f := fileTo(t, r, mentorID, ".ics"); !strings.HasSuffix(f.FileName, ".ics") || strings.Count(string(f.Content), "BEGIN:VEVENT") != 6 {
 		t.Errorf("calendar file %s:\n%s", f.FileName, f.Content)
 	}
 
-	r = h.press(pairMentor, list, "Move 4")
+	r = h.pressAction(pairMentor, list, "resched", pairMentorship+".4")
+	wantSaid(t, r, mentorID, "meetings.resched.ask")
 	wantText(t, r, mentorID, "Meeting 4 is on 06/02/2027 18:00-19:00")
-	for _, tc := range []struct{ text, want string }{
-		{"7/2 18:30", "It overlaps meeting 5"},
-		{"5/2 10:00", "in the past"},
-		{"9/2 10:00-13:00", "at most 2h"},
-		{"whenever", "could not read"},
+	for _, tc := range []struct{ text, id, want string }{
+		{"7/2 18:30", "meetings.date.overlap", "It overlaps meeting 5"},
+		{"5/2 10:00", "meetings.date.past", ""},
+		{"9/2 10:00-13:00", "meetings.date.too_long", "2h"},
+		{"whenever", "meetings.date.format", ""},
 	} {
 		r = h.text(pairMentor, tc.text)
-		wantText(t, r, mentorID, tc.want)
+		wantSaid(t, r, mentorID, tc.id)
+		if tc.want != "" {
+			wantText(t, r, mentorID, tc.want)
+		}
 	}
 	proposal := h.text(pairMentor, "10/2 9:00")
-	wantText(t, proposal, mentorID, "I asked the other side to confirm meeting 4 on 10/02/2027 09:00-10:00")
+	wantSaid(t, proposal, mentorID, "meetings.resched.sent")
+	wantText(t, proposal, mentorID, "meeting 4 on 10/02/2027 09:00-10:00")
+	wantSaid(t, proposal, studentA, "meetings.resched.proposed")
 	wantText(t, proposal, studentA, "Marco proposes to move meeting 4 to 10/02/2027 09:00-10:00")
 	oldStart := time.Date(2027, 2, 6, 18, 0, 0, 0, h.program.Location())
 	if m := h.loadPair(); !m.Meetings[3].Start.Equal(oldStart) {
 		t.Fatalf("meeting 4 moved before the mentee confirmed: %v", m.Meetings[3].Start)
 	}
 	// Only the mentee can answer.
-	if r = h.press(pairMentor, proposal, "Confirm"); r.Notice == "" || len(r.Messages) != 0 {
+	if r = h.pressSentTo(pairMentor, proposal, studentA, "ok"); len(r.Messages) != 0 {
 		t.Fatalf("the proposer could confirm their own reschedule:%s", dump(r))
 	}
-	r = h.press(pairMentee, proposal, "Confirm")
-	wantText(t, r, studentA, "Meeting 4 is now on 10/02/2027 09:00-10:00")
-	wantText(t, r, mentorID, "Meeting 4 is now on 10/02/2027 09:00-10:00")
+	wantNotice(t, r, "error.not_allowed")
+	r = h.pressAction(pairMentee, proposal, "ok", "*")
+	for _, chat := range []int64{studentA, mentorID} {
+		wantSaid(t, r, chat, "meetings.resched.confirmed")
+		wantText(t, r, chat, "Meeting 4 is now on 10/02/2027 09:00-10:00")
+	}
 	if cal := string(fileTo(t, r, mentorID, ".ics").Content); strings.Count(cal, "BEGIN:VEVENT") != 1 || !strings.Contains(cal, "DTSTART:20270210T080000Z") {
 		t.Errorf("calendar file of the moved meeting:\n%s", cal)
 	}
@@ -268,7 +302,7 @@ func TestAgreementPersonalData(t *testing.T) {
 	h := newHarness(t)
 	h.agreedPair()
 	list := h.command(pairMentor, "meetings", "")
-	h.press(pairMentor, list, "Move 6")
+	h.pressAction(pairMentor, list, "resched", pairMentorship+".6")
 	h.text(pairMentor, "20/2 10:00")
 
 	r := h.command(pairMentee, "mydata", "")

@@ -10,6 +10,8 @@ import (
 
 	"golang.org/x/text/language"
 	"golang.org/x/text/language/display"
+
+	"github.com/mentorbot/mentorbot/flows/records"
 )
 
 const (
@@ -27,7 +29,7 @@ const (
 )
 
 // applySteps are the nine steps shown as "step N of 9".
-var applySteps = append([]string{stepDegree, stepYear, stepProject, stepLevel}, documentKinds...)
+var applySteps = append([]string{stepDegree, stepYear, stepProject, stepLevel}, records.DocumentKinds...)
 
 // maxUpload is the largest document the apply flow accepts.
 const maxUpload = 20 << 20
@@ -35,23 +37,25 @@ const maxUpload = 20 << 20
 // projectsPerPage bounds the project buttons shown at once.
 const projectsPerPage = 5
 
-// registerApply adds /apply, /status and /withdraw.
+// registerApply adds /apply, /status and /withdraw. /apply answers a
+// group with a hint of its own, so it is registered Anywhere; the apply
+// flow runs only in private chats, where /apply starts it.
 func registerApply(e *Engine) {
-	e.command(Command{Name: "apply", Help: "cmd.apply", Run: applyCommand})
-	e.command(Command{Name: "status", Help: "cmd.status", Run: statusCommand})
-	e.command(Command{Name: "withdraw", Help: "cmd.withdraw", Run: withdrawCommand})
-	e.buttons[flowApply] = applyButton
-	e.steps[flowApply] = applyInput
-	e.buttons[flowWithdraw] = withdrawButton
-	e.steps[flowWithdraw] = func(t *Turn) error {
+	e.command(Command{Name: "apply", Role: records.RoleAnyone, Scope: Anywhere, Help: "cmd.apply", Run: applyCommand})
+	e.command(Command{Name: "status", Role: records.RoleAnyone, Scope: Anywhere, Help: "cmd.status", Run: statusCommand})
+	e.command(Command{Name: "withdraw", Role: records.RoleAnyone, Scope: Anywhere, Help: "cmd.withdraw", Run: withdrawCommand})
+	e.onButton(flowApply, records.RoleAnyone, InPrivate, applyButton)
+	e.onStep(flowStep(flowApply), applyInput)
+	e.onButton(flowWithdraw, records.RoleAnyone, Anywhere, withdrawButton)
+	e.onStep(flowStep(flowWithdraw), func(t *Turn) error {
 		t.Say("apply.withdraw.use_buttons", nil)
 		return nil
-	}
-	e.personalData(flowApply, applicationData(e))
+	})
+	e.personalData(flowApply, applicationData(e.rec))
 }
 
 // nextStep is the first step a draft still lacks, or stepSummary.
-func nextStep(a Application) string {
+func nextStep(a records.Application) string {
 	switch {
 	case a.Degree == "":
 		return stepDegree
@@ -62,7 +66,7 @@ func nextStep(a Application) string {
 	case a.Level == "":
 		return stepLevel
 	}
-	for _, k := range documentKinds {
+	for _, k := range records.DocumentKinds {
 		if _, ok := a.Documents[k]; !ok {
 			return k
 		}
@@ -71,7 +75,7 @@ func nextStep(a Application) string {
 }
 
 // stepsDone counts the steps of a draft already answered.
-func stepsDone(a Application) int {
+func stepsDone(a records.Application) int {
 	for i, s := range applySteps {
 		if s == nextStep(a) {
 			return i
@@ -81,7 +85,7 @@ func stepsDone(a Application) int {
 }
 
 func isDocumentStep(step string) bool {
-	for _, k := range documentKinds {
+	for _, k := range records.DocumentKinds {
 		if k == step {
 			return true
 		}
@@ -110,11 +114,18 @@ func languageName(t *Turn, code string) string {
 	return strings.ToUpper(code)
 }
 
+// sayBuilt replies with text built around message id, such as a
+// question after a progress line or a card of several lines; id is the
+// message's TextID.
+func sayBuilt(t *Turn, id, text string, buttons ...[]Button) {
+	t.Send(Message{ChatID: t.Event.ChatID, Text: text, TextID: id, Buttons: buttons})
+}
+
 // loadOwn returns the sender's application, or a new draft.
-func loadOwn(t *Turn) (Application, error) {
-	a, err := t.e.ApplicationOf(t.ctx, t.Event.From.ID)
-	if errors.Is(err, ErrNotFound) {
-		return Application{UserID: t.Event.From.ID, State: AppDraft, CreatedAt: t.Now().UTC()}, nil
+func loadOwn(t *Turn) (records.Application, error) {
+	a, err := t.e.rec.ApplicationOf(t.ctx, t.Event.From.ID)
+	if errors.Is(err, records.ErrNotFound) {
+		return records.Application{UserID: t.Event.From.ID, State: records.AppDraft, CreatedAt: t.Now().UTC()}, nil
 	}
 	return a, err
 }
@@ -129,7 +140,7 @@ func applyCommand(t *Turn) error {
 	if err != nil {
 		return err
 	}
-	if a.State != AppDraft {
+	if a.State != records.AppDraft {
 		t.Say("apply.already", map[string]any{"Ref": a.Ref})
 		return nil
 	}
@@ -138,7 +149,7 @@ func applyCommand(t *Turn) error {
 		return nil
 	}
 	if a.UpdatedAt.IsZero() { // a new draft: /status shows it from now on
-		if err := t.e.saveApplication(t.ctx, &a); err != nil {
+		if err := t.e.rec.SaveApplication(t.ctx, &a); err != nil {
 			return err
 		}
 	}
@@ -154,11 +165,11 @@ func applyCommand(t *Turn) error {
 
 // askNext asks for what the draft still lacks; page is the page of
 // the project list.
-func askNext(t *Turn, a Application, page int) {
+func askNext(t *Turn, a records.Application, page int) {
 	step := nextStep(a)
 	t.Session.Step = step
 	if step == stepSummary {
-		t.Reply(summary(t, a), []Button{
+		sayBuilt(t, "apply.summary", summary(t, a), []Button{
 			t.Button(t.T("apply.confirm", nil), "confirm", ""),
 			t.Button(t.T("apply.restart", nil), "restart", ""),
 		})
@@ -167,7 +178,7 @@ func askNext(t *Turn, a Application, page int) {
 	progress := t.T("apply.progress", map[string]any{"N": stepsDone(a) + 1, "Total": len(applySteps)}) + "\n"
 	switch step {
 	case stepDegree:
-		t.Reply(progress+t.T("apply.step.degree", nil), []Button{
+		sayBuilt(t, "apply.step.degree", progress+t.T("apply.step.degree", nil), []Button{
 			t.Button(t.T("apply.degree.bachelor", nil), "deg", DegreeBachelor),
 			t.Button(t.T("apply.degree.master", nil), "deg", DegreeMaster),
 		})
@@ -176,7 +187,7 @@ func askNext(t *Turn, a Application, page int) {
 		for y := 1; y <= maxYear(a.Degree); y++ {
 			row = append(row, t.Button(t.T("apply.year.button", map[string]any{"Year": y}), "year", strconv.Itoa(y)))
 		}
-		t.Reply(progress+t.T("apply.step.year", map[string]any{"Degree": t.T("apply.degree."+a.Degree, nil)}), row)
+		sayBuilt(t, "apply.step.year", progress+t.T("apply.step.year", map[string]any{"Degree": t.T("apply.degree."+a.Degree, nil)}), row)
 	case stepProject:
 		askProject(t, progress, page)
 	case stepLevel:
@@ -188,9 +199,9 @@ func askNext(t *Turn, a Application, page int) {
 			}
 			rows = append(rows, row)
 		}
-		t.Reply(progress+t.T("apply.step.level", map[string]any{"Language": languageName(t, a.Language)}), rows...)
+		sayBuilt(t, "apply.step.level", progress+t.T("apply.step.level", map[string]any{"Language": languageName(t, a.Language)}), rows...)
 	default: // a document
-		t.Reply(progress + t.T("apply.step.document", map[string]any{
+		sayBuilt(t, "apply.step.document", progress+t.T("apply.step.document", map[string]any{
 			"Document": documentLabel(t, a, step),
 			"Formats":  t.T(formatsID(step), nil),
 		}))
@@ -221,25 +232,25 @@ func askProject(t *Turn, progress string, page int) {
 		}
 		rows = append(rows, nav)
 	}
-	t.Reply(b.String(), rows...)
+	sayBuilt(t, "apply.step.project", b.String(), rows...)
 }
 
 // documentLabel names a document kind, with the project's language for
 // the foreign-language ones.
-func documentLabel(t *Turn, a Application, kind string) string {
+func documentLabel(t *Turn, a records.Application, kind string) string {
 	return t.T("apply.doc."+kind, map[string]any{"Language": languageName(t, a.Language)})
 }
 
 // formatsID is the message naming the file types a document may have.
 func formatsID(kind string) string {
-	if kind == DocLanguageCertified {
+	if kind == records.DocLanguageCertified {
 		return "apply.formats.pdf"
 	}
 	return "apply.formats.office"
 }
 
 // summary renders a complete draft for confirmation.
-func summary(t *Turn, a Application) string {
+func summary(t *Turn, a records.Application) string {
 	var b strings.Builder
 	b.WriteString(t.T("apply.summary", nil))
 	b.WriteString("\n" + describe(t, a))
@@ -248,7 +259,7 @@ func summary(t *Turn, a Application) string {
 }
 
 // describe lists an application's answers and documents.
-func describe(t *Turn, a Application) string {
+func describe(t *Turn, a records.Application) string {
 	var b strings.Builder
 	title := a.ProjectID
 	if p, ok := t.Program().Project(a.ProjectID); ok {
@@ -257,7 +268,7 @@ func describe(t *Turn, a Application) string {
 	b.WriteString(t.T("apply.summary.degree", map[string]any{"Degree": t.T("apply.degree."+a.Degree, nil), "Year": a.Year}))
 	b.WriteString("\n" + t.T("apply.summary.project", map[string]any{"Project": title}))
 	b.WriteString("\n" + t.T("apply.summary.level", map[string]any{"Language": languageName(t, a.Language), "Level": a.Level}))
-	for _, k := range documentKinds {
+	for _, k := range records.DocumentKinds {
 		if d, ok := a.Documents[k]; ok {
 			b.WriteString("\n" + t.T("apply.summary.document", map[string]any{"Document": documentLabel(t, a, k), "Name": d.FileName}))
 		}
@@ -267,19 +278,24 @@ func describe(t *Turn, a Application) string {
 
 // ownDraft loads the sender's draft for a step of the flow; when there
 // is none any more (submitted or withdrawn elsewhere) the flow ends.
-func ownDraft(t *Turn) (Application, bool, error) {
+func ownDraft(t *Turn) (records.Application, bool, error) {
 	a, err := loadOwn(t)
 	if err != nil {
-		return Application{}, false, err
+		return records.Application{}, false, err
 	}
-	if a.State != AppDraft {
+	if a.State != records.AppDraft {
 		t.Session.Reset()
 		t.Notice("error.stale_button")
 		t.Say("apply.already", map[string]any{"Ref": a.Ref})
-		return Application{}, false, nil
+		return records.Application{}, false, nil
 	}
 	return a, true, nil
 }
+
+// applyActionSteps says which step each button of the apply flow
+// answers; a button of another step is stale.
+var applyActionSteps = map[string]string{"deg": stepDegree, "year": stepYear, "proj": stepProject, "page": stepProject,
+	"lvl": stepLevel, "confirm": stepSummary, "restart": stepSummary}
 
 // applyButton handles the answers given with buttons.
 func applyButton(t *Turn) error {
@@ -287,82 +303,119 @@ func applyButton(t *Turn) error {
 	if err != nil || !ok {
 		return err
 	}
-	step, arg := nextStep(a), t.Callback.Arg
-	want := map[string]string{"deg": stepDegree, "year": stepYear, "proj": stepProject, "page": stepProject,
-		"lvl": stepLevel, "confirm": stepSummary, "restart": stepSummary}[t.Callback.Action]
-	if want == "" || want != step {
+	action, arg := t.Callback.Action, t.Callback.Arg
+	if step, known := applyActionSteps[action]; !known || step != nextStep(a) {
 		t.Notice("error.stale_button")
 		return nil
 	}
-	switch t.Callback.Action {
-	case "deg":
-		if arg != DegreeBachelor && arg != DegreeMaster {
-			t.Notice("error.bad_button")
-			return nil
-		}
-		a.Degree = arg
-	case "year":
-		y, err := strconv.Atoi(arg)
-		if err != nil || y < 1 || y > maxYear(a.Degree) {
-			t.Notice("error.bad_button")
-			return nil
-		}
-		if a.Degree == DegreeBachelor && y == 1 {
-			a.Degree = ""
-			if err := t.e.saveApplication(t.ctx, &a); err != nil {
-				return err
-			}
-			t.Session.Reset()
-			t.Say("apply.ineligible.first_year", nil)
-			return nil
-		}
-		a.Year = y
-	case "proj":
-		p, ok := t.Program().Project(arg)
-		if !ok {
-			t.Notice("error.bad_button")
-			return nil
-		}
-		a.ProjectID, a.Language = p.ID, p.Language
+	next := true
+	switch action {
 	case "page":
-		page, err := strconv.Atoi(arg)
-		if err != nil {
-			t.Notice("error.bad_button")
-			return nil
-		}
-		askNext(t, a, page)
-		return nil
-	case "lvl":
-		if !levelAtLeast(arg, "A1") {
-			t.Notice("error.bad_button")
-			return nil
-		}
-		if min := minLevel(a.Degree); !levelAtLeast(arg, min) {
-			lang := languageName(t, a.Language)
-			a.ProjectID, a.Language = "", ""
-			if err := t.e.saveApplication(t.ctx, &a); err != nil {
-				return err
-			}
-			t.Session.Reset()
-			t.Say("apply.ineligible.level", map[string]any{"Level": arg, "Min": min, "Language": lang,
-				"Degree": t.T("apply.degree."+a.Degree, nil)})
-			return nil
-		}
-		a.Level = arg
+		return showProjectPage(t, a, arg)
 	case "confirm":
 		return confirmApplication(t, a)
 	case "restart":
-		a = Application{UserID: a.UserID, State: AppDraft, CreatedAt: a.CreatedAt}
+		a = records.Application{UserID: a.UserID, State: records.AppDraft, CreatedAt: a.CreatedAt}
+	case "deg":
+		next = answerDegree(t, &a, arg)
+	case "year":
+		next, err = answerYear(t, &a, arg)
+	case "proj":
+		next = answerProject(t, &a, arg)
+	case "lvl":
+		next, err = answerLevel(t, &a, arg)
 	}
-	if err := t.e.saveApplication(t.ctx, &a); err != nil {
+	if err != nil || !next {
+		return err
+	}
+	if err := t.e.rec.SaveApplication(t.ctx, &a); err != nil {
 		return err
 	}
 	askNext(t, a, 0)
 	return nil
 }
 
+// The answerX functions take one button's answer into the draft a and
+// report whether the flow goes on to the next step; when it does not,
+// they have told the user why.
+
+// answerDegree takes the degree.
+func answerDegree(t *Turn, a *records.Application, arg string) bool {
+	if arg != DegreeBachelor && arg != DegreeMaster {
+		t.Notice("error.bad_button")
+		return false
+	}
+	a.Degree = arg
+	return true
+}
+
+// answerYear takes the year of course. A Bachelor's student in their
+// first year cannot apply yet: the degree is dropped and the flow ends.
+func answerYear(t *Turn, a *records.Application, arg string) (bool, error) {
+	y, err := strconv.Atoi(arg)
+	if err != nil || y < 1 || y > maxYear(a.Degree) {
+		t.Notice("error.bad_button")
+		return false, nil
+	}
+	if a.Degree == DegreeBachelor && y == 1 {
+		a.Degree = ""
+		if err := t.e.rec.SaveApplication(t.ctx, a); err != nil {
+			return false, err
+		}
+		t.Session.Reset()
+		t.Say("apply.ineligible.first_year", nil)
+		return false, nil
+	}
+	a.Year = y
+	return true, nil
+}
+
+// answerProject takes the project, and with it the foreign language.
+func answerProject(t *Turn, a *records.Application, arg string) bool {
+	p, ok := t.Program().Project(arg)
+	if !ok {
+		t.Notice("error.bad_button")
+		return false
+	}
+	a.ProjectID, a.Language = p.ID, p.Language
+	return true
+}
+
+// answerLevel takes the certified language level. One below what the
+// degree needs drops the project and ends the flow.
+func answerLevel(t *Turn, a *records.Application, arg string) (bool, error) {
+	if !levelAtLeast(arg, "A1") {
+		t.Notice("error.bad_button")
+		return false, nil
+	}
+	if min := minLevel(a.Degree); !levelAtLeast(arg, min) {
+		lang := languageName(t, a.Language)
+		a.ProjectID, a.Language = "", ""
+		if err := t.e.rec.SaveApplication(t.ctx, a); err != nil {
+			return false, err
+		}
+		t.Session.Reset()
+		t.Say("apply.ineligible.level", map[string]any{"Level": arg, "Min": min, "Language": lang,
+			"Degree": t.T("apply.degree."+a.Degree, nil)})
+		return false, nil
+	}
+	a.Level = arg
+	return true, nil
+}
+
+// showProjectPage shows another page of the project list.
+func showProjectPage(t *Turn, a records.Application, arg string) error {
+	page, err := strconv.Atoi(arg)
+	if err != nil {
+		t.Notice("error.bad_button")
+		return nil
+	}
+	askNext(t, a, page)
+	return nil
+}
+
 // confirmApplication submits a complete draft before the deadline.
-func confirmApplication(t *Turn, a Application) error {
+func confirmApplication(t *Turn, a records.Application) error {
 	if closed(t) {
 		t.Session.Reset()
 		t.Say("apply.closed_submit", map[string]any{"Deadline": formatTime(t, t.Program().Deadline)})
@@ -371,13 +424,13 @@ func confirmApplication(t *Turn, a Application) error {
 	if _, ok := t.Program().Project(a.ProjectID); !ok || !levelAtLeast(a.Level, minLevel(a.Degree)) {
 		// The programme file changed under the draft: ask again.
 		a.ProjectID, a.Language, a.Level = "", "", ""
-		if err := t.e.saveApplication(t.ctx, &a); err != nil {
+		if err := t.e.rec.SaveApplication(t.ctx, &a); err != nil {
 			return err
 		}
 		askNext(t, a, 0)
 		return nil
 	}
-	if err := t.e.submitApplication(t.ctx, &a); err != nil {
+	if err := submitApplication(t, &a); err != nil {
 		return err
 	}
 	t.Session.Reset()
@@ -412,10 +465,10 @@ func applyInput(t *Turn) error {
 		t.Say("apply.upload.wrong_type", map[string]any{"Formats": t.T(formatsID(step), nil)})
 	default:
 		if a.Documents == nil {
-			a.Documents = make(map[string]Document)
+			a.Documents = make(map[string]records.Document)
 		}
-		a.Documents[step] = Document{FileID: f.FileID, FileName: f.FileName, MIMEType: f.MIMEType, Size: f.Size}
-		if err := t.e.saveApplication(t.ctx, &a); err != nil {
+		a.Documents[step] = records.Document{FileID: f.FileID, FileName: f.FileName, MIMEType: f.MIMEType, Size: f.Size}
+		if err := t.e.rec.SaveApplication(t.ctx, &a); err != nil {
 			return err
 		}
 		t.Say("apply.upload.received", map[string]any{"Document": documentLabel(t, a, step)})
@@ -446,7 +499,7 @@ func acceptedType(kind string, f *File) bool {
 	case "pdf":
 		return true
 	case "doc", "docx":
-		return kind != DocLanguageCertified
+		return kind != records.DocLanguageCertified
 	}
 	return false
 }
@@ -454,15 +507,15 @@ func acceptedType(kind string, f *File) bool {
 // statusCommand tells the sender where their application stands.
 // Staff decisions show as "under review" until they are published.
 func statusCommand(t *Turn) error {
-	a, err := t.e.ApplicationOf(t.ctx, t.Event.From.ID)
-	if errors.Is(err, ErrNotFound) {
+	a, err := t.e.rec.ApplicationOf(t.ctx, t.Event.From.ID)
+	if errors.Is(err, records.ErrNotFound) {
 		t.Say("apply.status.none", nil)
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	if a.State == AppDraft {
+	if a.State == records.AppDraft {
 		t.Say("apply.status.draft", map[string]any{"Done": stepsDone(a), "Total": len(applySteps),
 			"Deadline": formatTime(t, t.Program().Deadline)})
 		return nil
@@ -473,12 +526,12 @@ func statusCommand(t *Turn) error {
 		"State": t.T("apply.state."+string(state), nil), "Submitted": formatTime(t, a.SubmittedAt)}))
 	b.WriteString("\n" + describe(t, a))
 	switch {
-	case state == AppInterview && a.Note != "":
+	case state == records.AppInterview && a.Note != "":
 		b.WriteString("\n" + t.T("apply.status.note", map[string]any{"Note": a.Note}))
-	case state == AppRejected && a.Reason != "":
+	case state == records.AppRejected && a.Reason != "":
 		b.WriteString("\n" + t.T("apply.status.reason", map[string]any{"Reason": a.Reason}))
-	case state == AppMatched:
-		mentor, err := t.e.Profile(t.ctx, a.MentorID)
+	case state == records.AppMatched:
+		mentor, err := t.e.rec.Profile(t.ctx, a.MentorID)
 		if err != nil {
 			return err
 		}
@@ -486,19 +539,19 @@ func statusCommand(t *Turn) error {
 			b.WriteString("\n" + t.T("apply.status.mentor", map[string]any{"Mentor": mentor.DisplayName()}))
 		}
 	}
-	t.Reply(b.String())
+	sayBuilt(t, "apply.status.submitted", b.String())
 	return nil
 }
 
 // visibleState is the state the applicant may see: decisions not yet
 // published show as under review.
-func visibleState(a Application) AppState {
+func visibleState(a records.Application) records.AppState {
 	switch a.State {
-	case AppAccepted:
-		return AppReview
-	case AppRejected, AppMatched:
+	case records.AppAccepted:
+		return records.AppReview
+	case records.AppRejected, records.AppMatched:
 		if !a.Published {
-			return AppReview
+			return records.AppReview
 		}
 	}
 	return a.State
@@ -506,8 +559,8 @@ func visibleState(a Application) AppState {
 
 // withdrawCommand asks the sender to confirm withdrawing.
 func withdrawCommand(t *Turn) error {
-	a, err := t.e.ApplicationOf(t.ctx, t.Event.From.ID)
-	if errors.Is(err, ErrNotFound) {
+	a, err := t.e.rec.ApplicationOf(t.ctx, t.Event.From.ID)
+	if errors.Is(err, records.ErrNotFound) {
 		t.Say("apply.withdraw.none", nil)
 		return nil
 	}
@@ -520,7 +573,7 @@ func withdrawCommand(t *Turn) error {
 	}
 	t.StartFlow(flowWithdraw, "confirm")
 	arg, id := a.Ref, "apply.withdraw.confirm"
-	if a.State == AppDraft {
+	if a.State == records.AppDraft {
 		arg, id = "draft", "apply.withdraw.confirm_draft"
 	}
 	t.Say(id, map[string]any{"Ref": a.Ref}, []Button{
@@ -532,9 +585,9 @@ func withdrawCommand(t *Turn) error {
 
 // cannotWithdraw returns the message explaining why a cannot be
 // withdrawn, or "".
-func cannotWithdraw(a Application) string {
+func cannotWithdraw(a records.Application) string {
 	switch {
-	case a.State == AppWithdrawn:
+	case a.State == records.AppWithdrawn:
 		return "apply.withdraw.already"
 	case a.Published:
 		return "apply.withdraw.decided"
@@ -555,15 +608,15 @@ func withdrawButton(t *Turn) error {
 		t.Notice("error.bad_button")
 		return nil
 	}
-	a, err := t.e.ApplicationOf(t.ctx, t.Event.From.ID)
-	if err != nil && !errors.Is(err, ErrNotFound) {
+	a, err := t.e.rec.ApplicationOf(t.ctx, t.Event.From.ID)
+	if err != nil && !errors.Is(err, records.ErrNotFound) {
 		return err
 	}
 	want := a.Ref
-	if a.State == AppDraft {
+	if a.State == records.AppDraft {
 		want = "draft"
 	}
-	if errors.Is(err, ErrNotFound) || t.Callback.Arg != want {
+	if errors.Is(err, records.ErrNotFound) || t.Callback.Arg != want {
 		t.Notice("error.bad_button")
 		return nil
 	}
@@ -572,15 +625,15 @@ func withdrawButton(t *Turn) error {
 		t.Say(msg, map[string]any{"Ref": a.Ref})
 		return nil
 	}
-	if a.State == AppDraft {
-		if err := t.Store().Delete(t.ctx, appDraftKey(a.UserID)); err != nil {
-			return fmt.Errorf("withdraw draft of %d: %w", a.UserID, err)
+	if a.State == records.AppDraft {
+		if err := t.e.rec.DeleteDraft(t.ctx, a.UserID); err != nil {
+			return err
 		}
 		t.Say("apply.withdraw.done_draft", nil)
 		return nil
 	}
-	a.State = AppWithdrawn
-	if err := t.e.saveApplication(t.ctx, &a); err != nil {
+	a.State = records.AppWithdrawn
+	if err := t.e.rec.SaveApplication(t.ctx, &a); err != nil {
 		return err
 	}
 	t.Say("apply.withdraw.done", map[string]any{"Ref": a.Ref})

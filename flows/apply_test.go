@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/mentorbot/mentorbot/flows"
+	"github.com/mentorbot/mentorbot/flows/records"
 	"github.com/mentorbot/mentorbot/flows/redisstore"
 	"github.com/mentorbot/mentorbot/flows/redisstore/redistest"
 )
@@ -16,6 +18,7 @@ import (
 // Labels of the English apply flow, as the user sees them.
 const (
 	projectMadrid = "Machine learning for public health"
+	madrid        = "madrid-ai" // the id of projectMadrid
 	pdfMIME       = "application/pdf"
 	docxMIME      = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 )
@@ -29,14 +32,15 @@ var uploads = []struct{ name, mime string }{
 	{"dele-b1.pdf", pdfMIME},
 }
 
-// answer runs the first four steps of /apply for u with English labels.
-func (h *harness) answer(u flows.User, degree, year, project, level string) flows.Reply {
+// answer runs the first four steps of /apply for u: degree, year of
+// course, project id and language level.
+func (h *harness) answer(u flows.User, degree string, year int, project, level string) flows.Reply {
 	h.tb.Helper()
 	r := h.command(u, "apply", "")
-	r = h.press(u, r, degree)
-	r = h.press(u, r, year)
-	r = h.press(u, r, project)
-	return h.press(u, r, level)
+	r = h.pressAction(u, r, "deg", degree)
+	r = h.pressAction(u, r, "year", strconv.Itoa(year))
+	r = h.pressAction(u, r, "proj", project)
+	return h.pressAction(u, r, "lvl", level)
 }
 
 // uploadAll sends the five documents and returns the summary.
@@ -53,20 +57,20 @@ func (h *harness) uploadAll(u flows.User, r flows.Reply) flows.Reply {
 // student in year 2 with B1 Spanish, and returns its reference number.
 func (h *harness) submit(u flows.User) string {
 	h.tb.Helper()
-	r := h.uploadAll(u, h.answer(u, "Bachelor's", "Year 2", projectMadrid, "B1"))
-	r = h.press(u, r, "Confirm")
-	wantText(h.tb, r, u.ID, "Your reference number is")
+	r := h.uploadAll(u, h.answer(u, flows.DegreeBachelor, 2, madrid, "B1"))
+	r = h.pressAction(u, r, "confirm", "")
+	wantSaid(h.tb, r, u.ID, "apply.submitted")
 	a := h.application(u.ID)
-	if a.State != flows.AppSubmitted || a.Ref == "" {
+	if a.State != records.AppSubmitted || a.Ref == "" {
 		h.tb.Fatalf("after Confirm, application = %+v; want submitted with a reference", a)
 	}
 	return a.Ref
 }
 
 // application loads userID's application, failing when there is none.
-func (h *harness) application(userID int64) flows.Application {
+func (h *harness) application(userID int64) records.Application {
 	h.tb.Helper()
-	a, err := h.engine.ApplicationOf(context.Background(), userID)
+	a, err := h.rec.ApplicationOf(context.Background(), userID)
 	if err != nil {
 		h.tb.Fatalf("ApplicationOf(%d): %v", userID, err)
 	}
@@ -78,37 +82,49 @@ func TestApplyShowsProgressAndSubmits(t *testing.T) {
 	u := user(studentA, "en")
 	r := h.command(u, "apply", "")
 	wantText(t, r, studentA, "Step 1 of 9")
-	r = h.press(u, r, "Bachelor's")
+	wantSaid(t, r, studentA, "apply.step.degree")
+	r = h.pressAction(u, r, "deg", flows.DegreeBachelor)
 	wantText(t, r, studentA, "Step 2 of 9")
-	if _, ok := findButton(r, "Year 3"); !ok {
+	wantSaid(t, r, studentA, "apply.step.year")
+	if _, ok := buttonFor(r, studentA, "year", "3"); !ok {
 		t.Errorf("Bachelor's year buttons lack Year 3:%s", dump(r))
 	}
-	r = h.press(u, r, "Year 2")
+	r = h.pressAction(u, r, "year", "2")
 	wantText(t, r, studentA, "Step 3 of 9")
+	wantSaid(t, r, studentA, "apply.step.project")
 	wantText(t, r, studentA, "Universidad Complutense de Madrid (Spanish)")
-	r = h.press(u, r, projectMadrid)
+	r = h.pressAction(u, r, "proj", madrid)
 	wantText(t, r, studentA, "Step 4 of 9")
-	wantText(t, r, studentA, "certified level of Spanish")
-	r = h.press(u, r, "B1")
+	wantSaid(t, r, studentA, "apply.step.level")
+	wantText(t, r, studentA, "Spanish")
+	r = h.pressAction(u, r, "lvl", "B1")
 	wantText(t, r, studentA, "Step 5 of 9")
+	wantSaid(t, r, studentA, "apply.step.document")
 	wantText(t, r, studentA, "CV in Italian")
 	r = h.uploadAll(u, r)
+	wantSaid(t, r, studentA, "apply.summary")
 	for _, want := range []string{"Degree: Bachelor's, year 2", "Project: Machine learning for public health",
 		"Language: Spanish, level B1", "CV in Spanish: cv-es.docx", "language certificate: dele-b1.pdf"} {
 		wantText(t, r, studentA, want)
 	}
-	r = h.press(u, r, "Confirm")
-	wantText(t, r, studentA, "Your reference number is MIE-2027-0001")
+	r = h.pressAction(u, r, "confirm", "")
+	wantSaid(t, r, studentA, "apply.submitted")
+	wantText(t, r, studentA, "MIE-2027-0001")
 
 	a := h.application(studentA)
-	if a.Documents[flows.DocCVForeign].FileID != "file-cv-es.docx" {
-		t.Errorf("CV in Spanish file id = %q; want file-cv-es.docx", a.Documents[flows.DocCVForeign].FileID)
+	if a.Ref != "MIE-2027-0001" {
+		t.Errorf("reference number = %q; want MIE-2027-0001", a.Ref)
+	}
+	if a.Documents[records.DocCVForeign].FileID != "file-cv-es.docx" {
+		t.Errorf("CV in Spanish file id = %q; want file-cv-es.docx", a.Documents[records.DocCVForeign].FileID)
 	}
 	if a.Degree != flows.DegreeBachelor || a.Year != 2 || a.ProjectID != "madrid-ai" || a.Language != "es" || a.Level != "B1" {
 		t.Errorf("application = %+v", a)
 	}
 	wantText(t, h.command(u, "status", ""), studentA, "State: submitted")
-	wantText(t, h.command(u, "apply", ""), studentA, "already submitted your application (MIE-2027-0001)")
+	r = h.command(u, "apply", "")
+	wantSaid(t, r, studentA, "apply.already")
+	wantText(t, r, studentA, "MIE-2027-0001")
 }
 
 func TestApplyInItalian(t *testing.T) {
@@ -120,8 +136,11 @@ func TestApplyInItalian(t *testing.T) {
 	if _, ok := findButton(r, "3° anno"); ok {
 		t.Errorf("Master's offers a third year:%s", dump(r))
 	}
+	if _, ok := buttonFor(r, studentB, "year", "3"); ok {
+		t.Errorf("Master's offers a third year:%s", dump(r))
+	}
 	r = h.press(u, r, "2° anno")
-	r = h.press(u, r, "European migration law")
+	r = h.pressAction(u, r, "proj", "lyon-law")
 	wantText(t, r, studentB, "livello certificato di francese")
 }
 
@@ -130,31 +149,35 @@ func TestApplyIneligible(t *testing.T) {
 		name                  string
 		degree, year, level   string
 		want                  string
+		wantData              []string // values the explanation names
 		wantDegree, wantLevel string
 	}{
-		{"bachelor first year", "Bachelor's", "Year 1", "", "from their second year", "", ""},
-		{"bachelor below B1", "Bachelor's", "Year 3", "A2", "needs at least B1 in Spanish, and your level is A2", flows.DegreeBachelor, ""},
-		{"master below B2", "Master's", "Year 1", "B1", "needs at least B2 in Spanish, and your level is B1", flows.DegreeMaster, ""},
+		{"bachelor first year", flows.DegreeBachelor, "1", "", "apply.ineligible.first_year", nil, "", ""},
+		{"bachelor below B1", flows.DegreeBachelor, "3", "A2", "apply.ineligible.level", []string{"B1 in Spanish", "A2"}, flows.DegreeBachelor, ""},
+		{"master below B2", flows.DegreeMaster, "1", "B1", "apply.ineligible.level", []string{"B2 in Spanish", "B1"}, flows.DegreeMaster, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newHarness(t)
 			u := user(studentA, "en")
 			r := h.command(u, "apply", "")
-			r = h.press(u, r, tt.degree)
-			r = h.press(u, r, tt.year)
+			r = h.pressAction(u, r, "deg", tt.degree)
+			r = h.pressAction(u, r, "year", tt.year)
 			if tt.level != "" {
-				r = h.press(u, r, projectMadrid)
-				r = h.press(u, r, tt.level)
+				r = h.pressAction(u, r, "proj", madrid)
+				r = h.pressAction(u, r, "lvl", tt.level)
 			}
-			wantText(t, r, studentA, tt.want)
+			wantSaid(t, r, studentA, tt.want)
+			for _, want := range tt.wantData {
+				wantText(t, r, studentA, want)
+			}
 			a := h.application(studentA)
-			if a.Degree != tt.wantDegree || a.Level != tt.wantLevel || a.ProjectID != "" || a.State != flows.AppDraft {
+			if a.Degree != tt.wantDegree || a.Level != tt.wantLevel || a.ProjectID != "" || a.State != records.AppDraft {
 				t.Errorf("draft after %s = %+v; want degree %q, no level, no project", tt.name, a, tt.wantDegree)
 			}
 			// The flow is over: a document now is not taken as an upload.
 			r = h.document(u, "cv.pdf", pdfMIME, 100)
-			wantText(t, r, studentA, "I did not understand that")
+			wantSaid(t, r, studentA, "idle.hint")
 		})
 	}
 }
@@ -165,14 +188,16 @@ func TestApplyItalianIneligibleExplainsInItalian(t *testing.T) {
 	r := h.command(u, "apply", "")
 	r = h.press(u, r, "Laurea triennale")
 	r = h.press(u, r, "1° anno")
+	wantSaid(t, r, studentB, "apply.ineligible.first_year")
 	wantText(t, r, studentB, "dal secondo anno")
 }
 
 func TestApplyMasterB2IsEligible(t *testing.T) {
 	h := newHarness(t)
 	u := user(studentA, "en")
-	r := h.answer(u, "Master's", "Year 2", projectMadrid, "B2")
+	r := h.answer(u, flows.DegreeMaster, 2, madrid, "B2")
 	wantText(t, r, studentA, "Step 5 of 9")
+	wantSaid(t, r, studentA, "apply.step.document")
 }
 
 func TestApplyBadUploads(t *testing.T) {
@@ -180,28 +205,34 @@ func TestApplyBadUploads(t *testing.T) {
 		name string
 		ev   flows.Event
 		want string
+		// wantData are values the message names.
+		wantData []string
 	}{
-		{"photo", flows.Event{Kind: flows.KindPhoto, File: &flows.File{FileID: "photo1", Size: 1000}}, "arrived as a photo"},
-		{"sticker", flows.Event{Kind: flows.KindOther}, "I cannot use that"},
-		{"text", flows.Event{Kind: flows.KindText, Text: "here is my CV"}, "I need a file here"},
-		{"image as document", flows.Event{Kind: flows.KindDocument, File: &flows.File{FileID: "f", FileName: "scan.png", MIMEType: "image/png", Size: 1000}}, "Please send PDF, DOC or DOCX"},
-		{"pdf name but zip type", flows.Event{Kind: flows.KindDocument, File: &flows.File{FileID: "f", FileName: "cv.pdf", MIMEType: "application/zip", Size: 1000}}, "Please send PDF, DOC or DOCX"},
-		{"too big", flows.Event{Kind: flows.KindDocument, File: &flows.File{FileID: "f", FileName: "cv.pdf", MIMEType: pdfMIME, Size: 21 << 20}}, "That file is 21.0 MB; the limit is 20 MB"},
+		{"photo", flows.Event{Kind: flows.KindPhoto, File: &flows.File{FileID: "photo1", Size: 1000}}, "apply.upload.photo", nil},
+		{"sticker", flows.Event{Kind: flows.KindOther}, "apply.upload.other", nil},
+		{"text", flows.Event{Kind: flows.KindText, Text: "here is my CV"}, "apply.upload.text", nil},
+		{"image as document", flows.Event{Kind: flows.KindDocument, File: &flows.File{FileID: "f", FileName: "scan.png", MIMEType: "image/png", Size: 1000}}, "apply.upload.wrong_type", []string{"PDF, DOC or DOCX"}},
+		{"pdf name but zip type", flows.Event{Kind: flows.KindDocument, File: &flows.File{FileID: "f", FileName: "cv.pdf", MIMEType: "application/zip", Size: 1000}}, "apply.upload.wrong_type", []string{"PDF, DOC or DOCX"}},
+		{"too big", flows.Event{Kind: flows.KindDocument, File: &flows.File{FileID: "f", FileName: "cv.pdf", MIMEType: pdfMIME, Size: 21 << 20}}, "apply.upload.too_big", []string{"21.0", "20"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newHarness(t)
 			u := user(studentA, "en")
-			h.answer(u, "Bachelor's", "Year 2", projectMadrid, "B1")
+			h.answer(u, flows.DegreeBachelor, 2, madrid, "B1")
 			h.document(u, "cv-it.pdf", pdfMIME, 1000) // step 5 done
 			before := h.application(studentA)
 			ev := tt.ev
 			ev.From = u
 			r := h.handle(ev)
-			wantText(t, r, studentA, tt.want)
+			wantSaid(t, r, studentA, tt.want)
+			for _, want := range tt.wantData {
+				wantText(t, r, studentA, want)
+			}
 			wantText(t, r, studentA, "Step 6 of 9") // the step is asked again
+			wantSaid(t, r, studentA, "apply.step.document")
 			after := h.application(studentA)
-			if len(after.Documents) != 1 || after.Documents[flows.DocCVItalian] != before.Documents[flows.DocCVItalian] {
+			if len(after.Documents) != 1 || after.Documents[records.DocCVItalian] != before.Documents[records.DocCVItalian] {
 				t.Errorf("documents after %s = %+v; want only the CV in Italian", tt.name, after.Documents)
 			}
 			// Nothing is lost: the right file is taken next.
@@ -214,19 +245,20 @@ func TestApplyBadUploads(t *testing.T) {
 func TestApplyCertificateMustBePDF(t *testing.T) {
 	h := newHarness(t)
 	u := user(studentA, "en")
-	r := h.answer(u, "Bachelor's", "Year 2", projectMadrid, "B1")
+	r := h.answer(u, flows.DegreeBachelor, 2, madrid, "B1")
 	for _, up := range uploads[:4] {
 		r = h.document(u, up.name, up.mime, 1000)
 	}
 	wantText(t, r, studentA, "Step 9 of 9")
 	r = h.document(u, "cert.docx", docxMIME, 1000)
+	wantSaid(t, r, studentA, "apply.upload.wrong_type")
 	wantText(t, r, studentA, "Please send PDF.")
-	if _, ok := h.application(studentA).Documents[flows.DocLanguageCertified]; ok {
+	if _, ok := h.application(studentA).Documents[records.DocLanguageCertified]; ok {
 		t.Fatal("a DOCX certificate was accepted")
 	}
 	// A PDF whose client sent no specific type is recognised by name.
 	r = h.document(u, "cert.PDF", "application/octet-stream", 1000)
-	wantText(t, r, studentA, "Please check your application")
+	wantSaid(t, r, studentA, "apply.summary")
 }
 
 func TestApplyUsesButtonsOnButtonSteps(t *testing.T) {
@@ -234,8 +266,9 @@ func TestApplyUsesButtonsOnButtonSteps(t *testing.T) {
 	u := user(studentA, "en")
 	h.command(u, "apply", "")
 	r := h.text(u, "Bachelor")
-	wantText(t, r, studentA, "Please answer with the buttons")
+	wantSaid(t, r, studentA, "apply.use_buttons")
 	wantText(t, r, studentA, "Step 1 of 9")
+	wantSaid(t, r, studentA, "apply.step.degree")
 	if a := h.application(studentA); a.Degree != "" {
 		t.Errorf("typed text set degree %q", a.Degree)
 	}
@@ -245,21 +278,21 @@ func TestApplyButtonsOfAnotherStepAreStale(t *testing.T) {
 	h := newHarness(t)
 	u := user(studentA, "en")
 	first := h.command(u, "apply", "")
-	r := h.press(u, first, "Bachelor's")
+	r := h.pressAction(u, first, "deg", flows.DegreeBachelor)
 	// The degree keyboard again, now that the year is asked for.
-	r = h.press(u, first, "Master's")
-	if r.Notice == "" || len(r.Messages) != 0 {
+	r = h.pressAction(u, first, "deg", flows.DegreeMaster)
+	if r.NoticeID != "error.stale_button" || len(r.Messages) != 0 {
 		t.Fatalf("pressing an answered step's button = %s; want only a notice", dump(r))
 	}
 	if a := h.application(studentA); a.Degree != flows.DegreeBachelor {
 		t.Errorf("degree = %q; want bachelor", a.Degree)
 	}
 	// Forged values on the current step change nothing either.
-	b, _ := findButton(h.command(u, "apply", ""), "Year 2")
+	b, _ := buttonFor(h.command(u, "apply", ""), studentA, "year", "2")
 	for _, forged := range []string{strings.TrimSuffix(b.Data, "2") + "4", strings.TrimSuffix(b.Data, "2") + "x"} {
 		r = h.pressData(u, forged)
-		if r.Notice != "This button is not valid." {
-			t.Errorf("press %q: notice %q; want not valid", forged, r.Notice)
+		if r.NoticeID != "error.bad_button" {
+			t.Errorf("press %q: notice %s (%q); want error.bad_button", forged, r.NoticeID, r.Notice)
 		}
 	}
 	if a := h.application(studentA); a.Year != 0 {
@@ -276,46 +309,53 @@ func TestApplyProjectsArePaged(t *testing.T) {
 	h := newHarnessWith(t, redistest.Store(t), program)
 	u := user(studentA, "en")
 	r := h.command(u, "apply", "")
-	r = h.press(u, r, "Bachelor's")
-	r = h.press(u, r, "Year 2")
+	r = h.pressAction(u, r, "deg", flows.DegreeBachelor)
+	r = h.pressAction(u, r, "year", "2")
 	wantText(t, r, studentA, "Page 1 of 2")
-	if _, ok := findButton(r, "Extra project 3"); ok {
+	if _, ok := buttonFor(r, studentA, "proj", "extra3"); ok {
 		t.Fatalf("page 1 shows the eighth project:%s", dump(r))
 	}
-	r = h.press(u, r, "Next")
+	r = h.pressAction(u, r, "page", "1")
 	wantText(t, r, studentA, "Page 2 of 2")
-	r = h.press(u, r, "Extra project 3")
-	wantText(t, r, studentA, "certified level of Portuguese")
+	r = h.pressAction(u, r, "proj", "extra3")
+	wantSaid(t, r, studentA, "apply.step.level")
+	wantText(t, r, studentA, "Portuguese")
 }
 
 func TestApplyDeadline(t *testing.T) {
 	t.Run("apply refuses", func(t *testing.T) {
 		h := newHarness(t)
 		h.clock.Set(h.program.Deadline.Add(time.Minute))
-		wantText(t, h.command(user(studentA, "en"), "apply", ""), studentA, "the deadline was March 31, 2027 at 23:59 CEST")
-		wantText(t, h.command(user(studentB, "it"), "apply", ""), studentB, "la scadenza era il 31/03/2027 alle 23:59 CEST")
-		if _, err := h.engine.ApplicationOf(context.Background(), studentA); !errors.Is(err, flows.ErrNotFound) {
+		r := h.command(user(studentA, "en"), "apply", "")
+		wantSaid(t, r, studentA, "apply.closed")
+		wantText(t, r, studentA, "March 31, 2027 at 23:59 CEST")
+		r = h.command(user(studentB, "it"), "apply", "")
+		wantSaid(t, r, studentB, "apply.closed")
+		wantText(t, r, studentB, "31/03/2027 alle 23:59 CEST")
+		if _, err := h.rec.ApplicationOf(context.Background(), studentA); !errors.Is(err, records.ErrNotFound) {
 			t.Errorf("ApplicationOf after refusal: %v; want ErrNotFound", err)
 		}
 	})
 	t.Run("draft cannot be submitted", func(t *testing.T) {
 		h := newHarness(t)
 		u := user(studentA, "en")
-		summary := h.uploadAll(u, h.answer(u, "Bachelor's", "Year 2", projectMadrid, "B1"))
+		summary := h.uploadAll(u, h.answer(u, flows.DegreeBachelor, 2, madrid, "B1"))
 		h.clock.Set(h.program.Deadline.Add(time.Second))
-		r := h.press(u, summary, "Confirm")
-		wantText(t, r, studentA, "can no longer be submitted")
-		if a := h.application(studentA); a.State != flows.AppDraft || a.Ref != "" {
+		r := h.pressAction(u, summary, "confirm", "")
+		wantSaid(t, r, studentA, "apply.closed_submit")
+		if a := h.application(studentA); a.State != records.AppDraft || a.Ref != "" {
 			t.Errorf("application after the deadline = %+v; want an unsubmitted draft", a)
 		}
-		wantText(t, h.command(u, "status", ""), studentA, "Your application is a draft: 9 of 9 steps done")
+		r = h.command(u, "status", "")
+		wantSaid(t, r, studentA, "apply.status.draft")
+		wantText(t, r, studentA, "9 of 9")
 	})
 	t.Run("last minute", func(t *testing.T) {
 		h := newHarness(t)
 		u := user(studentA, "en")
-		summary := h.uploadAll(u, h.answer(u, "Bachelor's", "Year 2", projectMadrid, "B1"))
+		summary := h.uploadAll(u, h.answer(u, flows.DegreeBachelor, 2, madrid, "B1"))
 		h.clock.Set(h.program.Deadline)
-		wantText(t, h.press(u, summary, "Confirm"), studentA, "Your reference number is")
+		wantSaid(t, h.pressAction(u, summary, "confirm", ""), studentA, "apply.submitted")
 	})
 }
 
@@ -324,7 +364,7 @@ func TestApplyResumesAfterRestart(t *testing.T) {
 	program := loadProgram(t)
 	first := newHarnessWith(t, redisstore.New(rdb, redisstore.Options{Prefix: prefix}), program)
 	u := user(studentA, "en")
-	first.answer(u, "Bachelor's", "Year 2", projectMadrid, "B1")
+	first.answer(u, flows.DegreeBachelor, 2, madrid, "B1")
 	first.document(u, "cv-it.pdf", pdfMIME, 1000)
 
 	// A new process: a new engine over a new client of the same Redis.
@@ -333,14 +373,15 @@ func TestApplyResumesAfterRestart(t *testing.T) {
 	r := second.document(u, "cv-es.pdf", pdfMIME, 1000)
 	wantText(t, r, studentA, "Step 7 of 9")
 	r = second.command(u, "apply", "")
-	wantText(t, r, studentA, "Welcome back")
+	wantSaid(t, r, studentA, "apply.resume")
 	wantText(t, r, studentA, "Step 7 of 9")
 	for _, up := range uploads[2:] {
 		r = second.document(u, up.name, up.mime, 1000)
 	}
-	r = second.press(u, r, "Confirm")
+	r = second.pressAction(u, r, "confirm", "")
+	wantSaid(t, r, studentA, "apply.submitted")
 	wantText(t, r, studentA, "MIE-2027-0001")
-	if a := first.application(studentA); a.State != flows.AppSubmitted || a.Documents[flows.DocCVItalian].FileID != "file-cv-it.pdf" {
+	if a := first.application(studentA); a.State != records.AppSubmitted || a.Documents[records.DocCVItalian].FileID != "file-cv-it.pdf" {
 		t.Errorf("application seen by the first engine = %+v", a)
 	}
 }
@@ -348,9 +389,10 @@ func TestApplyResumesAfterRestart(t *testing.T) {
 func TestApplyStartAgain(t *testing.T) {
 	h := newHarness(t)
 	u := user(studentA, "en")
-	summary := h.uploadAll(u, h.answer(u, "Bachelor's", "Year 2", projectMadrid, "B1"))
-	r := h.press(u, summary, "Start again")
+	summary := h.uploadAll(u, h.answer(u, flows.DegreeBachelor, 2, madrid, "B1"))
+	r := h.pressAction(u, summary, "restart", "")
 	wantText(t, r, studentA, "Step 1 of 9")
+	wantSaid(t, r, studentA, "apply.step.degree")
 	if a := h.application(studentA); a.Degree != "" || len(a.Documents) != 0 {
 		t.Errorf("draft after Start again = %+v; want empty", a)
 	}
@@ -359,26 +401,31 @@ func TestApplyStartAgain(t *testing.T) {
 func TestStatusStates(t *testing.T) {
 	h := newHarness(t)
 	u := user(studentA, "en")
-	wantText(t, h.command(u, "status", ""), studentA, "You have not applied yet")
+	wantSaid(t, h.command(u, "status", ""), studentA, "apply.status.none")
 	h.command(u, "apply", "")
-	wantText(t, h.command(u, "status", ""), studentA, "0 of 9 steps done")
-	h.press(u, h.command(u, "apply", ""), "Bachelor's")
-	wantText(t, h.command(u, "status", ""), studentA, "1 of 9 steps done")
+	r := h.command(u, "status", "")
+	wantSaid(t, r, studentA, "apply.status.draft")
+	wantText(t, r, studentA, "0 of 9")
+	h.pressAction(u, h.command(u, "apply", ""), "deg", flows.DegreeBachelor)
+	r = h.command(u, "status", "")
+	wantSaid(t, r, studentA, "apply.status.draft")
+	wantText(t, r, studentA, "1 of 9")
 }
 
 func TestWithdraw(t *testing.T) {
 	t.Run("draft", func(t *testing.T) {
 		h := newHarness(t)
 		u := user(studentA, "en")
-		h.answer(u, "Bachelor's", "Year 2", projectMadrid, "B1")
+		h.answer(u, flows.DegreeBachelor, 2, madrid, "B1")
 		r := h.command(u, "withdraw", "")
-		wantText(t, h.press(u, r, "No, keep it"), studentA, "Nothing changed")
+		wantSaid(t, r, studentA, "apply.withdraw.confirm_draft")
+		wantSaid(t, h.pressAction(u, r, "no", ""), studentA, "apply.withdraw.kept")
 		if a := h.application(studentA); a.Level != "B1" {
 			t.Fatalf("draft after No = %+v", a)
 		}
 		r = h.command(u, "withdraw", "")
-		wantText(t, h.press(u, r, "Yes, withdraw"), studentA, "Your draft has been deleted")
-		if _, err := h.engine.ApplicationOf(context.Background(), studentA); !errors.Is(err, flows.ErrNotFound) {
+		wantSaid(t, h.pressAction(u, r, "yes", "draft"), studentA, "apply.withdraw.done_draft")
+		if _, err := h.rec.ApplicationOf(context.Background(), studentA); !errors.Is(err, records.ErrNotFound) {
 			t.Errorf("ApplicationOf after deleting the draft: %v; want ErrNotFound", err)
 		}
 	})
@@ -387,16 +434,19 @@ func TestWithdraw(t *testing.T) {
 		u := user(studentA, "en")
 		ref := h.submit(u)
 		r := h.command(u, "withdraw", "")
-		wantText(t, r, studentA, "withdraw your application "+ref)
-		wantText(t, h.text(u, "yes"), studentA, "Please answer with the buttons")
-		wantText(t, h.press(u, r, "Yes, withdraw"), studentA, ref+" has been withdrawn")
+		wantSaid(t, r, studentA, "apply.withdraw.confirm")
+		wantText(t, r, studentA, ref)
+		wantSaid(t, h.text(u, "yes"), studentA, "apply.withdraw.use_buttons")
+		done := h.pressAction(u, r, "yes", ref)
+		wantSaid(t, done, studentA, "apply.withdraw.done")
+		wantText(t, done, studentA, ref)
 		wantText(t, h.command(u, "status", ""), studentA, "State: withdrawn")
-		wantText(t, h.command(u, "withdraw", ""), studentA, "already withdrawn")
+		wantSaid(t, h.command(u, "withdraw", ""), studentA, "apply.withdraw.already")
 		wantText(t, h.command(user(staffID, "en"), "applications", ""), staffID, "Machine learning for public health: 0 applications")
 	})
 	t.Run("nothing", func(t *testing.T) {
 		h := newHarness(t)
-		wantText(t, h.command(user(studentA, "en"), "withdraw", ""), studentA, "no application to withdraw")
+		wantSaid(t, h.command(user(studentA, "en"), "withdraw", ""), studentA, "apply.withdraw.none")
 	})
 }
 
@@ -406,17 +456,17 @@ func TestWithdrawForgedForAnotherApplication(t *testing.T) {
 	b.Username = "bea"
 	refA, refB := h.submit(a), h.submit(b)
 	r := h.command(b, "withdraw", "")
-	yes, ok := findButton(r, "Yes, withdraw")
+	yes, ok := buttonFor(r, studentB, "yes", refB)
 	if !ok {
 		t.Fatalf("no withdraw button:%s", dump(r))
 	}
 	forged := strings.TrimSuffix(yes.Data, refB) + refA
 	r = h.pressData(b, forged)
-	if r.Notice != "This button is not valid." || len(r.Messages) != 0 {
+	if r.NoticeID != "error.bad_button" || len(r.Messages) != 0 {
 		t.Errorf("forged withdraw = %s; want only a notice", dump(r))
 	}
 	for _, id := range []int64{studentA, studentB} {
-		if got := h.application(id).State; got != flows.AppSubmitted {
+		if got := h.application(id).State; got != records.AppSubmitted {
 			t.Errorf("state of %d after a forged withdraw = %s; want submitted", id, got)
 		}
 	}
@@ -426,5 +476,5 @@ func TestApplyOnlyInPrivate(t *testing.T) {
 	h := newHarness(t)
 	r := h.handle(flows.Event{Kind: flows.KindCommand, ChatID: -100123, ChatType: flows.ChatSupergroup,
 		From: user(studentA, "en"), Command: "apply"})
-	wantText(t, r, -100123, "private chat")
+	wantSaid(t, r, -100123, "apply.private_only")
 }

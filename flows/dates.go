@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/mentorbot/mentorbot/flows/records"
 )
 
 // DateError says why a typed meeting time was refused. ID is the
@@ -229,7 +231,7 @@ func atoiDigits(s string) (int, error) {
 // checkMeeting validates m against the programme and the other
 // meetings of the schedule (m itself, by number, is skipped): it must
 // start after now, last at most Program.MaxMeeting and not overlap.
-func checkMeeting(p *Program, now time.Time, m Meeting, others []Meeting) error {
+func checkMeeting(p *Program, now time.Time, m records.Meeting, others []records.Meeting) error {
 	if !m.Start.After(now) {
 		return errDatePast
 	}
@@ -253,7 +255,7 @@ const meetingDateLayout = "02/01/2006 15:04"
 
 // formatMeeting shows a meeting's time span in loc: "12/11/2026
 // 18:00-20:00".
-func formatMeeting(m Meeting, loc *time.Location) string {
+func formatMeeting(m records.Meeting, loc *time.Location) string {
 	start := m.Start.In(loc)
 	end := m.End().In(loc)
 	if y, mo, d := start.Date(); end.Year() == y && end.Month() == mo && end.Day() == d {

@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/mentorbot/mentorbot/flows/pdfdoc"
+	"github.com/mentorbot/mentorbot/flows/records"
+	"github.com/mentorbot/mentorbot/locales"
 )
 
 const flowDiary = "diary"
@@ -29,22 +32,37 @@ const (
 	DiaryEditWindow = 60 * 24 * time.Hour
 )
 
-// DiaryEntry is the mentee's record of one meeting, with the mentor's
-// optional comment. It is stored at DiaryKey.
-type DiaryEntry struct {
-	MentorshipID string    `json:"mentorship_id"`
-	N            int       `json:"n"`
-	Date         string    `json:"date"`
-	Topics       string    `json:"topics"`
-	Learned      string    `json:"learned"`
-	NextSteps    string    `json:"next_steps"`
-	WrittenAt    time.Time `json:"written_at"`
-	UpdatedAt    time.Time `json:"updated_at"`
-	Comment      string    `json:"comment,omitempty"`
-	CommentedAt  time.Time `json:"commented_at,omitzero"`
+// diaryState is the diary flow's session state: the entry of meeting N
+// of mentorship MID being written (or commented on, step "comment"),
+// with the answers so far.
+type diaryState struct {
+	MID       string `json:"mid"`
+	N         int    `json:"n"`
+	Date      string `json:"date,omitempty"`
+	Topics    string `json:"topics,omitempty"`
+	Learned   string `json:"learned,omitempty"`
+	NextSteps string `json:"next,omitempty"`
+	// Typed lists the questions answered in this run: a further message
+	// adds to the answer instead of replacing the saved one.
+	Typed []string `json:"typed,omitempty"`
 }
 
-func (d *DiaryEntry) answer(q string) *string {
+// answer is the state's answer to question q.
+func (s *diaryState) answer(q string) *string {
+	switch q {
+	case "date":
+		return &s.Date
+	case "topics":
+		return &s.Topics
+	case "learned":
+		return &s.Learned
+	default:
+		return &s.NextSteps
+	}
+}
+
+// diaryAnswer is entry d's answer to question q.
+func diaryAnswer(d *records.DiaryEntry, q string) *string {
 	switch q {
 	case "date":
 		return &d.Date
@@ -57,54 +75,17 @@ func (d *DiaryEntry) answer(q string) *string {
 	}
 }
 
-// DiaryKey is where the diary entry of meeting n of a mentorship is
-// kept; the meetings flow checks it exists to remind late diarists.
-func DiaryKey(mentorshipID string, n int) string {
-	return "diary:" + mentorshipID + ":" + strconv.Itoa(n)
-}
-
-// DiaryEntry loads the entry of meeting n; ErrNotFound if unwritten.
-func (e *Engine) DiaryEntry(ctx context.Context, mentorshipID string, n int) (DiaryEntry, error) {
-	var d DiaryEntry
-	if err := e.store.Get(ctx, DiaryKey(mentorshipID, n), &d); err != nil {
-		return DiaryEntry{}, fmt.Errorf("load diary %s/%d: %w", mentorshipID, n, err)
-	}
-	return d, nil
-}
-
-func (e *Engine) saveDiary(ctx context.Context, d DiaryEntry) error {
-	if err := e.store.Put(ctx, DiaryKey(d.MentorshipID, d.N), d, 0); err != nil {
-		return fmt.Errorf("save diary %s/%d: %w", d.MentorshipID, d.N, err)
-	}
-	return nil
-}
-
-// meetingCount is how many meetings a mentorship has room for: the
-// programme's number, or more if more were agreed.
-func (e *Engine) meetingCount(m Mentorship) int {
-	return max(e.program.Meetings, len(m.Meetings))
-}
-
-// meeting returns meeting n of m, if it was scheduled.
-func meetingN(m Mentorship, n int) (Meeting, bool) {
-	for _, mt := range m.Meetings {
-		if mt.N == n {
-			return mt, true
-		}
-	}
-	return Meeting{}, false
-}
-
 // diaryLocked reports whether m's diary can no longer change.
-func diaryLocked(m Mentorship, now time.Time) bool {
+func diaryLocked(m records.Mentorship, now time.Time) bool {
 	return !m.EndedAt.IsZero() && now.After(m.EndedAt.Add(DiaryEditWindow))
 }
 
-// DiaryButton is a button for the mentee of mentorshipID to write the
-// entry of meeting n, for reminders sent after a meeting. It stays
-// valid; pressing it re-checks who presses it.
-func (e *Engine) DiaryButton(lang, mentorshipID string, n int) Button {
-	return e.button(e.cat.T(lang, "diary.button.write", map[string]any{"N": n}),
+// DiaryButton is a button, labelled in lang from cat, for the mentee of
+// mentorshipID to write the entry of meeting n, for reminders sent
+// after a meeting. It stays valid; pressing it re-checks who presses
+// it.
+func DiaryButton(cat *locales.Catalog, lang, mentorshipID string, n int) Button {
+	return newButton(cat.T(lang, "diary.button.write", map[string]any{"N": n}),
 		Callback{Flow: flowDiary, Action: "write", Arg: meetingArg(mentorshipID, n)})
 }
 
@@ -125,18 +106,24 @@ func parseMeetingArg(arg string) (string, int, bool) {
 }
 
 // registerDiary adds /diary: the mentee writes one entry per meeting,
-// gets it back as a PDF, and the mentor may comment on it.
+// gets it back as a PDF, and the mentor may comment on it. The buttons
+// check who presses them: the mentee writes, the mentor comments.
 func registerDiary(e *Engine) {
-	e.command(Command{Name: "diary", Help: "diary.cmd", Run: diaryList})
-	e.buttons[flowDiary] = diaryButton
-	e.steps[flowDiary] = diaryStep
-	e.personalData(flowDiary, PersonalData{Export: e.exportDiary, Erase: e.eraseDiary})
+	e.command(Command{Name: "diary", Role: records.RoleAnyone, Scope: Anywhere, Help: "diary.cmd", Run: diaryList})
+	e.onButton(flowDiary, records.RoleAnyone, Anywhere, diaryButton)
+	e.onStep(flowStep(flowDiary), diaryStep)
+	e.personalData(flowDiary, PersonalData{
+		Export: func(ctx context.Context, userID int64) (any, error) {
+			return exportDiary(ctx, e.rec, e.program, userID)
+		},
+		Erase: func(ctx context.Context, userID int64) error { return eraseDiary(ctx, e.rec, e.program, userID) },
+	})
 }
 
 // diaryList shows the mentee each meeting with its entry done or
 // missing, and the mentor the entries they can comment on.
 func diaryList(t *Turn) error {
-	ms, err := t.e.MentorshipsOf(t.ctx, t.Event.From.ID)
+	ms, err := t.e.rec.MentorshipsOf(t.ctx, t.Event.From.ID)
 	if err != nil {
 		return err
 	}
@@ -145,80 +132,91 @@ func diaryList(t *Turn) error {
 		return nil
 	}
 	t.StartFlow(flowDiary, "pick")
-	now := t.Now()
 	for _, m := range ms {
-		mentee := m.MenteeID == t.Event.From.ID
-		var b strings.Builder
-		var rows [][]Button
-		pr, _ := t.Program().Project(m.ProjectID)
-		if mentee {
-			b.WriteString(t.T("diary.list.mentee", map[string]any{"Project": pr.Title}))
-		} else {
-			name, err := t.e.personName(t.ctx, m.MenteeID)
-			if err != nil {
-				return err
-			}
-			b.WriteString(t.T("diary.list.mentor", map[string]any{"Project": pr.Title, "Mentee": name}))
+		if err := showDiary(t, m); err != nil {
+			return err
 		}
-		locked := diaryLocked(m, now)
-		for n := 1; n <= t.e.meetingCount(m); n++ {
-			_, err := t.e.DiaryEntry(t.ctx, m.ID, n)
-			done := err == nil
-			if err != nil && !errors.Is(err, ErrNotFound) {
-				return err
-			}
-			data := map[string]any{"N": n, "When": t.e.meetingWhen(m, n, t.Lang())}
-			mt, scheduled := meetingN(m, n)
-			switch {
-			case done:
-				b.WriteString("\n" + t.T("diary.list.done", data))
-			case scheduled && mt.Start.After(now):
-				b.WriteString("\n" + t.T("diary.list.upcoming", data))
-			default:
-				b.WriteString("\n" + t.T("diary.list.missing", data))
-			}
-			arg := meetingArg(m.ID, n)
-			switch {
-			case locked:
-			case mentee && (!scheduled || !mt.Start.After(now)):
-				label := "diary.button.write"
-				if done {
-					label = "diary.button.edit"
-				}
-				rows = append(rows, []Button{t.Button(t.T(label, data), "write", arg)})
-			case !mentee && done:
-				rows = append(rows, []Button{t.LastingButton(t.T("diary.button.comment", data), flowDiary, "comment", arg)})
-			}
-		}
-		if locked {
-			b.WriteString("\n" + t.T("diary.list.locked", nil))
-		}
-		t.Reply(b.String(), rows...)
 	}
 	return nil
 }
 
-// meetingWhen is the scheduled time of meeting n, or a placeholder.
-func (e *Engine) meetingWhen(m Mentorship, n int, lang string) string {
-	mt, ok := meetingN(m, n)
-	if !ok || mt.Start.IsZero() {
-		return e.cat.T(lang, "diary.unscheduled", nil)
+// showDiary sends the diary of m: a line per meeting, and buttons to
+// write (mentee) or comment on (mentor) its entries.
+func showDiary(t *Turn, m records.Mentorship) error {
+	mentee := m.MenteeID == t.Event.From.ID
+	pr, _ := t.Program().Project(m.ProjectID)
+	id, data := "diary.list.mentee", map[string]any{"Project": pr.Title}
+	if !mentee {
+		name, err := personName(t.ctx, t.e.rec, m.MenteeID)
+		if err != nil {
+			return err
+		}
+		id, data["Mentee"] = "diary.list.mentor", name
 	}
-	return mt.Start.In(e.program.Location()).Format("2006-01-02 15:04")
+	var b strings.Builder
+	b.WriteString(t.T(id, data))
+	var rows [][]Button
+	locked := diaryLocked(m, t.Now())
+	for n := 1; n <= meetingCount(t.Program(), m); n++ {
+		line, button, err := diaryLine(t, m, n, mentee, locked)
+		if err != nil {
+			return err
+		}
+		b.WriteString("\n" + line)
+		if button != nil {
+			rows = append(rows, []Button{*button})
+		}
+	}
+	if locked {
+		b.WriteString("\n" + t.T("diary.list.locked", nil))
+	}
+	sayComposed(t, id, b.String(), rows...)
+	return nil
 }
 
-// personName is how documents name a person: first and last name as
-// Telegram gave them.
-func (e *Engine) personName(ctx context.Context, userID int64) (string, error) {
-	p, err := e.Profile(ctx, userID)
-	if err != nil {
-		return "", err
+// diaryLine is the line of meeting n in the diary of m, and the button
+// to write or comment on its entry, if any.
+func diaryLine(t *Turn, m records.Mentorship, n int, mentee, locked bool) (string, *Button, error) {
+	now := t.Now()
+	_, err := t.e.rec.DiaryEntry(t.ctx, m.ID, n)
+	done := err == nil
+	if err != nil && !errors.Is(err, records.ErrNotFound) {
+		return "", nil, err
 	}
-	name := strings.TrimSpace(p.FirstName + " " + p.LastName)
-	if name == "" {
-		name = strconv.FormatInt(userID, 10)
+	data := map[string]any{"N": n, "When": meetingWhen(t, m, n, t.Lang())}
+	mt, scheduled := meetingN(m, n)
+	line := t.T("diary.list.missing", data)
+	switch {
+	case done:
+		line = t.T("diary.list.done", data)
+	case scheduled && mt.Start.After(now):
+		line = t.T("diary.list.upcoming", data)
 	}
-	return name, nil
+	arg := meetingArg(m.ID, n)
+	switch {
+	case locked:
+	case mentee && (!scheduled || !mt.Start.After(now)):
+		label := "diary.button.write"
+		if done {
+			label = "diary.button.edit"
+		}
+		b := t.Button(t.T(label, data), "write", arg)
+		return line, &b, nil
+	case !mentee && done:
+		b := t.LastingButton(t.T("diary.button.comment", data), flowDiary, "comment", arg)
+		return line, &b, nil
+	}
+	return line, nil, nil
+}
+
+// meetingWhen is the scheduled time of meeting n, or a placeholder, in
+// lang.
+func meetingWhen(t *Turn, m records.Mentorship, n int, lang string) string {
+	mt, ok := meetingN(m, n)
+	if !ok || mt.Start.IsZero() {
+		return t.e.cat.T(lang, "diary.unscheduled", nil)
+	}
+	return mt.Start.In(t.Program().Location()).Format("2006-01-02 15:04")
 }
 
 func diaryButton(t *Turn) error {
@@ -230,34 +228,46 @@ func diaryButton(t *Turn) error {
 	case "done":
 		return diaryDone(t)
 	case "usedate":
-		if t.Session.Step != "date" {
-			t.Notice("error.stale_button")
-			return nil
-		}
-		m, err := t.e.Mentorship(t.ctx, t.Session.Get("mid"))
-		if err != nil {
-			return err
-		}
-		n, _ := strconv.Atoi(t.Session.Get("n"))
-		t.Session.Set("a.date", t.e.meetingWhen(m, n, t.Lang()))
-		t.Session.Set("typed.date", "1")
-		return diaryDone(t)
+		return diaryUseDate(t)
 	}
 	t.Notice("error.bad_button")
 	return nil
 }
 
+// diaryUseDate answers the date question with the meeting's scheduled
+// time.
+func diaryUseDate(t *Turn) error {
+	if t.Session.Step != "date" {
+		t.Notice("error.stale_button")
+		return nil
+	}
+	var st diaryState
+	if err := t.LoadState(&st); err != nil {
+		return err
+	}
+	m, err := t.e.rec.Mentorship(t.ctx, st.MID)
+	if err != nil {
+		return err
+	}
+	st.Date = meetingWhen(t, m, st.N, t.Lang())
+	if !slices.Contains(st.Typed, "date") {
+		st.Typed = append(st.Typed, "date")
+	}
+	t.SaveState(st)
+	return diaryDone(t)
+}
+
 // diaryTarget loads the mentorship and meeting a button names and
 // checks the presser may write or comment on it; ok false means a
 // message was already given.
-func diaryTarget(t *Turn, asMentee bool) (m Mentorship, n int, ok bool, err error) {
+func diaryTarget(t *Turn, asMentee bool) (m records.Mentorship, n int, ok bool, err error) {
 	id, n, valid := parseMeetingArg(t.Callback.Arg)
 	if !valid {
 		t.Notice("error.bad_button")
 		return m, 0, false, nil
 	}
-	m, err = t.e.Mentorship(t.ctx, id)
-	if errors.Is(err, ErrNotFound) {
+	m, err = t.e.rec.Mentorship(t.ctx, id)
+	if errors.Is(err, records.ErrNotFound) {
 		t.Notice("error.bad_button")
 		return m, 0, false, nil
 	}
@@ -268,7 +278,7 @@ func diaryTarget(t *Turn, asMentee bool) (m Mentorship, n int, ok bool, err erro
 	if asMentee {
 		who = m.MenteeID
 	}
-	if t.Event.From.ID != who || n > t.e.meetingCount(m) {
+	if t.Event.From.ID != who || n > meetingCount(t.Program(), m) {
 		t.Notice("error.bad_button")
 		return m, 0, false, nil
 	}
@@ -286,39 +296,38 @@ func diaryStart(t *Turn) error {
 		return err
 	}
 	if mt, scheduled := meetingN(m, n); scheduled && mt.Start.After(t.Now()) {
-		t.Say("diary.not_held", map[string]any{"N": n, "When": t.e.meetingWhen(m, n, t.Lang())})
+		t.Say("diary.not_held", map[string]any{"N": n, "When": meetingWhen(t, m, n, t.Lang())})
 		return nil
 	}
-	old, err := t.e.DiaryEntry(t.ctx, m.ID, n)
-	if err != nil && !errors.Is(err, ErrNotFound) {
+	old, err := t.e.rec.DiaryEntry(t.ctx, m.ID, n)
+	if err != nil && !errors.Is(err, records.ErrNotFound) {
 		return err
 	}
 	t.StartFlow(flowDiary, diaryQuestions[0])
-	t.Session.Set("mid", m.ID)
-	t.Session.Set("n", strconv.Itoa(n))
+	st := diaryState{MID: m.ID, N: n}
 	for _, q := range diaryQuestions {
-		if a := *old.answer(q); a != "" {
-			t.Session.Set("a."+q, a)
-		}
+		*st.answer(q) = *diaryAnswer(&old, q)
 	}
+	t.SaveState(st)
 	t.Say("diary.intro", map[string]any{"N": n})
-	diaryAsk(t, m, n)
+	diaryAsk(t, st, m)
 	return nil
 }
 
 // diaryAsk asks the session's current question, showing the answer
 // already given when the entry is being edited.
-func diaryAsk(t *Turn, m Mentorship, n int) {
+func diaryAsk(t *Turn, st diaryState, m records.Mentorship) {
 	q := t.Session.Step
 	row := []Button{t.Button(t.T("diary.button.done", nil), "done", "")}
-	if _, ok := meetingN(m, n); ok && q == "date" {
-		row = append(row, t.Button(t.T("diary.button.usedate", map[string]any{"When": t.e.meetingWhen(m, n, t.Lang())}), "usedate", ""))
+	if _, ok := meetingN(m, st.N); ok && q == "date" {
+		row = append(row, t.Button(t.T("diary.button.usedate", map[string]any{"When": meetingWhen(t, m, st.N, t.Lang())}), "usedate", ""))
 	}
-	text := t.T("diary.q."+q, map[string]any{"N": n})
-	if old := t.Session.Get("a." + q); old != "" {
+	id := "diary.q." + q
+	text := t.T(id, map[string]any{"N": st.N})
+	if old := *st.answer(q); old != "" {
 		text += "\n\n" + t.T("diary.current", map[string]any{"Answer": old})
 	}
-	t.Reply(text, row)
+	sayComposed(t, id, text, row)
 }
 
 // diaryStep takes free input: answer text while writing an entry, the
@@ -337,112 +346,110 @@ func diaryStep(t *Turn) error {
 	if step == "comment" {
 		return diaryCommentSave(t, text)
 	}
-	if !isDiaryQuestion(step) {
+	if !slices.Contains(diaryQuestions, step) {
 		t.Session.Reset()
 		t.Say("diary.use_buttons", nil)
 		return nil
 	}
+	var st diaryState
+	if err := t.LoadState(&st); err != nil {
+		return err
+	}
 	answer := text
-	if t.Session.Get("typed."+step) != "" {
-		answer = t.Session.Get("a."+step) + "\n" + text
+	if slices.Contains(st.Typed, step) {
+		answer = *st.answer(step) + "\n" + text
 	}
 	if len([]rune(answer)) > maxDiaryAnswer {
 		t.Say("diary.too_long", map[string]any{"Max": maxDiaryAnswer})
 		return nil
 	}
-	t.Session.Set("a."+step, answer)
-	t.Session.Set("typed."+step, "1")
+	*st.answer(step) = answer
+	if !slices.Contains(st.Typed, step) {
+		st.Typed = append(st.Typed, step)
+	}
+	t.SaveState(st)
 	t.Say("diary.noted", nil, []Button{t.Button(t.T("diary.button.done", nil), "done", "")})
 	return nil
-}
-
-func isDiaryQuestion(step string) bool {
-	for _, q := range diaryQuestions {
-		if q == step {
-			return true
-		}
-	}
-	return false
 }
 
 // diaryDone closes the current question and asks the next, or saves
 // the entry after the last.
 func diaryDone(t *Turn) error {
 	step := t.Session.Step
-	if !isDiaryQuestion(step) {
+	if !slices.Contains(diaryQuestions, step) {
 		t.Notice("error.stale_button")
 		return nil
 	}
-	if strings.TrimSpace(t.Session.Get("a."+step)) == "" {
+	var st diaryState
+	if err := t.LoadState(&st); err != nil {
+		return err
+	}
+	if strings.TrimSpace(*st.answer(step)) == "" {
 		t.Say("diary.empty", nil)
 		return nil
 	}
-	m, err := t.e.Mentorship(t.ctx, t.Session.Get("mid"))
+	m, err := t.e.rec.Mentorship(t.ctx, st.MID)
 	if err != nil {
 		return err
 	}
-	n, _ := strconv.Atoi(t.Session.Get("n"))
 	if diaryLocked(m, t.Now()) {
 		t.Session.Reset()
 		t.Say("diary.locked", nil)
 		return nil
 	}
-	for i, q := range diaryQuestions[:len(diaryQuestions)-1] {
-		if q == step {
-			t.Session.Step = diaryQuestions[i+1]
-			diaryAsk(t, m, n)
-			return nil
-		}
+	if i := slices.Index(diaryQuestions, step); i < len(diaryQuestions)-1 {
+		t.Session.Step = diaryQuestions[i+1]
+		diaryAsk(t, st, m)
+		return nil
 	}
-	return diarySave(t, m, n)
+	return diarySave(t, m, st)
 }
 
 // diarySave stores the entry, keeping a comment the mentor wrote
 // meanwhile, and sends the PDF to the mentee and the mentor.
-func diarySave(t *Turn, m Mentorship, n int) error {
-	d, err := t.e.DiaryEntry(t.ctx, m.ID, n)
-	if err != nil && !errors.Is(err, ErrNotFound) {
+func diarySave(t *Turn, m records.Mentorship, st diaryState) error {
+	d, err := t.e.rec.DiaryEntry(t.ctx, m.ID, st.N)
+	if err != nil && !errors.Is(err, records.ErrNotFound) {
 		return err
 	}
 	now := t.Now().UTC()
 	if d.WrittenAt.IsZero() {
 		d.WrittenAt = now
 	}
-	d.MentorshipID, d.N, d.UpdatedAt = m.ID, n, now
+	d.MentorshipID, d.N, d.UpdatedAt = m.ID, st.N, now
 	for _, q := range diaryQuestions {
-		*d.answer(q) = t.Session.Get("a." + q)
+		*diaryAnswer(&d, q) = *st.answer(q)
 	}
-	if err := t.e.saveDiary(t.ctx, d); err != nil {
+	if err := t.e.rec.SaveDiaryEntry(t.ctx, d); err != nil {
 		return err
 	}
 	t.Session.Reset()
-	if err := t.e.sendDiary(t, m, d, m.MenteeID, "diary.saved", nil); err != nil {
+	if err := sendDiary(t, m, d, m.MenteeID, "diary.saved", nil); err != nil {
 		return err
 	}
-	var buttons []Button
-	if m.MentorID != 0 {
-		lang := t.e.LangOf(t.ctx, m.MentorID)
-		buttons = append(buttons, t.LastingButton(t.e.cat.T(lang, "diary.button.comment", map[string]any{"N": n}), flowDiary, "comment", meetingArg(m.ID, n)))
-		return t.e.sendDiary(t, m, d, m.MentorID, "diary.to_mentor", buttons)
+	if m.MentorID == 0 {
+		return nil
 	}
-	return nil
+	lang := t.e.LangOf(t.ctx, m.MentorID)
+	comment := t.LastingButton(t.e.cat.T(lang, "diary.button.comment", map[string]any{"N": st.N}), flowDiary, "comment", meetingArg(m.ID, st.N))
+	return sendDiary(t, m, d, m.MentorID, "diary.to_mentor", []Button{comment})
 }
 
 // sendDiary sends userID the PDF of d with message id as caption.
-func (e *Engine) sendDiary(t *Turn, m Mentorship, d DiaryEntry, userID int64, id string, buttons []Button) error {
-	pdf, err := e.DiaryPDF(t.ctx, m, d)
+func sendDiary(t *Turn, m records.Mentorship, d records.DiaryEntry, userID int64, id string, buttons []Button) error {
+	pdf, err := diaryPDF(t, m, d)
 	if err != nil {
 		return err
 	}
-	mentee, err := e.personName(t.ctx, m.MenteeID)
+	mentee, err := personName(t.ctx, t.e.rec, m.MenteeID)
 	if err != nil {
 		return err
 	}
-	lang := e.LangOf(t.ctx, userID)
+	lang := t.e.LangOf(t.ctx, userID)
 	if userID == t.Event.From.ID {
 		lang = t.Lang()
 	}
-	msg := Message{ChatID: userID, Text: e.cat.T(lang, id, map[string]any{"N": d.N, "Mentee": mentee}),
+	msg := Message{ChatID: userID, Text: t.e.cat.T(lang, id, map[string]any{"N": d.N, "Mentee": mentee}), TextID: id,
 		File: &Attachment{FileName: diaryFileName(d), Content: pdf}}
 	if len(buttons) > 0 {
 		msg.Buttons = [][]Button{buttons}
@@ -451,39 +458,35 @@ func (e *Engine) sendDiary(t *Turn, m Mentorship, d DiaryEntry, userID int64, id
 	return nil
 }
 
-func diaryFileName(d DiaryEntry) string {
+func diaryFileName(d records.DiaryEntry) string {
 	return "diary-" + d.MentorshipID + "-meeting-" + strconv.Itoa(d.N) + ".pdf"
 }
 
-// DiaryPDF renders entry d of mentorship m, in the mentee's language.
-func (e *Engine) DiaryPDF(ctx context.Context, m Mentorship, d DiaryEntry) ([]byte, error) {
-	lang := e.LangOf(ctx, m.MenteeID)
-	tr := func(id string, data map[string]any) string { return e.cat.T(lang, id, data) }
-	mentee, err := e.personName(ctx, m.MenteeID)
+// diaryPDF renders entry d of mentorship m, in the mentee's language.
+func diaryPDF(t *Turn, m records.Mentorship, d records.DiaryEntry) ([]byte, error) {
+	prog := t.Program()
+	lang := t.e.LangOf(t.ctx, m.MenteeID)
+	tr := func(id string, data map[string]any) string { return t.e.cat.T(lang, id, data) }
+	mentee, err := personName(t.ctx, t.e.rec, m.MenteeID)
 	if err != nil {
 		return nil, err
 	}
 	mentor := tr("diary.pdf.no_mentor", nil)
 	if m.MentorID != 0 {
-		if mentor, err = e.personName(ctx, m.MentorID); err != nil {
+		if mentor, err = personName(t.ctx, t.e.rec, m.MentorID); err != nil {
 			return nil, err
 		}
 	}
-	pr, _ := e.program.Project(m.ProjectID)
-	project := pr.Title
-	if pr.Host != "" {
-		project += " — " + pr.Host
-	}
 	doc := pdfdoc.Document{
 		Title:    tr("diary.pdf.title", map[string]any{"N": d.N}),
-		Subtitle: e.program.Name,
+		Subtitle: prog.Name,
 		Fields: []pdfdoc.Field{
-			{Label: tr("diary.pdf.programme", nil), Value: e.program.Name},
-			{Label: tr("diary.pdf.project", nil), Value: project},
+			{Label: tr("diary.pdf.programme", nil), Value: prog.Name},
+			{Label: tr("diary.pdf.project", nil), Value: projectLine(prog, m)},
 			{Label: tr("diary.pdf.mentee", nil), Value: mentee},
 			{Label: tr("diary.pdf.mentor", nil), Value: mentor},
 			{Label: tr("diary.pdf.meeting", nil), Value: strconv.Itoa(d.N)},
-			{Label: tr("diary.pdf.scheduled", nil), Value: e.meetingWhen(m, d.N, lang)},
+			{Label: tr("diary.pdf.scheduled", nil), Value: meetingWhen(t, m, d.N, lang)},
 			{Label: tr("diary.pdf.date", nil), Value: d.Date},
 			{Label: tr("diary.pdf.reference", nil), Value: m.ID},
 		},
@@ -493,7 +496,7 @@ func (e *Engine) DiaryPDF(ctx context.Context, m Mentorship, d DiaryEntry) ([]by
 			{Heading: tr("diary.pdf.next", nil), Body: d.NextSteps},
 		},
 		Footer: tr("diary.pdf.footer", map[string]any{
-			"Updated": d.UpdatedAt.In(e.program.Location()).Format("2006-01-02 15:04")}),
+			"Updated": d.UpdatedAt.In(prog.Location()).Format("2006-01-02 15:04")}),
 		Author:  mentee,
 		Created: d.UpdatedAt,
 	}
@@ -513,8 +516,8 @@ func diaryCommentStart(t *Turn) error {
 	if !ok || err != nil {
 		return err
 	}
-	d, err := t.e.DiaryEntry(t.ctx, m.ID, n)
-	if errors.Is(err, ErrNotFound) {
+	d, err := t.e.rec.DiaryEntry(t.ctx, m.ID, n)
+	if errors.Is(err, records.ErrNotFound) {
 		t.Notice("error.bad_button")
 		return nil
 	}
@@ -522,13 +525,13 @@ func diaryCommentStart(t *Turn) error {
 		return err
 	}
 	t.StartFlow(flowDiary, "comment")
-	t.Session.Set("mid", m.ID)
-	t.Session.Set("n", strconv.Itoa(n))
-	text := t.T("diary.comment.prompt", map[string]any{"N": n, "Max": maxDiaryComment})
+	t.SaveState(diaryState{MID: m.ID, N: n})
+	const id = "diary.comment.prompt"
+	text := t.T(id, map[string]any{"N": n, "Max": maxDiaryComment})
 	if d.Comment != "" {
 		text += "\n\n" + t.T("diary.current", map[string]any{"Answer": d.Comment})
 	}
-	t.Reply(text)
+	sayComposed(t, id, text)
 	return nil
 }
 
@@ -539,11 +542,14 @@ func diaryCommentSave(t *Turn, text string) error {
 		t.Say("diary.comment.too_long", map[string]any{"Max": maxDiaryComment})
 		return nil
 	}
-	m, err := t.e.Mentorship(t.ctx, t.Session.Get("mid"))
+	var st diaryState
+	if err := t.LoadState(&st); err != nil {
+		return err
+	}
+	m, err := t.e.rec.Mentorship(t.ctx, st.MID)
 	if err != nil {
 		return err
 	}
-	n, _ := strconv.Atoi(t.Session.Get("n"))
 	t.Session.Reset()
 	if m.MentorID != t.Event.From.ID {
 		t.Say("error.not_allowed", nil)
@@ -553,42 +559,39 @@ func diaryCommentSave(t *Turn, text string) error {
 		t.Say("diary.locked", nil)
 		return nil
 	}
-	d, err := t.e.DiaryEntry(t.ctx, m.ID, n)
+	d, err := t.e.rec.DiaryEntry(t.ctx, m.ID, st.N)
 	if err != nil {
 		return err
 	}
 	d.Comment, d.CommentedAt = text, t.Now().UTC()
-	if err := t.e.saveDiary(t.ctx, d); err != nil {
+	if err := t.e.rec.SaveDiaryEntry(t.ctx, d); err != nil {
 		return err
 	}
-	if err := t.e.sendDiary(t, m, d, m.MentorID, "diary.comment.saved", nil); err != nil {
+	if err := sendDiary(t, m, d, m.MentorID, "diary.comment.saved", nil); err != nil {
 		return err
 	}
-	return t.e.sendDiary(t, m, d, m.MenteeID, "diary.comment.to_mentee", nil)
+	return sendDiary(t, m, d, m.MenteeID, "diary.comment.to_mentee", nil)
 }
 
 // exportDiary returns the entries of userID's mentorships as mentee,
 // and the comments they wrote as mentor.
-func (e *Engine) exportDiary(ctx context.Context, userID int64) (any, error) {
-	ms, err := e.MentorshipsOf(ctx, userID)
+func exportDiary(ctx context.Context, rec *records.DB, prog *Program, userID int64) (any, error) {
+	ms, err := rec.MentorshipsOf(ctx, userID)
 	if err != nil {
 		return nil, err
 	}
-	var out []DiaryEntry
+	var out []records.DiaryEntry
 	for _, m := range ms {
-		for n := 1; n <= e.meetingCount(m); n++ {
-			d, err := e.DiaryEntry(ctx, m.ID, n)
-			if errors.Is(err, ErrNotFound) {
-				continue
-			}
-			if err != nil {
-				return nil, err
-			}
+		entries, err := rec.Diary(ctx, m.ID, meetingCount(prog, m))
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range entries {
 			if m.MenteeID != userID {
 				if d.Comment == "" {
 					continue
 				}
-				d = DiaryEntry{MentorshipID: d.MentorshipID, N: d.N, Comment: d.Comment, CommentedAt: d.CommentedAt}
+				d = records.DiaryEntry{MentorshipID: d.MentorshipID, N: d.N, Comment: d.Comment, CommentedAt: d.CommentedAt}
 			}
 			out = append(out, d)
 		}
@@ -601,31 +604,39 @@ func (e *Engine) exportDiary(ctx context.Context, userID int64) (any, error) {
 
 // eraseDiary deletes the entries of userID's mentorships as mentee and
 // the comments they wrote as mentor.
-func (e *Engine) eraseDiary(ctx context.Context, userID int64) error {
-	ms, err := e.MentorshipsOf(ctx, userID)
+func eraseDiary(ctx context.Context, rec *records.DB, prog *Program, userID int64) error {
+	ms, err := rec.MentorshipsOf(ctx, userID)
 	if err != nil {
 		return err
 	}
 	for _, m := range ms {
-		for n := 1; n <= e.meetingCount(m); n++ {
-			if m.MenteeID == userID {
-				if err := e.store.Delete(ctx, DiaryKey(m.ID, n)); err != nil {
-					return fmt.Errorf("erase diary %s/%d: %w", m.ID, n, err)
-				}
-				continue
-			}
-			d, err := e.DiaryEntry(ctx, m.ID, n)
-			if errors.Is(err, ErrNotFound) {
-				continue
-			}
-			if err != nil {
+		if err := eraseDiaryOf(ctx, rec, meetingCount(prog, m), m, userID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// eraseDiaryOf is eraseDiary for mentorship m with room for count
+// meetings.
+func eraseDiaryOf(ctx context.Context, rec *records.DB, count int, m records.Mentorship, userID int64) error {
+	if m.MenteeID == userID {
+		for n := 1; n <= count; n++ {
+			if err := rec.DeleteDiaryEntry(ctx, m.ID, n); err != nil {
 				return err
 			}
-			if d.Comment != "" {
-				d.Comment, d.CommentedAt = "", time.Time{}
-				if err := e.saveDiary(ctx, d); err != nil {
-					return err
-				}
+		}
+		return nil
+	}
+	entries, err := rec.Diary(ctx, m.ID, count)
+	if err != nil {
+		return err
+	}
+	for _, d := range entries {
+		if d.Comment != "" {
+			d.Comment, d.CommentedAt = "", time.Time{}
+			if err := rec.SaveDiaryEntry(ctx, d); err != nil {
+				return err
 			}
 		}
 	}

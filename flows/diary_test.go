@@ -3,6 +3,7 @@ package flows_test
 import (
 	"context"
 	"errors"
+	"github.com/mentorbot/mentorbot/flows/records"
 	"strings"
 	"testing"
 	"time"
@@ -23,16 +24,16 @@ const testMentorship = "MIE-2027-0001"
 // mentorship stores a mentorship of menteeAyse with mentorDima whose
 // first `held` meetings lie in the past and the rest in the future,
 // and makes both people known to the bot.
-func (h *harness) mentorship(held int) flows.Mentorship {
+func (h *harness) mentorship(held int) records.Mentorship {
 	h.tb.Helper()
 	now := h.clock.Now()
-	m := flows.Mentorship{ID: testMentorship, MenteeID: menteeAyse.ID, MentorID: mentorDima.ID,
+	m := records.Mentorship{ID: testMentorship, MenteeID: menteeAyse.ID, MentorID: mentorDima.ID,
 		ProjectID: "madrid-ai", CreatedAt: now.Add(-60 * 24 * time.Hour)}
 	for n := 1; n <= h.program.Meetings; n++ {
 		start := now.Add(time.Duration(n-held)*7*24*time.Hour - time.Hour)
-		m.Meetings = append(m.Meetings, flows.Meeting{N: n, Start: start, Duration: time.Hour})
+		m.Meetings = append(m.Meetings, records.Meeting{N: n, Start: start, Duration: time.Hour})
 	}
-	if err := h.engine.SaveMentorship(context.Background(), m); err != nil {
+	if err := h.rec.SaveMentorship(context.Background(), m); err != nil {
 		h.tb.Fatal(err)
 	}
 	h.command(menteeAyse, "start", "")
@@ -138,15 +139,17 @@ func TestDiaryEntryBecomesPDF(t *testing.T) {
 	}
 	wantInPDF(t, mentorText, "Perché è così difficile scegliere?")
 
-	d, err := h.engine.DiaryEntry(context.Background(), testMentorship, 1)
+	d, err := h.rec.DiaryEntry(context.Background(), testMentorship, 1)
 	if err != nil {
 		t.Fatalf("DiaryEntry after writing: %v", err)
 	}
 	if want := "Perché è così difficile scegliere?\nLo stato dell'arte: ğüşıöç, Ελληνικά, Кириллица, العربية"; d.Topics != want {
 		t.Errorf("Topics = %q; want %q", d.Topics, want)
 	}
-	if got, want := flows.DiaryKey(testMentorship, 1), "diary:"+testMentorship+":1"; got != want {
-		t.Errorf("DiaryKey = %q; want %q", got, want)
+	// The entry keeps its key of old: "diary:<mentorship>:<meeting>".
+	var stored records.DiaryEntry
+	if err := h.store.Get(context.Background(), "diary:"+testMentorship+":1", &stored); err != nil || stored.Topics != d.Topics {
+		t.Errorf("entry at key diary:%s:1 = %+v, %v; want the entry written", testMentorship, stored, err)
 	}
 
 	r = h.command(menteeAyse, "diary", "")
@@ -180,7 +183,7 @@ func TestDiaryMentorComment(t *testing.T) {
 	wantText(t, r, mentorDima.ID, "Write your comment on meeting 1")
 	r = h.text(mentorDima, strings.Repeat("é", 1001))
 	wantText(t, r, mentorDima.ID, "too long")
-	if d, _ := h.engine.DiaryEntry(context.Background(), testMentorship, 1); d.Comment != "" {
+	if d, _ := h.rec.DiaryEntry(context.Background(), testMentorship, 1); d.Comment != "" {
 		t.Errorf("Comment after a too long one = %q; want none", d.Comment)
 	}
 	r = h.text(mentorDima, "Ottimo lavoro, Ayşe! Продолжай.")
@@ -212,7 +215,7 @@ func TestDiaryRefusesBadInput(t *testing.T) {
 	ctx := context.Background()
 	noEntry := func(n int) {
 		t.Helper()
-		if _, err := h.engine.DiaryEntry(ctx, m.ID, n); !errors.Is(err, flows.ErrNotFound) {
+		if _, err := h.rec.DiaryEntry(ctx, m.ID, n); !errors.Is(err, records.ErrNotFound) {
 			t.Errorf("DiaryEntry(%d) error = %v; want ErrNotFound", n, err)
 		}
 	}
@@ -221,8 +224,8 @@ func TestDiaryRefusesBadInput(t *testing.T) {
 	wantText(t, h.command(stranger, "diary", ""), stranger.ID, "no mentorship")
 
 	// Buttons of another's meeting, of a future meeting, of nonsense.
-	future := h.engine.DiaryButton("en", m.ID, 2)
-	if r := h.pressData(stranger, h.engine.DiaryButton("en", m.ID, 1).Data); r.Notice == "" {
+	future := flows.DiaryButton(h.engine.Catalog(), "en", m.ID, 2)
+	if r := h.pressData(stranger, flows.DiaryButton(h.engine.Catalog(), "en", m.ID, 1).Data); r.Notice == "" {
 		t.Errorf("stranger writing the diary: got%s; want a notice", dump(r))
 	}
 	wantText(t, h.pressData(menteeAyse, future.Data), menteeAyse.ID, "previsto per")
@@ -234,7 +237,7 @@ func TestDiaryRefusesBadInput(t *testing.T) {
 	}
 
 	// Done before writing, a photo, a too long answer.
-	r := h.pressData(menteeAyse, h.engine.DiaryButton("it", m.ID, 1).Data)
+	r := h.pressData(menteeAyse, flows.DiaryButton(h.engine.Catalog(), "it", m.ID, 1).Data)
 	wantText(t, r, menteeAyse.ID, "Quando si è svolto")
 	wantText(t, h.press(menteeAyse, r, "Fatto"), menteeAyse.ID, "Scrivi prima")
 	wantText(t, h.handle(flows.Event{Kind: flows.KindPhoto, From: menteeAyse, File: &flows.File{FileID: "p"}}), menteeAyse.ID, "messaggio di testo")
@@ -247,7 +250,7 @@ func TestDiaryRefusesBadInput(t *testing.T) {
 
 	// After the programme ended, nothing can be written.
 	m.EndedAt = h.clock.Now()
-	if err := h.engine.SaveMentorship(ctx, m); err != nil {
+	if err := h.rec.SaveMentorship(ctx, m); err != nil {
 		t.Fatal(err)
 	}
 	h.clock.Add(flows.DiaryEditWindow + time.Hour)
@@ -256,21 +259,21 @@ func TestDiaryRefusesBadInput(t *testing.T) {
 	if _, ok := findButton(r, "Scrivi"); ok {
 		t.Errorf("/diary offers writing after the end:%s", dump(r))
 	}
-	wantText(t, h.pressData(menteeAyse, h.engine.DiaryButton("it", m.ID, 1).Data), menteeAyse.ID, "non si può più modificare")
+	wantText(t, h.pressData(menteeAyse, flows.DiaryButton(h.engine.Catalog(), "it", m.ID, 1).Data), menteeAyse.ID, "non si può più modificare")
 	noEntry(1)
 }
 
 func TestDiaryLockedMidEntry(t *testing.T) {
 	h := newHarness(t)
 	m := h.mentorship(1)
-	r := h.pressData(menteeAyse, h.engine.DiaryButton("it", m.ID, 1).Data)
+	r := h.pressData(menteeAyse, flows.DiaryButton(h.engine.Catalog(), "it", m.ID, 1).Data)
 	h.text(menteeAyse, "oggi")
 	m.EndedAt = h.clock.Now().Add(-flows.DiaryEditWindow - time.Minute)
-	if err := h.engine.SaveMentorship(context.Background(), m); err != nil {
+	if err := h.rec.SaveMentorship(context.Background(), m); err != nil {
 		t.Fatal(err)
 	}
 	wantText(t, h.press(menteeAyse, r, "Fatto"), menteeAyse.ID, "non si può più modificare")
-	if _, err := h.engine.DiaryEntry(context.Background(), m.ID, 1); !errors.Is(err, flows.ErrNotFound) {
+	if _, err := h.rec.DiaryEntry(context.Background(), m.ID, 1); !errors.Is(err, records.ErrNotFound) {
 		t.Errorf("DiaryEntry after a locked save error = %v; want ErrNotFound", err)
 	}
 }
@@ -288,21 +291,21 @@ func TestDiaryPersonalData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	entries, _ := doc["diary"].([]flows.DiaryEntry)
+	entries, _ := doc["diary"].([]records.DiaryEntry)
 	if len(entries) != 1 || entries[0].Comment != "Commento privato" || entries[0].Topics != "" {
 		t.Errorf("ExportUser(mentor)[diary] = %+v; want only the comment", doc["diary"])
 	}
 	if err := h.engine.EraseUser(ctx, mentorDima.ID); err != nil {
 		t.Fatal(err)
 	}
-	d, err := h.engine.DiaryEntry(ctx, testMentorship, 1)
+	d, err := h.rec.DiaryEntry(ctx, testMentorship, 1)
 	if err != nil || d.Comment != "" || d.Topics != "Temi segreti" {
 		t.Errorf("entry after erasing the mentor = %+v, %v; want the entry without comment", d, err)
 	}
 	if err := h.engine.EraseUser(ctx, menteeAyse.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.engine.DiaryEntry(ctx, testMentorship, 1); !errors.Is(err, flows.ErrNotFound) {
+	if _, err := h.rec.DiaryEntry(ctx, testMentorship, 1); !errors.Is(err, records.ErrNotFound) {
 		t.Errorf("entry after erasing the mentee: error = %v; want ErrNotFound", err)
 	}
 }

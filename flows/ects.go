@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 	"unicode"
 
 	"github.com/mentorbot/mentorbot/flows/pdfdoc"
+	"github.com/mentorbot/mentorbot/flows/records"
 )
 
 const flowECTS = "ects"
@@ -18,22 +20,6 @@ const flowECTS = "ects"
 // ectsFields are the fields of the credit recognition form, asked in
 // this order.
 var ectsFields = []string{"name", "number", "course", "university", "year", "credits"}
-
-// ECTSForm is a mentee's request to have the mentorship recognised
-// with credits by their degree course, kept at "ects:<mentorship id>".
-type ECTSForm struct {
-	MentorshipID  string    `json:"mentorship_id"`
-	UserID        int64     `json:"user_id"`
-	FullName      string    `json:"full_name"`
-	StudentNumber string    `json:"student_number"`
-	DegreeCourse  string    `json:"degree_course"`
-	University    string    `json:"university"`
-	AcademicYear  string    `json:"academic_year"`
-	Credits       int       `json:"credits"`
-	CreatedAt     time.Time `json:"created_at"`
-}
-
-func ectsKey(mid string) string { return "ects:" + mid }
 
 // The limits of the form's fields.
 const (
@@ -85,22 +71,55 @@ func ParseStudentNumber(s string) (string, bool) {
 	return s, studentNumberPattern.MatchString(s)
 }
 
+// ectsState is the ECTS flow's session state: the mentorship whose
+// form the mentee fills in, and the fields given so far.
+type ectsState struct {
+	MID        string `json:"mid"`
+	Name       string `json:"name,omitempty"`
+	Number     string `json:"number,omitempty"`
+	Course     string `json:"course,omitempty"`
+	University string `json:"university,omitempty"`
+	Year       string `json:"year,omitempty"`
+	Credits    int    `json:"credits,omitempty"`
+}
+
+// field is the text of field f, as the review shows it.
+func (s ectsState) field(f string) string {
+	switch f {
+	case "name":
+		return s.Name
+	case "number":
+		return s.Number
+	case "course":
+		return s.Course
+	case "university":
+		return s.University
+	case "year":
+		return s.Year
+	default:
+		return strconv.Itoa(s.Credits)
+	}
+}
+
 // registerECTS adds /ects: the mentee whose degree course recognises
 // the mentorship fills in the credit recognition form and gets it as a
 // PDF together with the diary.
 func registerECTS(e *Engine) {
-	e.command(Command{Name: "ects", Help: "ects.cmd", Run: ectsCommand})
-	e.buttons[flowECTS] = ectsButton
-	e.steps[flowECTS] = ectsStep
-	e.personalData(flowECTS, PersonalData{Export: e.exportECTS, Erase: e.eraseECTS})
+	e.command(Command{Name: "ects", Role: records.RoleAnyone, Scope: Anywhere, Help: "ects.cmd", Run: ectsCommand})
+	e.onButton(flowECTS, records.RoleAnyone, Anywhere, ectsButton)
+	e.onStep(flowStep(flowECTS), ectsStep)
+	e.personalData(flowECTS, PersonalData{
+		Export: func(ctx context.Context, userID int64) (any, error) { return exportECTS(ctx, e.rec, userID) },
+		Erase:  func(ctx context.Context, userID int64) error { return eraseECTS(ctx, e.rec, userID) },
+	})
 }
 
 func ectsCommand(t *Turn) error {
-	ms, err := t.e.MentorshipsOf(t.ctx, t.Event.From.ID)
+	ms, err := t.e.rec.MentorshipsOf(t.ctx, t.Event.From.ID)
 	if err != nil {
 		return err
 	}
-	var mine []Mentorship
+	var mine []records.Mentorship
 	for _, m := range ms {
 		if m.MenteeID == t.Event.From.ID {
 			mine = append(mine, m)
@@ -111,7 +130,8 @@ func ectsCommand(t *Turn) error {
 		t.Say("ects.none", nil)
 		return nil
 	case 1:
-		return ectsAskRecognised(t, mine[0])
+		ectsAskRecognised(t, mine[0])
+		return nil
 	}
 	t.StartFlow(flowECTS, "pick")
 	var rows [][]Button
@@ -125,39 +145,40 @@ func ectsCommand(t *Turn) error {
 
 // ectsAskRecognised shows the programme's credit text and asks whether
 // the mentee's course recognises the experience.
-func ectsAskRecognised(t *Turn, m Mentorship) error {
+func ectsAskRecognised(t *Turn, m records.Mentorship) {
 	t.StartFlow(flowECTS, "recognised")
-	t.Session.Set("mid", m.ID)
+	t.SaveState(ectsState{MID: m.ID})
 	text := questionText(t.Program().ECTS, t.Lang())
 	if text != "" {
 		text += "\n\n"
 	}
-	t.Reply(text+t.T("ects.recognised", nil), []Button{
+	sayComposed(t, "ects.recognised", text+t.T("ects.recognised", nil), []Button{
 		t.Button(t.T("ects.button.yes", nil), "yes", ""),
 		t.Button(t.T("ects.button.no", nil), "no", ""),
 	})
-	return nil
 }
 
 func ectsButton(t *Turn) error {
 	switch a := t.Callback.Action; {
 	case a == "pick" && t.Session.Step == "pick":
-		m, err := t.e.Mentorship(t.ctx, t.Callback.Arg)
-		if errors.Is(err, ErrNotFound) || (err == nil && m.MenteeID != t.Event.From.ID) {
+		m, err := t.e.rec.Mentorship(t.ctx, t.Callback.Arg)
+		if errors.Is(err, records.ErrNotFound) || (err == nil && m.MenteeID != t.Event.From.ID) {
 			t.Notice("error.bad_button")
 			return nil
 		}
 		if err != nil {
 			return err
 		}
-		return ectsAskRecognised(t, m)
+		ectsAskRecognised(t, m)
+		return nil
 	case a == "no" && t.Session.Step == "recognised":
 		t.Session.Reset()
 		t.Say("ects.not_recognised", nil)
 		return nil
 	case a == "yes" && t.Session.Step == "recognised":
 		t.Say("ects.intro", nil)
-		return ectsAsk(t, ectsFields[0])
+		ectsAsk(t, ectsFields[0])
+		return nil
 	case a == "usename" && t.Session.Step == "name":
 		return ectsAccept(t, strings.TrimSpace(t.Event.From.FirstName+" "+t.Event.From.LastName))
 	case a == "uni" && t.Session.Step == "university":
@@ -170,16 +191,17 @@ func ectsButton(t *Turn) error {
 	case a == "confirm" && t.Session.Step == "review":
 		return ectsSubmit(t)
 	case a == "restart" && t.Session.Step == "review":
-		return ectsAsk(t, ectsFields[0])
+		ectsAsk(t, ectsFields[0])
+		return nil
 	}
 	t.Notice("error.stale_button")
 	return nil
 }
 
 // ectsAsk moves to field step and asks for it.
-func ectsAsk(t *Turn, step string) error {
+func ectsAsk(t *Turn, step string) {
 	t.Session.Step = step
-	text := t.T("ects.q."+step, map[string]any{"Min": minCredits, "Max": maxCredits})
+	id := "ects.q." + step
 	var rows [][]Button
 	switch step {
 	case "name":
@@ -191,8 +213,7 @@ func ectsAsk(t *Turn, step string) error {
 			rows = append(rows, []Button{t.Button(u.Name, "uni", u.ID)})
 		}
 	}
-	t.Reply(text, rows...)
-	return nil
+	t.Say(id, map[string]any{"Min": minCredits, "Max": maxCredits}, rows...)
 }
 
 func ectsStep(t *Turn) error {
@@ -211,66 +232,84 @@ func ectsStep(t *Turn) error {
 // ectsAccept validates value for the current field, stores it and asks
 // the next field, or shows the review after the last.
 func ectsAccept(t *Turn, value string) error {
+	var st ectsState
+	if err := t.LoadState(&st); err != nil {
+		return err
+	}
 	step := t.Session.Step
-	switch step {
-	case "number":
-		n, ok := ParseStudentNumber(value)
-		if !ok {
-			t.Say("ects.bad.number", nil)
-			return nil
-		}
-		value = n
-	case "year":
-		y, ok := ParseAcademicYear(value)
-		if !ok {
-			t.Say("ects.bad.year", nil)
-			return nil
-		}
-		value = y
-	case "credits":
-		c, ok := ParseCredits(value)
-		if !ok {
-			t.Say("ects.bad.credits", map[string]any{"Min": minCredits, "Max": maxCredits})
-			return nil
-		}
-		value = strconv.Itoa(c)
-	case "name", "course", "university":
-		if n := len([]rune(value)); n < 2 || n > maxECTSText || !strings.ContainsFunc(value, unicode.IsLetter) {
-			t.Say("ects.bad.text", map[string]any{"Max": maxECTSText})
-			return nil
-		}
-	default:
+	if !slices.Contains(ectsFields, step) {
 		t.Session.Reset()
 		t.Say("ects.use_buttons", nil)
 		return nil
 	}
-	t.Session.Set("f."+step, value)
-	for i, f := range ectsFields[:len(ectsFields)-1] {
-		if f == step {
-			return ectsAsk(t, ectsFields[i+1])
-		}
+	if !ectsSet(t, &st, step, value) {
+		return nil
 	}
-	return ectsReview(t)
+	t.SaveState(st)
+	if i := slices.Index(ectsFields, step); i < len(ectsFields)-1 {
+		ectsAsk(t, ectsFields[i+1])
+		return nil
+	}
+	ectsReview(t, st)
+	return nil
 }
 
-func ectsReview(t *Turn) error {
+// ectsSet checks value for field f and keeps it in st, or tells what is
+// wrong with it and returns false.
+func ectsSet(t *Turn, st *ectsState, f, value string) bool {
+	var ok bool
+	switch f {
+	case "number":
+		if st.Number, ok = ParseStudentNumber(value); !ok {
+			t.Say("ects.bad.number", nil)
+		}
+	case "year":
+		if st.Year, ok = ParseAcademicYear(value); !ok {
+			t.Say("ects.bad.year", nil)
+		}
+	case "credits":
+		if st.Credits, ok = ParseCredits(value); !ok {
+			t.Say("ects.bad.credits", map[string]any{"Min": minCredits, "Max": maxCredits})
+		}
+	default: // name, course, university
+		if n := len([]rune(value)); n < 2 || n > maxECTSText || !strings.ContainsFunc(value, unicode.IsLetter) {
+			t.Say("ects.bad.text", map[string]any{"Max": maxECTSText})
+			return false
+		}
+		ok = true
+		switch f {
+		case "name":
+			st.Name = value
+		case "course":
+			st.Course = value
+		default:
+			st.University = value
+		}
+	}
+	return ok
+}
+
+func ectsReview(t *Turn, st ectsState) {
 	t.Session.Step = "review"
 	var b strings.Builder
 	b.WriteString(t.T("ects.review", nil))
 	for _, f := range ectsFields {
-		b.WriteString("\n• " + t.T("ects.label."+f, nil) + ": " + t.Session.Get("f."+f))
+		b.WriteString("\n• " + t.T("ects.label."+f, nil) + ": " + st.field(f))
 	}
-	t.Reply(b.String(), []Button{
+	sayComposed(t, "ects.review", b.String(), []Button{
 		t.Button(t.T("ects.button.confirm", nil), "confirm", ""),
 		t.Button(t.T("ects.button.restart", nil), "restart", ""),
 	})
-	return nil
 }
 
 // ectsSubmit saves the form and sends it as a PDF with every diary
 // entry written so far.
 func ectsSubmit(t *Turn) error {
-	m, err := t.e.Mentorship(t.ctx, t.Session.Get("mid"))
+	var st ectsState
+	if err := t.LoadState(&st); err != nil {
+		return err
+	}
+	m, err := t.e.rec.Mentorship(t.ctx, st.MID)
 	if err != nil {
 		return err
 	}
@@ -279,41 +318,44 @@ func ectsSubmit(t *Turn) error {
 		t.Say("error.not_allowed", nil)
 		return nil
 	}
-	credits, _ := strconv.Atoi(t.Session.Get("f.credits"))
-	f := ECTSForm{MentorshipID: m.ID, UserID: t.Event.From.ID,
-		FullName: t.Session.Get("f.name"), StudentNumber: t.Session.Get("f.number"),
-		DegreeCourse: t.Session.Get("f.course"), University: t.Session.Get("f.university"),
-		AcademicYear: t.Session.Get("f.year"), Credits: credits, CreatedAt: t.Now().UTC()}
-	var diary []DiaryEntry
-	var missing []string
-	for n := 1; n <= t.e.meetingCount(m); n++ {
-		d, err := t.e.DiaryEntry(t.ctx, m.ID, n)
-		if errors.Is(err, ErrNotFound) {
-			missing = append(missing, strconv.Itoa(n))
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		diary = append(diary, d)
-	}
-	form, err := t.e.ECTSPDF(t.ctx, m, f, len(diary), t.Lang())
+	f := records.ECTSForm{MentorshipID: m.ID, UserID: t.Event.From.ID,
+		FullName: st.Name, StudentNumber: st.Number, DegreeCourse: st.Course, University: st.University,
+		AcademicYear: st.Year, Credits: st.Credits, CreatedAt: t.Now().UTC()}
+	diary, err := t.e.rec.Diary(t.ctx, m.ID, meetingCount(t.Program(), m))
 	if err != nil {
 		return err
 	}
-	if err := t.Store().Put(t.ctx, ectsKey(m.ID), f, 0); err != nil {
-		return fmt.Errorf("save ects form %s: %w", m.ID, err)
+	form, err := ectsPDF(t, m, f, len(diary), t.Lang())
+	if err != nil {
+		return err
+	}
+	if err := t.e.rec.SaveECTSForm(t.ctx, f); err != nil {
+		return err
 	}
 	t.Session.Reset()
-	t.Send(Message{ChatID: t.Event.ChatID, Text: t.Plural("ects.ready", len(diary), nil),
+	return sendECTS(t, m, form, diary)
+}
+
+// sendECTS sends the form's PDF, then the diary entries that go with
+// it, and says which are missing.
+func sendECTS(t *Turn, m records.Mentorship, form []byte, diary []records.DiaryEntry) error {
+	t.Send(Message{ChatID: t.Event.ChatID, Text: t.Plural("ects.ready", len(diary), nil), TextID: "ects.ready",
 		File: &Attachment{FileName: "ects-" + m.ID + ".pdf", Content: form}})
+	written := make(map[int]bool)
 	for _, d := range diary {
-		pdf, err := t.e.DiaryPDF(t.ctx, m, d)
+		pdf, err := diaryPDF(t, m, d)
 		if err != nil {
 			return err
 		}
-		t.Send(Message{ChatID: t.Event.ChatID, Text: t.T("ects.diary_caption", map[string]any{"N": d.N}),
+		written[d.N] = true
+		t.Send(Message{ChatID: t.Event.ChatID, Text: t.T("ects.diary_caption", map[string]any{"N": d.N}), TextID: "ects.diary_caption",
 			File: &Attachment{FileName: diaryFileName(d), Content: pdf}})
+	}
+	var missing []string
+	for n := 1; n <= meetingCount(t.Program(), m); n++ {
+		if !written[n] {
+			missing = append(missing, strconv.Itoa(n))
+		}
 	}
 	if len(missing) > 0 {
 		t.Say("ects.missing", map[string]any{"Meetings": strings.Join(missing, ", ")})
@@ -321,40 +363,26 @@ func ectsSubmit(t *Turn) error {
 	return nil
 }
 
-// ECTSPDF renders the credit recognition form f of mentorship m in
+// ectsPDF renders the credit recognition form f of mentorship m in
 // lang; written is how many diary entries go with it.
-func (e *Engine) ECTSPDF(ctx context.Context, m Mentorship, f ECTSForm, written int, lang string) ([]byte, error) {
-	tr := func(id string, data map[string]any) string { return e.cat.T(lang, id, data) }
+func ectsPDF(t *Turn, m records.Mentorship, f records.ECTSForm, written int, lang string) ([]byte, error) {
+	prog := t.Program()
+	tr := func(id string, data map[string]any) string { return t.e.cat.T(lang, id, data) }
 	mentor := tr("diary.pdf.no_mentor", nil)
 	if m.MentorID != 0 {
 		var err error
-		if mentor, err = e.personName(ctx, m.MentorID); err != nil {
+		if mentor, err = personName(t.ctx, t.e.rec, m.MentorID); err != nil {
 			return nil, err
 		}
 	}
-	pr, _ := e.program.Project(m.ProjectID)
-	held, first, last := 0, "", ""
-	for _, mt := range m.Meetings {
-		if mt.Start.IsZero() || mt.Start.After(e.now()) {
-			continue
-		}
-		held++
-		day := mt.Start.In(e.program.Location()).Format("2006-01-02")
-		if first == "" || day < first {
-			first = day
-		}
-		if day > last {
-			last = day
-		}
-	}
-	period := tr("diary.unscheduled", nil)
-	if first != "" {
-		period = first + " – " + last
+	held, period := heldMeetings(prog, m, t.Now())
+	if period == "" {
+		period = tr("diary.unscheduled", nil)
 	}
 	credits := strconv.Itoa(f.Credits)
 	doc := pdfdoc.Document{
 		Title:    tr("ects.pdf.title", nil),
-		Subtitle: e.program.Name,
+		Subtitle: prog.Name,
 		Fields: []pdfdoc.Field{
 			{Label: tr("ects.label.name", nil), Value: f.FullName},
 			{Label: tr("ects.label.number", nil), Value: f.StudentNumber},
@@ -362,8 +390,8 @@ func (e *Engine) ECTSPDF(ctx context.Context, m Mentorship, f ECTSForm, written 
 			{Label: tr("ects.label.university", nil), Value: f.University},
 			{Label: tr("ects.label.year", nil), Value: f.AcademicYear},
 			{Label: tr("ects.label.credits", nil), Value: credits},
-			{Label: tr("diary.pdf.programme", nil), Value: e.program.Name},
-			{Label: tr("diary.pdf.project", nil), Value: strings.TrimSuffix(pr.Title+" — "+pr.Host, " — ")},
+			{Label: tr("diary.pdf.programme", nil), Value: prog.Name},
+			{Label: tr("diary.pdf.project", nil), Value: projectLine(prog, m)},
 			{Label: tr("diary.pdf.mentor", nil), Value: mentor},
 			{Label: tr("ects.pdf.period", nil), Value: period},
 			{Label: tr("ects.pdf.meetings", nil), Value: strconv.Itoa(held)},
@@ -372,9 +400,9 @@ func (e *Engine) ECTSPDF(ctx context.Context, m Mentorship, f ECTSForm, written 
 		},
 		Sections: []pdfdoc.Section{
 			{Heading: tr("ects.pdf.request", nil), Body: tr("ects.pdf.request_text", map[string]any{
-				"Name": f.FullName, "Credits": credits, "Program": e.program.Name, "Course": f.DegreeCourse})},
+				"Name": f.FullName, "Credits": credits, "Program": prog.Name, "Course": f.DegreeCourse})},
 			{Heading: tr("ects.pdf.signature", nil), Body: tr("ects.pdf.signature_text", map[string]any{
-				"Date": f.CreatedAt.In(e.program.Location()).Format("2006-01-02")})},
+				"Date": f.CreatedAt.In(prog.Location()).Format("2006-01-02")})},
 		},
 		Footer:  tr("ects.pdf.footer", nil),
 		Author:  f.FullName,
@@ -387,21 +415,44 @@ func (e *Engine) ECTSPDF(ctx context.Context, m Mentorship, f ECTSForm, written 
 	return out, nil
 }
 
+// heldMeetings counts the meetings of m begun by now, and gives the
+// days of the first and last as "2027-02-01 – 2027-03-09"; period is
+// empty when none was held.
+func heldMeetings(prog *Program, m records.Mentorship, now time.Time) (held int, period string) {
+	first, last := "", ""
+	for _, mt := range m.Meetings {
+		if mt.Start.IsZero() || mt.Start.After(now) {
+			continue
+		}
+		held++
+		day := mt.Start.In(prog.Location()).Format("2006-01-02")
+		if first == "" || day < first {
+			first = day
+		}
+		if day > last {
+			last = day
+		}
+	}
+	if first == "" {
+		return held, ""
+	}
+	return held, first + " – " + last
+}
+
 // exportECTS returns the credit forms userID filled in.
-func (e *Engine) exportECTS(ctx context.Context, userID int64) (any, error) {
-	ms, err := e.MentorshipsOf(ctx, userID)
+func exportECTS(ctx context.Context, rec *records.DB, userID int64) (any, error) {
+	ms, err := rec.MentorshipsOf(ctx, userID)
 	if err != nil {
 		return nil, err
 	}
-	var out []ECTSForm
+	var out []records.ECTSForm
 	for _, m := range ms {
-		var f ECTSForm
-		err := e.store.Get(ctx, ectsKey(m.ID), &f)
-		if errors.Is(err, ErrNotFound) || (err == nil && f.UserID != userID) {
+		f, err := rec.ECTSForm(ctx, m.ID)
+		if errors.Is(err, records.ErrNotFound) || (err == nil && f.UserID != userID) {
 			continue
 		}
 		if err != nil {
-			return nil, fmt.Errorf("load ects form %s: %w", m.ID, err)
+			return nil, err
 		}
 		out = append(out, f)
 	}
@@ -412,8 +463,8 @@ func (e *Engine) exportECTS(ctx context.Context, userID int64) (any, error) {
 }
 
 // eraseECTS deletes the credit forms of userID's mentorships as mentee.
-func (e *Engine) eraseECTS(ctx context.Context, userID int64) error {
-	ms, err := e.MentorshipsOf(ctx, userID)
+func eraseECTS(ctx context.Context, rec *records.DB, userID int64) error {
+	ms, err := rec.MentorshipsOf(ctx, userID)
 	if err != nil {
 		return err
 	}
@@ -421,8 +472,8 @@ func (e *Engine) eraseECTS(ctx context.Context, userID int64) error {
 		if m.MenteeID != userID {
 			continue
 		}
-		if err := e.store.Delete(ctx, ectsKey(m.ID)); err != nil {
-			return fmt.Errorf("erase ects form %s: %w", m.ID, err)
+		if err := rec.DeleteECTSForm(ctx, m.ID); err != nil {
+			return err
 		}
 	}
 	return nil

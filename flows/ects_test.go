@@ -2,6 +2,7 @@ package flows_test
 
 import (
 	"context"
+	"github.com/mentorbot/mentorbot/flows/records"
 	"strings"
 	"testing"
 
@@ -123,7 +124,7 @@ func TestECTSFormWithDiary(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	forms, _ := doc["ects"].([]flows.ECTSForm)
+	forms, _ := doc["ects"].([]records.ECTSForm)
 	if len(forms) != 1 || forms[0].StudentNumber != "123456" || forms[0].Credits != 3 {
 		t.Errorf("ExportUser[ects] = %+v; want the saved form", doc["ects"])
 	}

@@ -1,8 +1,25 @@
 // Package flows holds mentorbot's conversations as plain Go: an inbound
-// Event plus the stored Session give outbound Messages and the next
-// Session. Nothing here knows about Telegram; bot/ and the console mode
-// of cmd/mentorbot translate to and from it. Each flow lives in a file
-// named after it (apply.go, support.go, ...).
+// Event plus the chat's stored Session give outbound Messages and the
+// next Session. Nothing here knows about Telegram or Redis; bot/ and
+// bot/console translate to and from it, and flows/records keeps every
+// record. Each flow lives in a file named after it (apply.go,
+// support.go, ...) and registers its commands, buttons and input steps
+// with the role and scope they need (register.go).
+//
+// # The handler contract
+//
+// A handler may run more than once for one update: the Engine runs a
+// turn again, from scratch, when the chat's session was saved by
+// someone else while it ran, and a redelivered update whose first turn
+// failed runs again. So a handler reads, decides and returns its
+// effects: the messages it queues with Turn.Say, Turn.SayTo and
+// Turn.Send are sent only after the turn committed, once, and the
+// session and profile it changes are saved with the turn. It never
+// sends anything itself. Records it must change are changed through
+// flows/records in ways a rerun repeats harmlessly: a save of the same
+// value under the same key, an index add, or a claim (such as
+// records.DB.ClaimPublication) where something must happen only once.
+// Tests run handlers twice for one update to hold them to this.
 package flows
 
 import (
@@ -10,9 +27,8 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
-	"fmt"
+	"github.com/mentorbot/mentorbot/flows/records"
 	"log/slog"
-	"strconv"
 	"strings"
 	"time"
 
@@ -22,21 +38,10 @@ import (
 // Handler runs one turn of a conversation.
 type Handler func(t *Turn) error
 
-// Command is a slash command the bot understands.
-type Command struct {
-	Name string
-	// Role the sender must hold; RoleAnyone for everybody.
-	Role Role
-	// Help is the locales id of the one-line description shown by /help
-	// and registered with Telegram; empty hides the command.
-	Help string
-	Run  Handler
-}
-
 // Config is what an Engine needs. Store, Catalog and Program are
 // required.
 type Config struct {
-	Store   Store
+	Store   records.Store
 	Catalog *locales.Catalog
 	Program *Program
 	// Now is the clock; time.Now when nil.
@@ -51,7 +56,7 @@ type Config struct {
 // for concurrent use by several goroutines; events of one chat should
 // still be handed to it in order.
 type Engine struct {
-	store   Store
+	rec     *records.DB
 	cat     *locales.Catalog
 	program *Program
 	now     func() time.Time
@@ -59,10 +64,12 @@ type Engine struct {
 	botName string
 
 	commands map[string]Command
-	order    []string           // command names in registration order, for /help
-	steps    map[string]Handler // free input while a chat is in a flow
-	buttons  map[string]Handler // button presses addressed to a flow
-	sent     map[string]func(ctx context.Context, arg string, chatID int64, messageID int) error
+	order    []string                 // command names in registration order, for /help
+	steps    map[Step]Handler         // free input while a chat is in a flow
+	buttons  map[string]buttonHandler // button presses, by flow
+	// arguments are the handlers commands pick by their argument.
+	arguments map[argument]Handler
+	sent      map[string]func(ctx context.Context, arg string, chatID int64, messageID int) error
 	// undelivered reacts, by Ref kind, to a message the recipient will
 	// never get (they blocked the bot): a committee is told, say.
 	undelivered map[string]func(ctx context.Context, arg string, m Message) ([]Message, error)
@@ -77,16 +84,18 @@ func New(cfg Config) (*Engine, error) {
 		return nil, errors.New("flows: Store, Catalog and Program are required")
 	}
 	e := &Engine{
-		store:    cfg.Store,
+		rec:      records.New(cfg.Store, cfg.Now),
 		cat:      cfg.Catalog,
 		program:  cfg.Program,
 		now:      cfg.Now,
 		log:      cfg.Logger,
 		botName:  cfg.BotUsername,
 		commands: make(map[string]Command),
-		steps:    make(map[string]Handler),
-		buttons:  make(map[string]Handler),
-		sent:     make(map[string]func(context.Context, string, int64, int) error),
+		steps:    make(map[Step]Handler),
+		buttons:  make(map[string]buttonHandler),
+
+		arguments: make(map[argument]Handler),
+		sent:      make(map[string]func(context.Context, string, int64, int) error),
 
 		undelivered: make(map[string]func(context.Context, string, Message) ([]Message, error)),
 		personal:    make(map[string]PersonalData),
@@ -117,21 +126,13 @@ func New(cfg Config) (*Engine, error) {
 	return e, nil
 }
 
-func (e *Engine) command(c Command) {
-	if _, dup := e.commands[c.Name]; dup {
-		panic("flows: command registered twice: " + c.Name)
-	}
-	e.commands[c.Name] = c
-	e.order = append(e.order, c.Name)
-}
-
 // Commands returns the commands visible to anyone, in order, for the
 // command menu. Descriptions are in lang.
 func (e *Engine) Commands(lang string) []Button {
 	var out []Button
 	for _, name := range e.order {
 		c := e.commands[name]
-		if c.Help != "" && c.Role == RoleAnyone {
+		if c.Help != "" && c.Role == records.RoleAnyone {
 			out = append(out, Button{Text: e.cat.T(lang, c.Help, nil), Data: name})
 		}
 	}
@@ -152,37 +153,46 @@ const maxAttempts = 5
 // again but an answer the user gave is never lost. An error means
 // nothing was saved; the caller tells the user to try again.
 func (e *Engine) Handle(ctx context.Context, ev Event) (Reply, error) {
-	reply, _, err := e.HandleOnce(ctx, ev, "", 0)
+	reply, _, err := e.handle(ctx, ev, 0)
 	return reply, err
 }
 
-// HandleOnce is Handle for an event that must be handled once across
-// replicas, such as a Telegram update that may be redelivered: it first
-// claims the key claim for ttl, in the same round trip that loads the
-// turn when the store is a TurnStore. duplicate reports that the claim
-// was held already, so nothing was done. On error nothing was saved and
-// the claim is released, so a redelivery of the event is handled.
-func (e *Engine) HandleOnce(ctx context.Context, ev Event, claim string, ttl time.Duration) (reply Reply, duplicate bool, err error) {
+// HandleOnce is Handle for a Telegram update that may be redelivered,
+// or reach several replicas: it first claims ev.UpdateID for ttl, in
+// the same round trip that loads the turn. duplicate reports that the
+// claim was held already, so nothing was done. On error nothing was
+// saved and the claim is released, so a redelivery is handled.
+func (e *Engine) HandleOnce(ctx context.Context, ev Event, ttl time.Duration) (reply Reply, duplicate bool, err error) {
+	return e.handle(ctx, ev, ttl)
+}
+
+// handle runs ev, claiming its update for ttl unless ttl is 0, and
+// runs it again from scratch when the session changed under it.
+func (e *Engine) handle(ctx context.Context, ev Event, ttl time.Duration) (reply Reply, duplicate bool, err error) {
+	claim := int64(0)
+	if ttl > 0 {
+		claim = ev.UpdateID
+	}
 	claimed := false
 	for attempt := 1; ; attempt++ {
-		key := claim
+		update := claim
 		if claimed {
-			key = "" // a retry after a conflict holds the claim already
+			update = 0 // a retry after a conflict holds the claim already
 		}
 		var took bool
-		reply, took, err = e.turn(ctx, ev, key, ttl)
-		claimed = claimed || took
-		if claim != "" && !claimed && err == nil {
+		reply, took, err = e.turn(ctx, ev, update, ttl)
+		claimed = claimed || (took && claim != 0)
+		if claim != 0 && !claimed && err == nil {
 			return Reply{}, true, nil
 		}
-		if !errors.Is(err, ErrConflict) || attempt == maxAttempts {
+		if !errors.Is(err, records.ErrConflict) || attempt == maxAttempts {
 			break
 		}
 	}
 	if err != nil {
 		if claimed {
-			if derr := e.store.Delete(context.WithoutCancel(ctx), claim); derr != nil {
-				e.log.Error("release claim", "claim", claim, "err", derr)
+			if derr := e.rec.ReleaseClaim(context.WithoutCancel(ctx), claim); derr != nil {
+				e.log.Error("release claim", "update", claim, "err", derr)
 			}
 		}
 		return Reply{}, false, err
@@ -190,45 +200,19 @@ func (e *Engine) HandleOnce(ctx context.Context, ev Event, claim string, ttl tim
 	return reply, false, nil
 }
 
-// turn runs one attempt at ev. It claims claim first unless it is "";
-// took reports whether it did.
-func (e *Engine) turn(ctx context.Context, ev Event, claim string, ttl time.Duration) (_ Reply, took bool, _ error) {
-	var (
-		s     Session
-		p     Profile
-		found bool
-		err   error
-	)
-	pkey := profileKey(ev.From.ID)
-	ts, batched := e.store.(TurnStore)
-	if batched {
-		s, took, found, err = ts.LoadTurn(ctx, claim, ttl, ev.ChatID, pkey, &p)
-		took = took && claim != ""
-		if err != nil {
-			return Reply{}, took, fmt.Errorf("load turn of chat %d: %w", ev.ChatID, err)
-		}
-		if claim != "" && !took {
-			return Reply{}, false, nil
-		}
-		if !found {
-			p = Profile{UserID: ev.From.ID, CreatedAt: e.now().UTC()}
-		}
-	} else {
-		if claim != "" {
-			if took, err = e.store.Claim(ctx, claim, ttl); err != nil {
-				return Reply{}, false, fmt.Errorf("claim %s: %w", claim, err)
-			}
-			if !took {
-				return Reply{}, false, nil
-			}
-		}
-		if s, err = e.store.Session(ctx, ev.ChatID); err != nil {
-			return Reply{}, took, fmt.Errorf("load session %d: %w", ev.ChatID, err)
-		}
-		if p, err = e.Profile(ctx, ev.From.ID); err != nil {
-			return Reply{}, took, err
-		}
+// turn runs one attempt at ev. It claims update first unless it is 0;
+// took reports whether the claim was taken (true when there was none
+// to take).
+func (e *Engine) turn(ctx context.Context, ev Event, update int64, ttl time.Duration) (_ Reply, took bool, _ error) {
+	loaded, err := e.rec.LoadTurn(ctx, update, ttl, ev.ChatID, ev.From.ID)
+	if err != nil {
+		return Reply{}, loaded.Claimed, err
 	}
+	if !loaded.Claimed {
+		return Reply{}, false, nil
+	}
+	s, p := loaded.Session, loaded.Profile
+	s.ChatID = ev.ChatID
 	before := p
 	p.FirstName, p.LastName, p.Username = ev.From.FirstName, ev.From.LastName, ev.From.Username
 	if p.Lang == "" {
@@ -240,30 +224,16 @@ func (e *Engine) turn(ctx context.Context, ev Event, claim string, ttl time.Dura
 	}
 	t := &Turn{ctx: ctx, e: e, Event: ev, Session: &s, Profile: &p}
 	if err := e.dispatch(t); err != nil {
-		return Reply{}, took, err
+		return Reply{}, true, err
 	}
-	saveProfile := p != before && ev.From.ID != 0 && !t.forget
-	if batched {
-		var v any
-		if !saveProfile {
-			pkey = ""
-		} else {
-			v = p
-		}
-		if err := ts.SaveTurn(ctx, &s, pkey, v); err != nil {
-			return Reply{}, took, fmt.Errorf("save turn of chat %d: %w", ev.ChatID, err)
-		}
-		return t.reply, took, nil
+	var save *records.Profile
+	if p != before && ev.From.ID != 0 && !t.forget {
+		save = &p
 	}
-	if saveProfile {
-		if err := e.SaveProfile(ctx, p); err != nil {
-			return Reply{}, took, err
-		}
+	if err := e.rec.SaveTurn(ctx, &s, save); err != nil {
+		return Reply{}, true, err
 	}
-	if err := e.store.SaveSession(ctx, &s); err != nil {
-		return Reply{}, took, fmt.Errorf("save session %d: %w", ev.ChatID, err)
-	}
-	return t.reply, took, nil
+	return t.reply, true, nil
 }
 
 func (e *Engine) dispatch(t *Turn) error {
@@ -275,7 +245,7 @@ func (e *Engine) dispatch(t *Turn) error {
 			t.Say("error.unknown_command", map[string]any{"Command": ev.Command})
 			return nil
 		}
-		allowed, err := e.HasRole(t.ctx, ev.From.ID, ev.ChatID, c.Role)
+		allowed, err := e.allowed(t, c.Role, c.Scope)
 		if err != nil {
 			return err
 		}
@@ -304,19 +274,27 @@ func (e *Engine) dispatch(t *Turn) error {
 			t.Notice("error.bad_button")
 			return nil
 		}
+		allowed, err := e.allowed(t, h.role, h.scope)
+		if err != nil {
+			return err
+		}
+		if !allowed {
+			t.Notice("error.not_allowed")
+			return nil
+		}
 		t.Callback = cb
-		return h(t)
+		return h.run(t)
 	}
 	if ev.ChatType != ChatPrivate && ev.ChatType != "" {
 		// In groups the bot speaks only when addressed; group flows
 		// (support replies) register a step under the name "group".
-		if h, ok := e.steps["group"]; ok {
+		if h, ok := e.steps[groupStep]; ok {
 			return h(t)
 		}
 		return nil
 	}
 	if t.Session.Flow != "" {
-		if h, ok := e.steps[t.Session.Flow]; ok {
+		if h, ok := e.steps[flowStep(t.Session.Flow)]; ok {
 			return h(t)
 		}
 		t.Session.Reset()
@@ -350,7 +328,7 @@ func (e *Engine) Sent(ctx context.Context, ref string, chatID int64, messageID i
 // note to the committee whose answer did not arrive.
 func (e *Engine) Undeliverable(ctx context.Context, m Message) ([]Message, error) {
 	if m.ChatID > 0 { // private chats have the user's id as chat id
-		if err := e.MarkBlocked(ctx, m.ChatID); err != nil {
+		if err := e.rec.MarkBlocked(ctx, m.ChatID); err != nil {
 			return nil, err
 		}
 	}
@@ -362,49 +340,15 @@ func (e *Engine) Undeliverable(ctx context.Context, m Message) ([]Message, error
 	return h(ctx, arg, m)
 }
 
-// Profile returns the stored profile of userID, or a new one.
-func (e *Engine) Profile(ctx context.Context, userID int64) (Profile, error) {
-	var p Profile
-	err := e.store.Get(ctx, profileKey(userID), &p)
-	if errors.Is(err, ErrNotFound) {
-		return Profile{UserID: userID, CreatedAt: e.now().UTC()}, nil
-	}
-	if err != nil {
-		return Profile{}, fmt.Errorf("load profile %d: %w", userID, err)
-	}
-	return p, nil
-}
-
-// SaveProfile stores p.
-func (e *Engine) SaveProfile(ctx context.Context, p Profile) error {
-	if err := e.store.Put(ctx, profileKey(p.UserID), p, 0); err != nil {
-		return fmt.Errorf("save profile %d: %w", p.UserID, err)
-	}
-	return nil
-}
-
-// MarkBlocked records that userID blocked the bot (Telegram answered
-// 403), so nothing is retried for them until they write again.
-func (e *Engine) MarkBlocked(ctx context.Context, userID int64) error {
-	p, err := e.Profile(ctx, userID)
-	if err != nil {
-		return err
-	}
-	p.Blocked = true
-	return e.SaveProfile(ctx, p)
-}
-
 // LangOf returns the language of userID, for messages to people other
 // than the sender.
 func (e *Engine) LangOf(ctx context.Context, userID int64) string {
-	p, err := e.Profile(ctx, userID)
+	p, err := e.rec.Profile(ctx, userID)
 	if err != nil || p.Lang == "" {
 		return locales.Default
 	}
 	return p.Lang
 }
-
-func profileKey(userID int64) string { return "profile:" + strconv.FormatInt(userID, 10) }
 
 func newNonce() string {
 	var b [3]byte

@@ -91,8 +91,11 @@ type Attachment struct {
 
 // Message is one outbound message. Text is already localized.
 type Message struct {
-	ChatID  int64
-	Text    string
+	ChatID int64
+	Text   string
+	// TextID is the locales id Text was made from, when it was made
+	// from one, so tests can tell messages apart by meaning.
+	TextID  string
 	Buttons [][]Button
 	File    *Attachment
 	// ReplyTo makes the message a reply to that message id.
@@ -108,4 +111,6 @@ type Reply struct {
 	Messages []Message
 	// Notice is a short text shown as a toast for a pressed button.
 	Notice string
+	// NoticeID is the locales id of Notice.
+	NoticeID string
 }

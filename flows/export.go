@@ -4,45 +4,21 @@ import (
 	"bytes"
 	"encoding/csv"
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/mentorbot/mentorbot/flows/records"
 )
 
-// exportPrefix marks the exports among e.steps: "/export NAME" runs the
-// handler registered as "export:NAME", the way /start payloads find
-// theirs under "start:". No session ever has such a flow name.
-const exportPrefix = "export:"
-
-// registerExport makes "/export name" run h, for staff. A flow that
-// offers a CSV (applications, questionnaire answers) registers it from
-// its registerX function.
-func (e *Engine) registerExport(name string, h Handler) {
-	if _, dup := e.steps[exportPrefix+name]; dup {
-		panic("flows: export registered twice: " + name)
-	}
-	e.steps[exportPrefix+name] = h
-}
-
-// exportNames lists the registered exports, sorted.
-func (e *Engine) exportNames() []string {
-	var names []string
-	for k := range e.steps {
-		if name, ok := strings.CutPrefix(k, exportPrefix); ok {
-			names = append(names, name)
-		}
-	}
-	sort.Strings(names)
-	return names
-}
-
-// exportCommand dispatches /export on its argument.
+// exportCommand runs the export named by /export's argument, as
+// registered with onArgument("export", name, h) by the flow that offers
+// it (applications, questionnaire answers).
 func exportCommand(t *Turn) error {
 	name := strings.ToLower(strings.TrimSpace(t.Event.Args))
-	if h, ok := t.e.steps[exportPrefix+name]; ok && name != "" {
+	if h, ok := t.e.arguments[argument{"export", name}]; ok {
 		return h(t)
 	}
-	t.Say("export.usage", map[string]any{"Names": strings.Join(t.e.exportNames(), ", ")})
+	t.Say("export.usage", map[string]any{"Names": strings.Join(t.e.argumentNames("export"), ", ")})
 	return nil
 }
 
@@ -73,7 +49,7 @@ func csvDocument(rows [][]string) ([]byte, error) {
 
 // exportApplications sends staff every submitted application as CSV.
 func exportApplications(t *Turn) error {
-	apps, err := t.e.Applications(t.ctx)
+	apps, err := t.e.rec.Applications(t.ctx)
 	if err != nil {
 		return err
 	}
@@ -81,9 +57,9 @@ func exportApplications(t *Turn) error {
 		"degree", "year", "project_id", "project_title", "language", "level",
 		"cv_it", "cv_foreign", "letter_it", "letter_foreign", "certificate", "note", "reason", "mentor_id"}}
 	for _, a := range apps {
-		var p Profile
+		var p records.Profile
 		if a.UserID != 0 {
-			if p, err = t.e.Profile(t.ctx, a.UserID); err != nil {
+			if p, err = t.e.rec.Profile(t.ctx, a.UserID); err != nil {
 				return err
 			}
 		}
@@ -91,7 +67,7 @@ func exportApplications(t *Turn) error {
 		row := []string{a.Ref, string(a.State), strconv.FormatBool(a.Published), a.SubmittedAt.Format("2006-01-02T15:04:05Z07:00"),
 			strconv.FormatInt(a.UserID, 10), p.FirstName, p.LastName, p.Username,
 			a.Degree, strconv.Itoa(a.Year), a.ProjectID, pr.Title, a.Language, a.Level}
-		for _, k := range documentKinds {
+		for _, k := range records.DocumentKinds {
 			row = append(row, a.Documents[k].FileName)
 		}
 		mentor := ""
@@ -105,7 +81,7 @@ func exportApplications(t *Turn) error {
 		return err
 	}
 	name := "applications-" + t.Now().In(t.Program().Location()).Format("2006-01-02") + ".csv"
-	t.Send(Message{ChatID: t.Event.ChatID, Text: t.Plural("export.applications", len(apps), nil),
+	t.Send(Message{ChatID: t.Event.ChatID, Text: t.Plural("export.applications", len(apps), nil), TextID: "export.applications",
 		File: &Attachment{FileName: name, Content: buf}})
 	return nil
 }

@@ -9,13 +9,13 @@ import (
 // sends nothing: what a scanner that died right after claiming leaves
 // behind. It returns the reminder ids.
 func (e *Engine) ClaimDueReminders(ctx context.Context, now time.Time) ([]string, error) {
-	ids, err := e.store.Due(ctx, reminderQueue, now, reminderBatch)
+	ids, err := e.rec.DueReminders(ctx, now, reminderBatch)
 	if err != nil {
 		return nil, err
 	}
 	var claimed []string
 	for _, id := range ids {
-		ok, err := e.claimReminder(ctx, id)
+		ok, err := e.rec.LeaseReminder(ctx, id, reminderLease)
 		if err != nil {
 			return nil, err
 		}
@@ -30,7 +30,7 @@ func (e *Engine) ClaimDueReminders(ctx context.Context, now time.Time) ([]string
 // time is up.
 func (e *Engine) ExpireReminderLeases(ctx context.Context, ids []string) error {
 	for _, id := range ids {
-		if err := e.store.Delete(ctx, reminderLeaseKey(id)); err != nil {
+		if err := e.rec.ReleaseReminder(ctx, id); err != nil {
 			return err
 		}
 	}
@@ -39,5 +39,5 @@ func (e *Engine) ExpireReminderLeases(ctx context.Context, ids []string) error {
 
 // QueuedReminders returns the reminders queued up to until.
 func (e *Engine) QueuedReminders(ctx context.Context, until time.Time) ([]string, error) {
-	return e.store.Due(ctx, reminderQueue, until, 10000)
+	return e.rec.QueuedReminders(ctx, until)
 }

@@ -2,7 +2,9 @@ package flows_test
 
 import (
 	"context"
+	"github.com/mentorbot/mentorbot/flows/records"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -34,9 +36,12 @@ func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.U
 
 // harness drives an Engine the way bot/ does, one event at a time.
 type harness struct {
-	tb      testing.TB
-	engine  *flows.Engine
-	store   flows.Store
+	tb     testing.TB
+	engine *flows.Engine
+	store  records.Store
+	// rec reads and writes the records the engine keeps, to set up and
+	// check a test.
+	rec     *records.DB
 	clock   *clock
 	program *flows.Program
 	update  int64
@@ -56,18 +61,19 @@ func newHarness(tb testing.TB) *harness {
 	return newHarnessWith(tb, redistest.Store(tb), loadProgram(tb))
 }
 
-func newHarnessWith(tb testing.TB, store flows.Store, program *flows.Program) *harness {
+func newHarnessWith(tb testing.TB, store records.Store, program *flows.Program) *harness {
 	tb.Helper()
 	cat, err := locales.New()
 	if err != nil {
 		tb.Fatal(err)
 	}
+	cat.ReportMissing(func(lang, id string) { tb.Errorf("message %q is missing in %s", id, lang) })
 	clk := &clock{now: time.Date(2027, 2, 1, 10, 0, 0, 0, program.Location())}
 	e, err := flows.New(flows.Config{Store: store, Catalog: cat, Program: program, Now: clk.Now, BotUsername: "mentor_test_bot"})
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return &harness{tb: tb, engine: e, store: store, clock: clk, program: program}
+	return &harness{tb: tb, engine: e, store: store, rec: records.New(store, clk.Now), clock: clk, program: program}
 }
 
 func (h *harness) handle(ev flows.Event) flows.Reply {
@@ -179,3 +185,61 @@ func wantText(tb testing.TB, r flows.Reply, chat int64, want string) {
 }
 
 func TestMain(m *testing.M) { os.Exit(m.Run()) }
+
+// saidTo returns the locales ids of the messages of r to chat, in order.
+func saidTo(r flows.Reply, chat int64) []string {
+	var ids []string
+	for _, m := range r.Messages {
+		if m.ChatID == chat {
+			ids = append(ids, m.TextID)
+		}
+	}
+	return ids
+}
+
+// wantSaid fails unless some message of r to chat was made from
+// locales id.
+func wantSaid(tb testing.TB, r flows.Reply, chat int64, id string) {
+	tb.Helper()
+	if !slices.Contains(saidTo(r, chat), id) {
+		tb.Fatalf("reply to %d lacks message %s; got ids %q:%s", chat, id, saidTo(r, chat), dump(r))
+	}
+}
+
+// wantNotice fails unless r's toast was made from locales id.
+func wantNotice(tb testing.TB, r flows.Reply, id string) {
+	tb.Helper()
+	if r.NoticeID != id {
+		tb.Fatalf("notice = %q (%s); want %s", r.NoticeID, r.Notice, id)
+	}
+}
+
+// buttonFor returns the button of r to chat whose callback has action
+// (and arg, unless arg is "*").
+func buttonFor(r flows.Reply, chat int64, action, arg string) (flows.Button, bool) {
+	for _, m := range r.Messages {
+		if m.ChatID != chat {
+			continue
+		}
+		for _, row := range m.Buttons {
+			for _, b := range row {
+				cb, err := flows.DecodeCallback(b.Data)
+				if err == nil && cb.Action == action && (arg == "*" || cb.Arg == arg) {
+					return b, true
+				}
+			}
+		}
+	}
+	return flows.Button{}, false
+}
+
+// pressAction presses the button of r in u's chat whose callback has
+// action and arg ("*": any).
+func (h *harness) pressAction(u flows.User, r flows.Reply, action, arg string) flows.Reply {
+	h.tb.Helper()
+	b, ok := buttonFor(r, u.ID, action, arg)
+	if !ok {
+		h.tb.Fatalf("no button %s/%s for %d in reply %s", action, arg, u.ID, dump(r))
+	}
+	return h.handle(flows.Event{Kind: flows.KindButton, From: u, Data: b.Data})
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/mentorbot/mentorbot/flows"
+	"github.com/mentorbot/mentorbot/flows/records"
 	"github.com/mentorbot/mentorbot/flows/redisstore"
 	"github.com/mentorbot/mentorbot/flows/redisstore/redistest"
 )
@@ -22,13 +23,13 @@ func TestDeleteMyDataForgetsInviteUse(t *testing.T) {
 	h := newHarnessWith(t, redisstore.New(rdb, redisstore.Options{Prefix: prefix}), loadProgram(t))
 	ctx := context.Background()
 	const newcomer = 777000111
-	inv, err := h.engine.CreateInvite(ctx, staffID, flows.RoleCommittee, "bicocca")
+	inv, err := flows.CreateInvite(ctx, h.engine, staffID, records.RoleCommittee, "bicocca")
 	if err != nil {
 		t.Fatal(err)
 	}
 	u := user(newcomer, "en")
-	h.command(u, "start", inv.Payload())
-	if uni, err := h.engine.CommitteeOf(ctx, newcomer); err != nil || uni != "bicocca" {
+	h.command(u, "start", "inv_"+inv.Token)
+	if uni, err := h.rec.CommitteeOf(ctx, newcomer); err != nil || uni != "bicocca" {
 		t.Fatalf("CommitteeOf(%d) = %q, %v after the invite; want bicocca", newcomer, uni, err)
 	}
 	doc, err := h.engine.ExportUser(ctx, newcomer)
@@ -39,15 +40,15 @@ func TestDeleteMyDataForgetsInviteUse(t *testing.T) {
 		t.Errorf("ExportUser(%d) = %v; want the invite they used", newcomer, doc)
 	}
 
-	r := h.press(u, h.command(u, "deletemydata", ""), "Yes, delete my data")
-	wantText(t, r, newcomer, "Your data has been deleted.")
+	r := h.pressAction(u, h.command(u, "deletemydata", ""), "delete", "")
+	wantSaid(t, r, newcomer, "mydata.deleted")
 
 	wantForgotten(t, rdb, prefix, newcomer)
 	// The link stays used: erasing does not free it for someone else.
-	if _, err := h.engine.RedeemInvite(ctx, 888000111, inv.Token); !errors.Is(err, flows.ErrInviteUsed) {
+	if _, err := flows.RedeemInvite(ctx, h.engine, 888000111, inv.Token); !errors.Is(err, flows.ErrInviteUsed) {
 		t.Errorf("RedeemInvite(erased user's link) = %v; want ErrInviteUsed", err)
 	}
-	if uni, _ := h.engine.CommitteeOf(ctx, newcomer); uni != "" {
+	if uni, _ := h.rec.CommitteeOf(ctx, newcomer); uni != "" {
 		t.Errorf("CommitteeOf(%d) = %q after /deletemydata; want none", newcomer, uni)
 	}
 }
@@ -57,7 +58,7 @@ func TestDeleteMyDataForgetsInviteUse(t *testing.T) {
 func TestEraseInviterRetiresTheirLinks(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
-	inv, err := h.engine.CreateInvite(ctx, staffID, flows.RoleStaff, "")
+	inv, err := flows.CreateInvite(ctx, h.engine, staffID, records.RoleStaff, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +73,7 @@ func TestEraseInviterRetiresTheirLinks(t *testing.T) {
 	if err != nil || doc["invite"] != nil {
 		t.Errorf("ExportUser(staff) after erasing = %v, %v; want no invites", doc, err)
 	}
-	if _, err := h.engine.RedeemInvite(ctx, 888000222, inv.Token); !errors.Is(err, flows.ErrNotGrantable) {
+	if _, err := flows.RedeemInvite(ctx, h.engine, 888000222, inv.Token); !errors.Is(err, flows.ErrNotGrantable) {
 		t.Errorf("RedeemInvite(erased inviter's link) = %v; want ErrNotGrantable", err)
 	}
 }

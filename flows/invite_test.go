@@ -3,12 +3,14 @@ package flows_test
 import (
 	"context"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/mentorbot/mentorbot/flows"
+	"github.com/mentorbot/mentorbot/flows/records"
 	"github.com/mentorbot/mentorbot/locales"
 )
 
@@ -27,7 +29,7 @@ func invitePayload(tb testing.TB, r flows.Reply) string {
 	return m[1]
 }
 
-func (h *harness) hasRole(userID int64, role flows.Role) bool {
+func (h *harness) hasRole(userID int64, role records.Role) bool {
 	h.tb.Helper()
 	ok, err := h.engine.HasRole(context.Background(), userID, userID, role)
 	if err != nil {
@@ -47,7 +49,7 @@ func (h *harness) mentorOf(project string) int64 {
 
 func (h *harness) committeeOf(userID int64) string {
 	h.tb.Helper()
-	uni, err := h.engine.CommitteeOf(context.Background(), userID)
+	uni, err := h.rec.CommitteeOf(context.Background(), userID)
 	if err != nil {
 		h.tb.Fatal(err)
 	}
@@ -62,13 +64,13 @@ func TestInviteEachKind(t *testing.T) {
 		joined     string
 		check      func(h *harness) bool
 	}{
-		{"staff", "staff", "as programme staff", func(h *harness) bool { return h.hasRole(newcomer, flows.RoleStaff) }},
+		{"staff", "staff", "as programme staff", func(h *harness) bool { return h.hasRole(newcomer, records.RoleStaff) }},
 		{"mentor", "mentor lyon-law", "mentor of the project “European migration law” (lyon-law)", func(h *harness) bool {
-			return h.mentorOf("lyon-law") == newcomer && h.hasRole(newcomer, flows.RoleMentor)
+			return h.mentorOf("lyon-law") == newcomer && h.hasRole(newcomer, records.RoleMentor)
 		}},
 		{"mentor any case", "MENTOR Lyon-Law", "(lyon-law)", func(h *harness) bool { return h.mentorOf("lyon-law") == newcomer }},
 		{"committee", "committee palermo", "committee member for University of Palermo", func(h *harness) bool {
-			return h.committeeOf(newcomer) == "palermo" && h.hasRole(newcomer, flows.RoleCommittee)
+			return h.committeeOf(newcomer) == "palermo" && h.hasRole(newcomer, records.RoleCommittee)
 		}},
 	}
 	for _, tt := range tests {
@@ -92,9 +94,9 @@ func TestInviteEachKind(t *testing.T) {
 				t.Errorf("/invite %s then /start %s: role not granted", tt.args, payload)
 			}
 			// The invite is no longer open.
-			wantText(t, h.command(staff, "people", ""), staffID, "There are no open invitations.")
+			wantSaid(t, h.command(staff, "people", ""), staffID, "people.no_invites")
 			// Opening it again changes nothing and says so kindly.
-			wantText(t, h.command(u, "start", payload), newcomer, "You have joined")
+			wantSaid(t, h.command(u, "start", payload), newcomer, "invite.joined")
 		})
 	}
 }
@@ -105,19 +107,19 @@ func TestInviteRoleScopes(t *testing.T) {
 	other := flows.User{ID: newcomer + 1, FirstName: "Olga", LanguageCode: "en"}
 
 	// An invited mentor replaces the programme file's mentor.
-	if !h.hasRole(mentorID, flows.RoleMentor) || h.mentorOf("madrid-ai") != mentorID {
+	if !h.hasRole(mentorID, records.RoleMentor) || h.mentorOf("madrid-ai") != mentorID {
 		t.Fatalf("programme mentor %d is not the mentor of madrid-ai", mentorID)
 	}
 	h.command(other, "start", invitePayload(t, h.command(staff, "invite", "mentor madrid-ai")))
 	if got := h.mentorOf("madrid-ai"); got != other.ID {
 		t.Errorf("MentorOf(madrid-ai) = %d; want %d", got, other.ID)
 	}
-	if h.hasRole(mentorID, flows.RoleMentor) {
+	if h.hasRole(mentorID, records.RoleMentor) {
 		t.Errorf("HasRole(%d, mentor) = true after being replaced; want false", mentorID)
 	}
 	// A mentor may hold two projects.
 	h.command(other, "start", invitePayload(t, h.command(staff, "invite", "mentor dublin-lit")))
-	got, err := h.engine.MentorProjects(context.Background(), other.ID)
+	got, err := flows.MentorProjects(context.Background(), h.engine, other.ID)
 	if err != nil || strings.Join(got, ",") != "madrid-ai,dublin-lit" {
 		t.Errorf("MentorProjects(%d) = %v, %v; want [madrid-ai dublin-lit]", other.ID, got, err)
 	}
@@ -129,7 +131,7 @@ func TestInviteRoleScopes(t *testing.T) {
 		t.Errorf("CommitteeOf(%d) = %q; want roma3", other.ID, uni)
 	}
 	for uni, want := range map[string]int{"bicocca": 0, "roma3": 1} {
-		ids, err := h.engine.CommitteeMembers(context.Background(), uni)
+		ids, err := h.rec.CommitteeMembers(context.Background(), uni)
 		if err != nil || len(ids) != want {
 			t.Errorf("CommitteeMembers(%s) = %v, %v; want %d members", uni, ids, err, want)
 		}
@@ -166,21 +168,21 @@ func TestInviteBadCommands(t *testing.T) {
 		}
 	}
 	for _, args := range []string{"", "abc", "-1", "#x"} {
-		wantText(t, h.command(staff, "reinvite", args), staffID, "Write /reinvite followed by the number")
+		wantSaid(t, h.command(staff, "reinvite", args), staffID, "invite.reinvite_usage")
 	}
 	wantText(t, h.command(staff, "reinvite", "99"), staffID, "There is no invitation #99.")
-	wantText(t, h.command(staff, "people", ""), staffID, "There are no open invitations.")
+	wantSaid(t, h.command(staff, "people", ""), staffID, "people.no_invites")
 
 	// Somebody without the staff role can neither invite nor list.
 	for _, cmd := range []string{"invite", "reinvite", "people"} {
 		r := h.command(user(studentA, "en"), cmd, "staff")
-		wantText(t, r, studentA, "reserved for programme staff")
+		wantSaid(t, r, studentA, "error.not_allowed")
 		if strings.Contains(textTo(r, studentA), "t.me/") {
 			t.Errorf("/%s by a student gave a link:%s", cmd, dump(r))
 		}
 	}
 	// A mentor is not staff either.
-	wantText(t, h.command(user(mentorID, "en"), "invite", "staff"), mentorID, "reserved for programme staff")
+	wantSaid(t, h.command(user(mentorID, "en"), "invite", "staff"), mentorID, "error.not_allowed")
 }
 
 func TestInviteRefusals(t *testing.T) {
@@ -191,33 +193,34 @@ func TestInviteRefusals(t *testing.T) {
 		name string
 		// link makes an invite and spoils it; it returns the payload.
 		link func(h *harness) string
+		// want is the id of the refusal.
 		want string
 	}{
 		{"expired", func(h *harness) string {
 			p := invitePayload(h.tb, h.command(staff, "invite", "staff"))
 			h.clock.Add(flows.InviteValidity)
 			return p
-		}, "This invitation link has expired."},
+		}, "invite.refused.expired"},
 		{"used", func(h *harness) string {
 			p := invitePayload(h.tb, h.command(staff, "invite", "staff"))
 			wantText(h.tb, h.command(olga, "start", p), olga.ID, "Benvenuto/a Olga")
 			return p
-		}, "This invitation link has already been used."},
+		}, "invite.refused.used"},
 		{"forged", func(h *harness) string {
 			invitePayload(h.tb, h.command(staff, "invite", "staff"))
 			return "inv_AAAAAAAAAAAAAAAAAAAAAA"
-		}, "This invitation link is not valid."},
+		}, "invite.refused.invalid"},
 		{"truncated", func(h *harness) string {
 			p := invitePayload(h.tb, h.command(staff, "invite", "staff"))
 			return p[:len(p)-1]
-		}, "This invitation link is not valid."},
-		{"garbage", func(h *harness) string { return "inv_<script>" }, "This invitation link is not valid."},
-		{"bare prefix", func(h *harness) string { return "inv" }, "This invitation link is not valid."},
+		}, "invite.refused.invalid"},
+		{"garbage", func(h *harness) string { return "inv_<script>" }, "invite.refused.invalid"},
+		{"bare prefix", func(h *harness) string { return "inv" }, "invite.refused.invalid"},
 		{"replaced", func(h *harness) string {
 			p := invitePayload(h.tb, h.command(staff, "invite", "staff"))
 			wantText(h.tb, h.command(staff, "reinvite", "1"), staffID, "The link of invitation #1 no longer works.")
 			return p
-		}, "This invitation link was replaced by a newer one."},
+		}, "invite.refused.replaced"},
 		{"inviter no longer staff", func(h *harness) string {
 			// Olga joins as staff and invites; then she is removed.
 			h.command(olga, "start", invitePayload(h.tb, h.command(staff, "invite", "staff")))
@@ -226,22 +229,22 @@ func TestInviteRefusals(t *testing.T) {
 			if m == nil {
 				h.tb.Fatalf("no link for staff Olga:%s", dump(r))
 			}
-			if err := h.store.RemoveFromSet(context.Background(), "role:staff", "400000002"); err != nil {
+			if err := h.rec.EraseRoles(context.Background(), 400000002, nil); err != nil {
 				h.tb.Fatal(err)
 			}
 			return m[1]
-		}, "the person who created it may no longer grant this role"},
+		}, "invite.refused.not_grantable"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newHarness(t)
 			payload := tt.link(h)
 			r := h.command(nora, "start", payload)
-			wantText(t, r, newcomer, tt.want)
-			if strings.Contains(textTo(r, newcomer), "You have joined") || len(textTo(r, staffID)) > 0 {
+			wantSaid(t, r, newcomer, tt.want)
+			if slices.Contains(saidTo(r, newcomer), "invite.joined") || len(textTo(r, staffID)) > 0 {
 				t.Errorf("/start %s: refused but joined or told staff:%s", payload, dump(r))
 			}
-			for _, role := range []flows.Role{flows.RoleStaff, flows.RoleMentor, flows.RoleCommittee} {
+			for _, role := range []records.Role{records.RoleStaff, records.RoleMentor, records.RoleCommittee} {
 				if h.hasRole(newcomer, role) {
 					t.Errorf("/start %s: refused but HasRole(%s) = true", payload, role)
 				}
@@ -257,11 +260,11 @@ func TestInviteOwnLinkStaysUsable(t *testing.T) {
 	h := newHarness(t)
 	staff := user(staffID, "en")
 	payload := invitePayload(t, h.command(staff, "invite", "mentor berlin-eng"))
-	wantText(t, h.command(staff, "start", payload), staffID, "This is your own invitation link for mentor of the project")
+	wantSaid(t, h.command(staff, "start", payload), staffID, "invite.refused.own")
 	if h.mentorOf("berlin-eng") == staffID {
 		t.Fatal("the inviter became mentor by opening their own link")
 	}
-	wantText(t, h.command(user(newcomer, "en"), "start", payload), newcomer, "You have joined")
+	wantSaid(t, h.command(user(newcomer, "en"), "start", payload), newcomer, "invite.joined")
 	if got := h.mentorOf("berlin-eng"); got != newcomer {
 		t.Errorf("MentorOf(berlin-eng) = %d; want %d", got, newcomer)
 	}
@@ -273,20 +276,20 @@ func TestInviteAsksLanguageWhenUnknown(t *testing.T) {
 	payload := invitePayload(t, h.command(staff, "invite", "committee bicocca"))
 	u := flows.User{ID: newcomer, FirstName: "Amira", LanguageCode: "ar"}
 	r := h.command(u, "start", payload)
-	wantText(t, r, newcomer, "Please choose your language")
+	wantSaid(t, r, newcomer, "language.choose")
 	wantText(t, r, staffID, "Amira ha accettato l'invito n. 1 ed è entrato/a come membro del comitato di University of Milano Bicocca.")
 	if h.committeeOf(newcomer) != "bicocca" {
 		t.Fatal("not registered before choosing a language")
 	}
-	wantText(t, h.text(u, "hi"), newcomer, "Please pick a language")
+	wantSaid(t, h.text(u, "hi"), newcomer, "language.use_buttons")
 	keyboard := r
-	r = h.press(u, keyboard, "Italiano")
+	r = h.pressAction(u, keyboard, "set", "it")
 	wantText(t, r, newcomer, "Benvenuto/a Amira! Sei entrato/a in Mentoring for International Experience come membro del comitato di University of Milano Bicocca.")
 	if h.engine.LangOf(context.Background(), newcomer) != "it" {
 		t.Errorf("LangOf(%d) = %q; want it", newcomer, h.engine.LangOf(context.Background(), newcomer))
 	}
 	// The language keyboard is stale once used.
-	if r := h.press(u, keyboard, "English"); r.Notice == "" || len(r.Messages) != 0 {
+	if r := h.pressAction(u, keyboard, "set", "en"); r.NoticeID != "error.stale_button" || len(r.Messages) != 0 {
 		t.Errorf("second press of the language keyboard = %s; want a stale notice", dump(r))
 	}
 }
@@ -308,7 +311,7 @@ func TestInviteRaceHasOneWinner(t *testing.T) {
 				t.Errorf("Handle: %v", err)
 				return
 			}
-			joined[i] = strings.Contains(textTo(r, id), "You have joined")
+			joined[i] = slices.Contains(saidTo(r, id), "invite.joined")
 		})
 	}
 	wg.Wait()
@@ -333,7 +336,7 @@ func TestReinvite(t *testing.T) {
 	h.clock.Add(8 * 24 * time.Hour) // expired: staff want a new link
 	r := h.command(staff, "people", "")
 	wantText(t, r, staffID, "#1 committee member for University of Roma 3, expired on 2027-02-08 10:00")
-	r = h.press(staff, r, "New link for #1")
+	r = h.pressAction(staff, r, "resend", "1")
 	wantText(t, r, staffID, "The link of invitation #1 no longer works.")
 	wantText(t, r, staffID, "Invitation #2 for committee member for University of Roma 3")
 	second := invitePayload(t, r)
@@ -341,8 +344,8 @@ func TestReinvite(t *testing.T) {
 		t.Fatal("the new link is the old one")
 	}
 	wantText(t, h.command(staff, "reinvite", "1"), staffID, "Invitation #1 was already replaced")
-	wantText(t, h.command(user(newcomer, "en"), "start", first), newcomer, "replaced by a newer one")
-	wantText(t, h.command(user(newcomer, "en"), "start", second), newcomer, "You have joined")
+	wantSaid(t, h.command(user(newcomer, "en"), "start", first), newcomer, "invite.refused.replaced")
+	wantSaid(t, h.command(user(newcomer, "en"), "start", second), newcomer, "invite.joined")
 	wantText(t, h.command(staff, "reinvite", "#2"), staffID, "Invitation #2 has already been used")
 	if h.committeeOf(newcomer) != "roma3" {
 		t.Errorf("CommitteeOf(%d) = %q; want roma3", newcomer, h.committeeOf(newcomer))
@@ -350,9 +353,9 @@ func TestReinvite(t *testing.T) {
 }
 
 func TestInviteLink(t *testing.T) {
-	inv := flows.Invite{Token: "AAAAAAAAAAAAAAAAAAAAAA"}
+	inv := records.Invite{Token: "AAAAAAAAAAAAAAAAAAAAAA"}
 	h := newHarness(t)
-	if got, want := h.engine.InviteLink(inv), "https://t.me/mentor_test_bot?start=inv_AAAAAAAAAAAAAAAAAAAAAA"; got != want {
+	if got, want := flows.InviteLink(h.engine, inv), "https://t.me/mentor_test_bot?start=inv_AAAAAAAAAAAAAAAAAAAAAA"; got != want {
 		t.Errorf("InviteLink(%+v) = %q; want %q", inv, got, want)
 	}
 	cat, err := locales.New()
@@ -363,7 +366,7 @@ func TestInviteLink(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := console.InviteLink(inv), "/start inv_AAAAAAAAAAAAAAAAAAAAAA"; got != want {
+	if got, want := flows.InviteLink(console, inv), "/start inv_AAAAAAAAAAAAAAAAAAAAAA"; got != want {
 		t.Errorf("InviteLink(%+v) without bot name = %q; want %q", inv, got, want)
 	}
 }
@@ -389,7 +392,7 @@ func TestInvitedMentorGetsHeldIntroduction(t *testing.T) {
 	wantText(t, r, mentorID, "Hai un nuovo mentee per Machine learning for public health: Ada (@ada)")
 	wantText(t, r, mentorID, "Sei entrato/a in Mentoring for International Experience come mentor")
 	wantText(t, r, studentA, "Your mentor for Machine learning for public health is Marta (@marta)")
-	m, err := h.engine.Mentorship(context.Background(), ref)
+	m, err := h.rec.Mentorship(context.Background(), ref)
 	if err != nil || m.MentorID != mentorID {
 		t.Errorf("Mentorship(%s) = %+v, %v; want mentor %d", ref, m, err, mentorID)
 	}
@@ -411,18 +414,18 @@ func TestMentorInvitedInPlaceTakesHeldMatch(t *testing.T) {
 	if textTo(r, studentA) != "" {
 		t.Fatalf("introduced before the language was chosen:%s", dump(r))
 	}
-	r = h.press(nora, r, "English")
+	r = h.pressAction(nora, r, "set", "en")
 	wantText(t, r, newcomer, "You have joined Mentoring for International Experience as mentor of the project “Machine learning for public health”")
 	wantText(t, r, newcomer, "You have a new mentee for Machine learning for public health: Ada (@ada)")
 	wantText(t, r, studentA, "Your mentor for Machine learning for public health is Nora (@nora)")
 
 	ctx := context.Background()
-	m, err := h.engine.Mentorship(ctx, ref)
+	m, err := h.rec.Mentorship(ctx, ref)
 	if err != nil || m.MentorID != newcomer {
 		t.Errorf("Mentorship(%s) = %+v, %v; want mentor %d", ref, m, err, newcomer)
 	}
 	for id, want := range map[int64]int{mentorID: 0, newcomer: 1} {
-		if got, err := h.engine.MentorshipsOf(ctx, id); err != nil || len(got) != want {
+		if got, err := h.rec.MentorshipsOf(ctx, id); err != nil || len(got) != want {
 			t.Errorf("MentorshipsOf(%d) = %v, %v; want %d", id, got, err, want)
 		}
 	}

@@ -1,20 +1,22 @@
 package flows
 
+import "github.com/mentorbot/mentorbot/flows/records"
+
 const flowLanguage = "lang"
 
 // registerLanguage adds /language, which lets the user choose the
 // language of every message the bot sends them.
 func registerLanguage(e *Engine) {
-	e.command(Command{Name: "language", Help: "cmd.language", Run: func(t *Turn) error {
+	e.command(Command{Name: "language", Scope: Anywhere, Help: "cmd.language", Run: func(t *Turn) error {
 		t.StartFlow(flowLanguage, "choose")
-		t.Reply(t.T("language.choose", nil), languageButtons(t))
+		t.Say("language.choose", nil, languageButtons(t))
 		return nil
 	}})
-	e.buttons[flowLanguage] = chooseLanguage
-	e.steps[flowLanguage] = func(t *Turn) error {
-		t.Reply(t.T("language.use_buttons", nil), languageButtons(t))
+	e.onButton(flowLanguage, records.RoleAnyone, Anywhere, chooseLanguage)
+	e.onStep(flowStep(flowLanguage), func(t *Turn) error {
+		t.Say("language.use_buttons", nil, languageButtons(t))
 		return nil
-	}
+	})
 }
 
 // languageButtons offers every language of the catalog, each named in
@@ -27,6 +29,8 @@ func languageButtons(t *Turn) []Button {
 	return row
 }
 
+// chooseLanguage sets the language the user pressed and greets them in
+// it.
 func chooseLanguage(t *Turn) error {
 	lang := t.Callback.Arg
 	if t.Callback.Action != "set" || !t.e.cat.Supported(lang) {

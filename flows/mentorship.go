@@ -2,149 +2,107 @@ package flows
 
 import (
 	"context"
-	"errors"
-	"fmt"
+	"strconv"
+	"strings"
 	"time"
+
+	"github.com/mentorbot/mentorbot/flows/records"
 )
 
-// Mentorship is a confirmed match between a mentee and a mentor, created
-// when staff publish results, and everything agreed within it. The apply
-// flow creates it; the agreement, meetings, diary and questionnaire
-// flows fill it in.
-type Mentorship struct {
-	// ID is the reference number of the application it came from.
-	ID        string    `json:"id"`
-	MenteeID  int64     `json:"mentee_id"`
-	MentorID  int64     `json:"mentor_id"`
-	ProjectID string    `json:"project_id"`
-	CreatedAt time.Time `json:"created_at"`
+// This file holds what the agreement, meetings, diary, ECTS and
+// reminder flows ask of a mentorship.
 
-	// Topics and Meetings are the Mentor-Mentee Agreement; AgreedAt is
-	// set once the mentor confirmed it.
-	Topics   string    `json:"topics,omitempty"`
-	Meetings []Meeting `json:"meetings,omitempty"`
-	AgreedAt time.Time `json:"agreed_at,omitzero"`
-
-	// EndedAt is set when the mentorship is over (last meeting passed
-	// or staff closed it); the questionnaire opens then.
-	EndedAt time.Time `json:"ended_at,omitzero"`
+// sideOf reports whether userID is the mentee or the mentor of m.
+func sideOf(m records.Mentorship, userID int64) bool {
+	return userID == m.MenteeID || userID == m.MentorID
 }
 
-// Meeting is one online meeting of a mentorship, numbered from 1.
-type Meeting struct {
-	N        int           `json:"n"`
-	Start    time.Time     `json:"start"`
-	Duration time.Duration `json:"duration"`
-	Topic    string        `json:"topic,omitempty"`
-}
+// otherSide is the other person of m than userID, who is one of them.
+func otherSide(m records.Mentorship, userID int64) int64 { return m.MenteeID + m.MentorID - userID }
 
-// End is when the meeting is over.
-func (m Meeting) End() time.Time { return m.Start.Add(m.Duration) }
-
-func mentorshipKey(id string) string          { return "mentorship:" + id }
-func mentorshipOfUserKey(userID int64) string { return fmt.Sprintf("mentorship-of:%d", userID) }
-
-// SaveMentorship stores m and indexes it under both people.
-func (e *Engine) SaveMentorship(ctx context.Context, m Mentorship) error {
-	if err := e.store.Put(ctx, mentorshipKey(m.ID), m, 0); err != nil {
-		return fmt.Errorf("save mentorship %s: %w", m.ID, err)
-	}
-	for _, uid := range []int64{m.MenteeID, m.MentorID} {
-		if err := e.store.AddToSet(ctx, mentorshipOfUserKey(uid), m.ID); err != nil {
-			return fmt.Errorf("index mentorship %s: %w", m.ID, err)
-		}
-	}
-	return e.store.AddToSet(ctx, "mentorships", m.ID)
-}
-
-// Mentorship loads a mentorship by id; ErrNotFound if there is none.
-func (e *Engine) Mentorship(ctx context.Context, id string) (Mentorship, error) {
-	var m Mentorship
-	if err := e.store.Get(ctx, mentorshipKey(id), &m); err != nil {
-		return Mentorship{}, fmt.Errorf("load mentorship %s: %w", id, err)
-	}
-	return m, nil
-}
-
-// MentorshipsOf returns the mentorships userID takes part in, as mentee
-// or mentor.
-func (e *Engine) MentorshipsOf(ctx context.Context, userID int64) ([]Mentorship, error) {
-	ids, err := e.store.Members(ctx, mentorshipOfUserKey(userID))
+// openMentorship returns the user's mentorship that is not over, as
+// mentee when asMentee, else as either side; ok is false when there is
+// none.
+func openMentorship(t *Turn, asMentee bool) (records.Mentorship, bool, error) {
+	ms, err := t.e.rec.MentorshipsOf(t.ctx, t.Event.From.ID)
 	if err != nil {
-		return nil, fmt.Errorf("list mentorships of %d: %w", userID, err)
+		return records.Mentorship{}, false, err
 	}
-	var out []Mentorship
-	for _, id := range ids {
-		m, err := e.Mentorship(ctx, id)
-		if errors.Is(err, ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, nil
-}
-
-// mentorshipData is what /mydata shows of a mentorship: the person's
-// part in it. What was agreed is shown by the agreement flow.
-type mentorshipData struct {
-	ID        string    `json:"id"`
-	As        Role      `json:"as"`
-	ProjectID string    `json:"project_id"`
-	CreatedAt time.Time `json:"created_at"`
-	EndedAt   time.Time `json:"ended_at,omitzero"`
-}
-
-// exportMentorships returns the mentorships userID takes part in, or
-// nil.
-func (e *Engine) exportMentorships(ctx context.Context, userID int64) (any, error) {
-	ms, err := e.MentorshipsOf(ctx, userID)
-	if err != nil || len(ms) == 0 {
-		return nil, err
-	}
-	out := make([]mentorshipData, 0, len(ms))
 	for _, m := range ms {
-		as := Role("mentee")
-		if m.MentorID == userID {
-			as = RoleMentor
+		if m.EndedAt.IsZero() && (m.MenteeID == t.Event.From.ID || !asMentee) {
+			return m, true, nil
 		}
-		out = append(out, mentorshipData{ID: m.ID, As: as, ProjectID: m.ProjectID, CreatedAt: m.CreatedAt, EndedAt: m.EndedAt})
 	}
-	return out, nil
+	return records.Mentorship{}, false, nil
 }
 
-// eraseMentorships keeps an anonymous record of each mentorship userID
-// takes part in, which the programme needs for its counts: their id
-// becomes erasedUser, the agreed topics go, and a mentorship still
-// running ends now, so no reminder or flow reaches for them again. The
-// other person's part stays.
-func (e *Engine) eraseMentorships(ctx context.Context, userID int64) error {
-	ms, err := e.MentorshipsOf(ctx, userID)
+// meetingCount is how many meetings a mentorship has room for: the
+// programme's number, or more if more were agreed.
+func meetingCount(p *Program, m records.Mentorship) int {
+	return max(p.Meetings, len(m.Meetings))
+}
+
+// meetingN returns meeting n of m, if it was scheduled.
+func meetingN(m records.Mentorship, n int) (records.Meeting, bool) {
+	if i := meetingIndex(m, n); i >= 0 {
+		return m.Meetings[i], true
+	}
+	return records.Meeting{}, false
+}
+
+// meetingIndex returns the index of meeting n in m, or -1.
+func meetingIndex(m records.Mentorship, n int) int {
+	for i, mt := range m.Meetings {
+		if mt.N == n {
+			return i
+		}
+	}
+	return -1
+}
+
+// lastEnd is when the last meeting of m ends.
+func lastEnd(m records.Mentorship) time.Time {
+	var last time.Time
+	for _, mt := range m.Meetings {
+		if mt.End().After(last) {
+			last = mt.End()
+		}
+	}
+	return last
+}
+
+// endMentorship sets EndedAt of mentorship id, unless already set.
+func endMentorship(ctx context.Context, rec *records.DB, id string, now time.Time) error {
+	m, err := rec.Mentorship(ctx, id)
 	if err != nil {
 		return err
 	}
-	for _, m := range ms {
-		if m.MenteeID == userID {
-			m.MenteeID = erasedUser
-		}
-		if m.MentorID == userID {
-			m.MentorID = erasedUser
-		}
-		m.Topics = ""
-		for i := range m.Meetings {
-			m.Meetings[i].Topic = ""
-		}
-		if m.EndedAt.IsZero() {
-			m.EndedAt = e.now().UTC()
-		}
-		if err := e.store.Put(ctx, mentorshipKey(m.ID), m, 0); err != nil {
-			return fmt.Errorf("anonymise mentorship %s: %w", m.ID, err)
-		}
+	if !m.EndedAt.IsZero() {
+		return nil
 	}
-	if err := e.store.Delete(ctx, mentorshipOfUserKey(userID)); err != nil {
-		return fmt.Errorf("erase mentorships of %d: %w", userID, err)
+	m.EndedAt = now.UTC()
+	return rec.SaveMentorship(ctx, m)
+}
+
+// personName is how documents name a person: first and last name as
+// Telegram gave them.
+func personName(ctx context.Context, rec *records.DB, userID int64) (string, error) {
+	p, err := rec.Profile(ctx, userID)
+	if err != nil {
+		return "", err
 	}
-	return nil
+	name := strings.TrimSpace(p.FirstName + " " + p.LastName)
+	if name == "" {
+		name = strconv.FormatInt(userID, 10)
+	}
+	return name, nil
+}
+
+// projectLine is how documents name m's project: its title and host.
+func projectLine(p *Program, m records.Mentorship) string {
+	pr, _ := p.Project(m.ProjectID)
+	if pr.Host == "" {
+		return pr.Title
+	}
+	return pr.Title + " — " + pr.Host
 }

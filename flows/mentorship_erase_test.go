@@ -28,7 +28,7 @@ func TestDeleteMyDataLeavesAnAnonymousMentorship(t *testing.T) {
 	wantText(t, r, menteeAyse.ID, "dati")
 	wantForgotten(t, rdb, prefix, menteeAyse.ID)
 
-	got, err := h.engine.Mentorship(ctx, m.ID)
+	got, err := h.rec.Mentorship(ctx, m.ID)
 	if err != nil {
 		t.Fatalf("Mentorship(%s) after the mentee erased their data = %v; want an anonymous record", m.ID, err)
 	}
@@ -36,7 +36,7 @@ func TestDeleteMyDataLeavesAnAnonymousMentorship(t *testing.T) {
 		got.EndedAt.IsZero() || len(got.Meetings) != len(m.Meetings) {
 		t.Errorf("Mentorship(%s) = %+v; want it ended, the mentee gone, mentor, project and meetings kept", m.ID, got)
 	}
-	if ms, err := h.engine.MentorshipsOf(ctx, mentorDima.ID); err != nil || len(ms) != 1 {
+	if ms, err := h.rec.MentorshipsOf(ctx, mentorDima.ID); err != nil || len(ms) != 1 {
 		t.Errorf("MentorshipsOf(mentor) = %v, %v; want the mentorship still listed for them", ms, err)
 	}
 	// The mentor's own commands still work on it.

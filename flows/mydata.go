@@ -4,9 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"sort"
-	"strconv"
+
+	"github.com/mentorbot/mentorbot/flows/records"
 )
 
 // PersonalData is how one flow exports and erases what it keeps about
@@ -34,36 +34,42 @@ const flowMyData = "mydata"
 
 // registerMyData adds /mydata and /deletemydata.
 func registerMyData(e *Engine) {
-	e.command(Command{Name: "mydata", Help: "cmd.mydata", Run: exportMyData})
-	e.command(Command{Name: "deletemydata", Help: "cmd.deletemydata", Run: func(t *Turn) error {
-		t.StartFlow(flowMyData, "confirm")
-		t.Say("mydata.confirm_delete", nil, []Button{
-			t.Button(t.T("mydata.delete_yes", nil), "delete", ""),
-			t.Button(t.T("mydata.delete_no", nil), "keep", ""),
-		})
-		return nil
-	}})
-	e.buttons[flowMyData] = func(t *Turn) error {
-		switch t.Callback.Action {
-		case "delete":
-			if err := t.e.EraseUser(t.ctx, t.Event.From.ID); err != nil {
-				return err
-			}
-			t.forget = true
-			t.Session.Reset()
-			t.Say("mydata.deleted", nil)
-		case "keep":
-			t.Session.Reset()
-			t.Say("mydata.kept", nil)
-		default:
-			t.Notice("error.bad_button")
-		}
-		return nil
-	}
-	e.steps[flowMyData] = func(t *Turn) error {
+	e.command(Command{Name: "mydata", Scope: Anywhere, Help: "cmd.mydata", Run: exportMyData})
+	e.command(Command{Name: "deletemydata", Scope: Anywhere, Help: "cmd.deletemydata", Run: confirmDelete})
+	e.onButton(flowMyData, records.RoleAnyone, Anywhere, deleteMyData)
+	e.onStep(flowStep(flowMyData), func(t *Turn) error {
 		t.Say("mydata.use_buttons", nil)
 		return nil
+	})
+}
+
+// confirmDelete asks whether to erase everything about the sender.
+func confirmDelete(t *Turn) error {
+	t.StartFlow(flowMyData, "confirm")
+	t.Say("mydata.confirm_delete", nil, []Button{
+		t.Button(t.T("mydata.delete_yes", nil), "delete", ""),
+		t.Button(t.T("mydata.delete_no", nil), "keep", ""),
+	})
+	return nil
+}
+
+// deleteMyData erases the sender's data, or keeps it, as they chose.
+func deleteMyData(t *Turn) error {
+	switch t.Callback.Action {
+	case "delete":
+		if err := t.e.EraseUser(t.ctx, t.Event.From.ID); err != nil {
+			return err
+		}
+		t.forget = true
+		t.Session.Reset()
+		t.Say("mydata.deleted", nil)
+	case "keep":
+		t.Session.Reset()
+		t.Say("mydata.kept", nil)
+	default:
+		t.Notice("error.bad_button")
 	}
+	return nil
 }
 
 // exportMyData sends the user a JSON document of everything the bot
@@ -77,96 +83,74 @@ func exportMyData(t *Turn) error {
 	if err != nil {
 		return fmt.Errorf("encode personal data: %w", err)
 	}
-	t.Send(Message{ChatID: t.Event.ChatID, Text: t.T("mydata.export", nil),
+	t.Send(Message{ChatID: t.Event.ChatID, Text: t.T("mydata.export", nil), TextID: "mydata.export",
 		File: &Attachment{FileName: "mydata.json", Content: buf}})
 	return nil
 }
 
-// ExportUser gathers what every flow holds about userID, keyed by flow.
+// ExportUser gathers what the bot holds about userID: the profile, the
+// roles they hold ("roles") and joined with ("people"), what every flow
+// keeps, keyed by flow, and their mentorships ("mentorship").
 func (e *Engine) ExportUser(ctx context.Context, userID int64) (map[string]any, error) {
 	doc := make(map[string]any)
-	p, err := e.Profile(ctx, userID)
+	p, err := e.rec.Profile(ctx, userID)
 	if err != nil {
 		return nil, err
 	}
 	doc["profile"] = p
-	roles, err := e.rolesOf(ctx, userID)
+	r := roster{rec: e.rec, program: e.program}
+	roles, err := r.held(ctx, userID)
 	if err != nil {
 		return nil, err
 	}
 	if len(roles) > 0 {
 		doc["roles"] = roles
 	}
-	for _, flow := range e.personalFlows() {
-		v, err := e.personal[flow].Export(ctx, userID)
+	exports := map[string]func(context.Context, int64) (any, error){
+		flowPeople:   r.export,
+		"mentorship": e.rec.ExportMentorships,
+	}
+	for _, flow := range sortedKeys(e.personal) {
+		exports[flow] = e.personal[flow].Export
+	}
+	for _, name := range sortedKeys(exports) {
+		v, err := exports[name](ctx, userID)
 		if err != nil {
-			return nil, fmt.Errorf("export %s data of %d: %w", flow, userID, err)
+			return nil, fmt.Errorf("export %s data of %d: %w", name, userID, err)
 		}
 		if v != nil {
-			doc[flow] = v
+			doc[name] = v
 		}
-	}
-	ms, err := e.exportMentorships(ctx, userID)
-	if err != nil {
-		return nil, fmt.Errorf("export mentorships of %d: %w", userID, err)
-	}
-	if ms != nil {
-		doc["mentorship"] = ms
 	}
 	return doc, nil
 }
 
 // EraseUser removes what every flow holds about userID, then leaves
-// only an anonymous record of their mentorships (last, since flows find
-// their records through them), then removes the profile, the private
-// chat's session and any role.
+// only an anonymous record of their mentorships (after the flows, since
+// they find their records through them), then takes every role they
+// joined with and removes the profile. The handler resets the private
+// chat's session.
 func (e *Engine) EraseUser(ctx context.Context, userID int64) error {
-	for _, flow := range e.personalFlows() {
+	for _, flow := range sortedKeys(e.personal) {
 		if err := e.personal[flow].Erase(ctx, userID); err != nil {
 			return fmt.Errorf("erase %s data of %d: %w", flow, userID, err)
 		}
 	}
-	if err := e.eraseMentorships(ctx, userID); err != nil {
-		return err
+	if err := e.rec.EraseMentorships(ctx, userID); err != nil {
+		return fmt.Errorf("erase mentorships of %d: %w", userID, err)
 	}
-	id := strconv.FormatInt(userID, 10)
-	for _, r := range []Role{RoleStaff, RoleMentor, RoleCommittee} {
-		if err := e.store.RemoveFromSet(ctx, roleSet(r), id); err != nil {
-			return fmt.Errorf("erase role %s of %d: %w", r, userID, err)
-		}
+	if err := (roster{rec: e.rec, program: e.program}).erase(ctx, userID); err != nil {
+		return fmt.Errorf("erase roles of %d: %w", userID, err)
 	}
-	if err := e.store.Delete(ctx, profileKey(userID)); err != nil {
-		return fmt.Errorf("erase profile %d: %w", userID, err)
-	}
-	return nil
+	return e.rec.DeleteProfile(ctx, userID)
 }
 
-func (e *Engine) rolesOf(ctx context.Context, userID int64) ([]Role, error) {
-	var out []Role
-	for _, r := range []Role{RoleStaff, RoleMentor} {
-		ok, err := e.HasRole(ctx, userID, userID, r)
-		if err != nil {
-			return nil, err
-		}
-		if ok {
-			out = append(out, r)
-		}
+// sortedKeys returns the keys of m in order.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
 	}
-	members, err := e.store.Members(ctx, roleSet(RoleCommittee))
-	if err != nil {
-		return nil, fmt.Errorf("load role %s: %w", RoleCommittee, err)
-	}
-	if slices.Contains(members, strconv.FormatInt(userID, 10)) {
-		out = append(out, RoleCommittee)
-	}
-	return out, nil
-}
-
-func (e *Engine) personalFlows() []string {
-	names := make([]string, 0, len(e.personal))
-	for name := range e.personal {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	return names
+	sort.Strings(keys)
+	return keys
 }

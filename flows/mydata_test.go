@@ -24,16 +24,16 @@ func TestMyDataExportAndDelete(t *testing.T) {
 	}
 
 	r = h.command(u, "deletemydata", "")
-	keep := h.press(u, r, "No")
-	wantText(t, keep, studentA, "Non è stato cancellato nulla")
-	if _, err := h.engine.Profile(t.Context(), studentA); err != nil {
+	keep := h.pressAction(u, r, "keep", "")
+	wantSaid(t, keep, studentA, "mydata.kept")
+	if _, err := h.rec.Profile(t.Context(), studentA); err != nil {
 		t.Fatal(err)
 	}
 
 	r = h.command(u, "deletemydata", "")
-	r = h.press(u, r, "Sì")
-	wantText(t, r, studentA, "I tuoi dati sono stati cancellati")
-	p, err := h.engine.Profile(t.Context(), studentA)
+	r = h.pressAction(u, r, "delete", "")
+	wantSaid(t, r, studentA, "mydata.deleted")
+	p, err := h.rec.Profile(t.Context(), studentA)
 	if err != nil {
 		t.Fatal(err)
 	}

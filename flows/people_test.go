@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/mentorbot/mentorbot/flows"
+	"github.com/mentorbot/mentorbot/flows/records"
 )
 
 func TestPeopleShowsRolesAndReachability(t *testing.T) {
@@ -19,8 +20,8 @@ func TestPeopleShowsRolesAndReachability(t *testing.T) {
 	wantText(t, r, staffID, "Machine learning for public health (madrid-ai): user 200000001: never started the bot")
 	wantText(t, r, staffID, "University of Palermo: no invited members")
 	wantText(t, r, staffID, "4 people cannot be reached:")
-	wantText(t, r, staffID, "There are no open invitations.")
-	if _, ok := findButton(r, "New mentor link: madrid-ai"); !ok {
+	wantSaid(t, r, staffID, "people.no_invites")
+	if _, ok := buttonFor(r, staffID, "mentor", "madrid-ai"); !ok {
 		t.Errorf("/people offers no new link for the unreachable mentor of madrid-ai:%s", dump(r))
 	}
 
@@ -43,20 +44,20 @@ func TestPeopleShowsRolesAndReachability(t *testing.T) {
 	wantText(t, r, staffID, "University of Palermo: Carla: reachable")
 	wantText(t, r, staffID, "3 people cannot be reached:\n• Louis (@louis): blocked the bot\n• user 200000003")
 	wantText(t, r, staffID, "1 open invitation:\n• #2 programme staff, valid until 2027-02-08 10:00")
-	if _, ok := findButton(r, "New mentor link: madrid-ai"); ok {
+	if _, ok := buttonFor(r, staffID, "mentor", "madrid-ai"); ok {
 		t.Errorf("/people offers a new link for a reachable mentor:%s", dump(r))
 	}
-	if _, ok := findButton(r, "New link for #2"); !ok {
+	if _, ok := buttonFor(r, staffID, "resend", "2"); !ok {
 		t.Errorf("/people offers no new link for open invite #2:%s", dump(r))
 	}
 
 	// The button gives a fresh link for the blocked mentor's project.
-	r = h.press(staff, r, "New mentor link: lyon-law")
+	r = h.pressAction(staff, r, "mentor", "lyon-law")
 	wantText(t, r, staffID, "Invitation #3 for mentor of the project “European migration law” (lyon-law)")
 	invitePayload(t, r)
 
 	// In Italian, with Italian plurals.
-	h.press(staff, h.command(staff, "language", ""), "Italiano")
+	h.pressAction(staff, h.command(staff, "language", ""), "set", "it")
 	r = h.command(staff, "people", "")
 	wantText(t, r, staffID, "Staff (1 persona):")
 	wantText(t, r, staffID, "3 persone non sono raggiungibili:")
@@ -70,7 +71,7 @@ func TestPeopleEveryoneReachable(t *testing.T) {
 		h.command(flows.User{ID: id, FirstName: "M"}, "start", "")
 	}
 	r := h.command(staff, "people", "")
-	wantText(t, r, staffID, "Everyone who holds a role can be reached.")
+	wantSaid(t, r, staffID, "people.all_reachable")
 	for _, m := range r.Messages {
 		if len(m.Buttons) != 0 {
 			t.Errorf("/people with everyone reachable offers buttons:%s", dump(r))
@@ -83,19 +84,19 @@ func TestPeopleButtonsAreForStaffOnly(t *testing.T) {
 	staff := user(staffID, "en")
 	h.command(staff, "invite", "staff")
 	list := h.command(staff, "people", "")
-	for _, label := range []string{"New link for #1", "New mentor link: madrid-ai"} {
-		b, ok := findButton(list, label)
+	for _, button := range []struct{ action, arg string }{{"resend", "1"}, {"mentor", "madrid-ai"}} {
+		b, ok := buttonFor(list, staffID, button.action, button.arg)
 		if !ok {
-			t.Fatalf("no button %q:%s", label, dump(list))
+			t.Fatalf("no button %s/%s:%s", button.action, button.arg, dump(list))
 		}
 		r := h.pressData(user(studentA, "en"), b.Data)
-		if len(r.Messages) != 0 || !strings.Contains(r.Notice, "reserved for programme staff") {
-			t.Errorf("student pressing %q = %s; want a refusal and nothing else", label, dump(r))
+		if len(r.Messages) != 0 || r.NoticeID != "error.not_allowed" {
+			t.Errorf("student pressing %s/%s = %s; want a refusal and nothing else", button.action, button.arg, dump(r))
 		}
 	}
 	// Forged arguments are refused too.
 	for _, data := range []string{"1:people:resend::x", "1:people:mentor::atlantis", "1:people:boom::1"} {
-		if r := h.pressData(staff, data); len(r.Messages) != 0 || r.Notice != "This button is not valid." {
+		if r := h.pressData(staff, data); len(r.Messages) != 0 || r.NoticeID != "error.bad_button" {
 			t.Errorf("press(%q) = %s; want a bad-button notice", data, dump(r))
 		}
 	}
@@ -112,7 +113,7 @@ func TestPeopleListsAnUnreachablePersonOnce(t *testing.T) {
 	carla := flows.User{ID: newcomer, FirstName: "Carla", LanguageCode: "en"}
 	h.command(carla, "start", invitePayload(t, h.command(staff, "invite", "staff")))
 	h.command(carla, "start", invitePayload(t, h.command(staff, "invite", "committee palermo")))
-	if err := h.engine.MarkBlocked(context.Background(), newcomer); err != nil {
+	if err := h.rec.MarkBlocked(context.Background(), newcomer); err != nil {
 		t.Fatal(err)
 	}
 	r := h.command(staff, "people", "")
@@ -144,8 +145,8 @@ func TestMyDataShowsAndErasesRoles(t *testing.T) {
 		t.Errorf("exported roles = %+v; want staff, mentor of berlin-eng, committee of palermo", p)
 	}
 
-	h.press(carla, h.command(carla, "deletemydata", ""), "Yes")
-	for _, role := range []flows.Role{flows.RoleStaff, flows.RoleMentor, flows.RoleCommittee} {
+	h.pressAction(carla, h.command(carla, "deletemydata", ""), "delete", "")
+	for _, role := range []records.Role{records.RoleStaff, records.RoleMentor, records.RoleCommittee} {
 		if h.hasRole(newcomer, role) {
 			t.Errorf("after /deletemydata HasRole(%s) = true", role)
 		}
@@ -157,8 +158,8 @@ func TestMyDataShowsAndErasesRoles(t *testing.T) {
 		t.Errorf("after /deletemydata CommitteeOf = %q; want none", uni)
 	}
 	// The programme file's staff keep their role: it is configuration.
-	h.press(staff, h.command(staff, "deletemydata", ""), "Yes")
-	if !h.hasRole(staffID, flows.RoleStaff) {
+	h.pressAction(staff, h.command(staff, "deletemydata", ""), "delete", "")
+	if !h.hasRole(staffID, records.RoleStaff) {
 		t.Error("the programme file's staff lost the role")
 	}
 }

@@ -166,7 +166,7 @@ func TestPrivilegedButtonsRefuseOrdinaryUsers(t *testing.T) {
 	collect(h.writeDiary(menteeAyse, "1", "1 febbraio", "Temi", "Imparato", "Passi"))
 	// A committee shown a support request, the student its answer.
 	s := &supportRig{harness: h, nextID: 500}
-	r, post := s.request(student, "Milano Bicocca", "Language", "Where can I learn Italian?")
+	r, post := s.request(student, "bicocca", "language", "Where can I learn Italian?")
 	collect(r)
 	collect(s.answer(bicoccaChat, memberAna, post, "At the CLA."))
 

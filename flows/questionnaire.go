@@ -8,96 +8,71 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/mentorbot/mentorbot/flows/records"
 )
 
 const (
 	flowQuestionnaire = "quest"
-	// responsesSet indexes submitted responses as "<mentorship>:<user>".
-	responsesSet = "questionnaire:responses"
 	// maxQuestionnaireText bounds a free-text answer.
 	maxQuestionnaireText = 2000
 )
 
-// QuestionnaireResponse is one person's answers to the final
-// questionnaire about one mentorship. While SubmittedAt is zero it is a
-// draft, kept so an interrupted questionnaire can be resumed.
-type QuestionnaireResponse struct {
-	MentorshipID string `json:"mentorship_id"`
-	UserID       int64  `json:"user_id"`
-	// Role is "mentee" or "mentor".
-	Role string `json:"role"`
-	Lang string `json:"lang"`
-	// Answers maps question id to the answer: "1".."5" for a scale, the
-	// English text of the choice, or free text.
-	Answers     map[string]string `json:"answers"`
-	StartedAt   time.Time         `json:"started_at"`
-	SubmittedAt time.Time         `json:"submitted_at,omitzero"`
-}
+// Steps of the questionnaire flow.
+const (
+	questStepPick     = "pick"
+	questStepQuestion = "q"
+	questStepReview   = "review"
+)
 
-// questionnaireOpening records that staff opened the questionnaire of
-// a mentorship before it ended.
-type questionnaireOpening struct {
-	By int64     `json:"by"`
-	At time.Time `json:"at"`
+// questState is the questionnaire flow's state.
+type questState struct {
+	// Mentorship is the mentorship the answers are about.
+	Mentorship string `json:"mid,omitempty"`
+	// Question is the index of the question being asked.
+	Question int `json:"i"`
+	// Review sends the user back to the review after this answer: they
+	// are changing one.
+	Review bool `json:"review,omitempty"`
 }
-
-func responseKey(mid string, userID int64) string {
-	return "questionnaire:" + mid + ":" + strconv.FormatInt(userID, 10)
-}
-func draftResponseKey(mid string, userID int64) string {
-	return "questionnaire-draft:" + mid + ":" + strconv.FormatInt(userID, 10)
-}
-func questionnaireOpenKey(mid string) string { return "questionnaire-open:" + mid }
 
 // registerQuestionnaire adds /questionnaire, staff's
 // /openquestionnaire and "/export questionnaire".
 func registerQuestionnaire(e *Engine) {
-	e.command(Command{Name: "questionnaire", Help: "questionnaire.cmd", Run: questionnaireCommand})
-	e.command(Command{Name: "openquestionnaire", Role: RoleStaff, Help: "questionnaire.cmd_open", Run: openQuestionnaire})
-	e.buttons[flowQuestionnaire] = questionnaireButton
-	e.steps[flowQuestionnaire] = questionnaireStep
-	e.registerExport("questionnaire", exportQuestionnaire)
-	e.personalData(flowQuestionnaire, PersonalData{Export: e.exportResponses, Erase: e.eraseResponses})
+	// Neither command refuses any kind of chat today.
+	e.command(Command{Name: "questionnaire", Role: records.RoleAnyone, Scope: Anywhere, Help: "questionnaire.cmd", Run: questionnaireCommand})
+	e.command(Command{Name: "openquestionnaire", Role: records.RoleStaff, Scope: Anywhere, Help: "questionnaire.cmd_open", Run: openQuestionnaire})
+	// The start button is lasting; questionnaireButton checks that a
+	// participant pressed it.
+	e.onButton(flowQuestionnaire, records.RoleAnyone, Anywhere, questionnaireButton)
+	e.onStep(flowStep(flowQuestionnaire), questionnaireStep)
+	e.onArgument("export", "questionnaire", exportQuestionnaire)
+	e.personalData(flowQuestionnaire, questionnairePersonalData(e.rec))
 }
 
-// QuestionnaireButton is a button for a participant of mentorshipID to
-// answer the questionnaire, for the message sent when a mentorship
-// ends. Pressing it re-checks who presses it.
-func (e *Engine) QuestionnaireButton(lang, mentorshipID string) Button {
-	return e.button(e.cat.T(lang, "questionnaire.button.start", nil),
-		Callback{Flow: flowQuestionnaire, Action: "start", Arg: mentorshipID})
-}
-
-// QuestionnaireOpen reports whether the questionnaire of m can be
+// questionnaireOpen reports whether the questionnaire of m can be
 // answered: the mentorship ended, its last meeting is over, or staff
 // opened it.
-func (e *Engine) QuestionnaireOpen(ctx context.Context, m Mentorship) (bool, error) {
-	now := e.now()
+func questionnaireOpen(t *Turn, m records.Mentorship) (bool, error) {
+	now := t.Now()
 	if !m.EndedAt.IsZero() && !m.EndedAt.After(now) {
 		return true, nil
 	}
-	if last, ok := meetingN(m, e.program.Meetings); ok && !last.Start.IsZero() && !last.End().After(now) {
+	if last, ok := meetingN(m, t.Program().Meetings); ok && !last.Start.IsZero() && !last.End().After(now) {
 		return true, nil
 	}
-	var o questionnaireOpening
-	err := e.store.Get(ctx, questionnaireOpenKey(m.ID), &o)
-	if errors.Is(err, ErrNotFound) {
-		return false, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("load questionnaire opening %s: %w", m.ID, err)
-	}
-	return true, nil
+	_, opened, err := t.e.rec.QuestionnaireOpened(t.ctx, m.ID)
+	return opened, err
 }
 
-// Response loads the submitted response of userID about a mentorship;
-// ErrNotFound if they have not submitted one.
-func (e *Engine) Response(ctx context.Context, mid string, userID int64) (QuestionnaireResponse, error) {
-	var r QuestionnaireResponse
-	if err := e.store.Get(ctx, responseKey(mid, userID), &r); err != nil {
-		return QuestionnaireResponse{}, fmt.Errorf("load response %s/%d: %w", mid, userID, err)
+// submitted reports whether userID submitted their answers about
+// mentorship mid.
+func submitted(t *Turn, mid string, userID int64) (bool, error) {
+	_, err := t.e.rec.Response(t.ctx, mid, userID)
+	if errors.Is(err, records.ErrNotFound) {
+		return false, nil
 	}
-	return r, nil
+	return err == nil, err
 }
 
 // questionnaireCommand starts or resumes the questionnaire of the one
@@ -107,7 +82,7 @@ func questionnaireCommand(t *Turn) error {
 		t.Say("questionnaire.none_configured", nil)
 		return nil
 	}
-	ms, err := t.e.MentorshipsOf(t.ctx, t.Event.From.ID)
+	ms, err := t.e.rec.MentorshipsOf(t.ctx, t.Event.From.ID)
 	if err != nil {
 		return err
 	}
@@ -115,40 +90,49 @@ func questionnaireCommand(t *Turn) error {
 		t.Say("questionnaire.no_mentorship", nil)
 		return nil
 	}
-	var waiting []Mentorship
-	submitted := false
-	for _, m := range ms {
-		open, err := t.e.QuestionnaireOpen(t.ctx, m)
-		if err != nil {
-			return err
-		}
-		_, err = t.e.Response(t.ctx, m.ID, t.Event.From.ID)
-		switch {
-		case err == nil:
-			submitted = true
-		case !errors.Is(err, ErrNotFound):
-			return err
-		case open:
-			waiting = append(waiting, m)
-		}
+	waiting, anySubmitted, err := awaitingAnswers(t, ms)
+	if err != nil {
+		return err
 	}
 	switch {
 	case len(waiting) == 1:
 		return questionnaireStart(t, waiting[0])
 	case len(waiting) > 1:
-		t.StartFlow(flowQuestionnaire, "pick")
+		t.StartFlow(flowQuestionnaire, questStepPick)
 		var rows [][]Button
 		for _, m := range waiting {
 			pr, _ := t.Program().Project(m.ProjectID)
 			rows = append(rows, []Button{t.Button(pr.Title+" ("+m.ID+")", "pick", m.ID)})
 		}
 		t.Say("questionnaire.pick", nil, rows...)
-	case submitted:
+	case anySubmitted:
 		t.Say("questionnaire.already", nil)
 	default:
 		t.Say("questionnaire.not_open", nil)
 	}
 	return nil
+}
+
+// awaitingAnswers returns the mentorships of ms whose questionnaire is
+// open and not yet answered by the sender, and whether they answered
+// any.
+func awaitingAnswers(t *Turn, ms []records.Mentorship) (waiting []records.Mentorship, anySubmitted bool, err error) {
+	for _, m := range ms {
+		open, err := questionnaireOpen(t, m)
+		if err != nil {
+			return nil, false, err
+		}
+		done, err := submitted(t, m.ID, t.Event.From.ID)
+		switch {
+		case err != nil:
+			return nil, false, err
+		case done:
+			anySubmitted = true
+		case open:
+			waiting = append(waiting, m)
+		}
+	}
+	return waiting, anySubmitted, nil
 }
 
 // openQuestionnaire lets staff open the questionnaire of a mentorship
@@ -163,15 +147,15 @@ func openQuestionnaire(t *Turn) error {
 		t.Say("questionnaire.none_configured", nil)
 		return nil
 	}
-	m, err := t.e.Mentorship(t.ctx, id)
-	if errors.Is(err, ErrNotFound) {
+	m, err := t.e.rec.Mentorship(t.ctx, id)
+	if errors.Is(err, records.ErrNotFound) {
 		t.Say("questionnaire.open.unknown", map[string]any{"ID": id})
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	open, err := t.e.QuestionnaireOpen(t.ctx, m)
+	open, err := questionnaireOpen(t, m)
 	if err != nil {
 		return err
 	}
@@ -179,87 +163,109 @@ func openQuestionnaire(t *Turn) error {
 		t.Say("questionnaire.open.already", map[string]any{"ID": id})
 		return nil
 	}
-	if err := t.Store().Put(t.ctx, questionnaireOpenKey(id), questionnaireOpening{By: t.Event.From.ID, At: t.Now().UTC()}, 0); err != nil {
-		return fmt.Errorf("open questionnaire %s: %w", id, err)
+	if err := t.e.rec.OpenQuestionnaire(t.ctx, id, t.Event.From.ID); err != nil {
+		return err
 	}
 	for _, uid := range []int64{m.MenteeID, m.MentorID} {
 		if uid == 0 {
 			continue
 		}
 		lang := t.e.LangOf(t.ctx, uid)
-		t.Send(Message{ChatID: uid, Text: t.e.cat.T(lang, "questionnaire.invitation", nil),
-			Buttons: [][]Button{{t.e.QuestionnaireButton(lang, id)}}})
+		start := t.LastingButton(t.e.cat.T(lang, "questionnaire.button.start", nil), flowQuestionnaire, "start", id)
+		t.SayTo(uid, lang, "questionnaire.invitation", nil, []Button{start})
 	}
 	t.Say("questionnaire.open.done", map[string]any{"ID": id})
 	return nil
 }
 
+// questionnaireButton handles the flow's buttons: start (lasting, sent
+// when staff open a questionnaire) and pick, then those of the flow
+// run.
 func questionnaireButton(t *Turn) error {
 	switch t.Callback.Action {
 	case "start", "pick":
-		m, err := t.e.Mentorship(t.ctx, t.Callback.Arg)
-		if errors.Is(err, ErrNotFound) {
-			t.Notice("error.bad_button")
-			return nil
-		}
-		if err != nil {
+		return startFromButton(t)
+	case "ans", "edit", "submit":
+		// Tied to the flow run: the chat is in this flow.
+		var st questState
+		if err := t.LoadState(&st); err != nil {
 			return err
 		}
-		if t.Event.From.ID != m.MenteeID && t.Event.From.ID != m.MentorID {
-			t.Notice("error.bad_button")
-			return nil
-		}
-		open, err := t.e.QuestionnaireOpen(t.ctx, m)
-		if err != nil {
-			return err
-		}
-		if !open {
-			t.Say("questionnaire.not_open", nil)
-			return nil
-		}
-		if _, err := t.e.Response(t.ctx, m.ID, t.Event.From.ID); err == nil {
-			t.Say("questionnaire.already", nil)
-			return nil
-		} else if !errors.Is(err, ErrNotFound) {
-			return err
-		}
-		return questionnaireStart(t, m)
-	case "ans":
-		i, value, ok := strings.Cut(t.Callback.Arg, ".")
-		if !ok || t.Session.Step != "q" || i != t.Session.Get("i") {
-			t.Notice("error.stale_button")
-			return nil
-		}
-		return questionnaireAnswer(t, value, true)
-	case "edit":
-		idx, err := strconv.Atoi(t.Callback.Arg)
-		if err != nil || idx < 0 || idx >= len(t.Program().Questionnaire) || t.Session.Step != "review" {
-			t.Notice("error.bad_button")
-			return nil
-		}
-		t.Session.Step = "q"
-		t.Session.Set("i", strconv.Itoa(idx))
-		t.Session.Set("review", "1")
-		return questionnaireAsk(t)
-	case "submit":
-		if t.Session.Step != "review" {
-			t.Notice("error.stale_button")
-			return nil
-		}
-		return questionnaireSubmit(t)
+		return questionnaireRunButton(t, st)
 	}
 	t.Notice("error.bad_button")
 	return nil
 }
 
-// questionnaireDraft loads the user's draft about the session's
-// mentorship, or a new one.
-func (t *Turn) questionnaireDraft() (QuestionnaireResponse, error) {
-	mid := t.Session.Get("mid")
-	var r QuestionnaireResponse
-	err := t.Store().Get(t.ctx, draftResponseKey(mid, t.Event.From.ID), &r)
-	if errors.Is(err, ErrNotFound) {
-		m, err := t.e.Mentorship(t.ctx, mid)
+// questionnaireRunButton handles an answer, edit or submit button.
+func questionnaireRunButton(t *Turn, st questState) error {
+	switch t.Callback.Action {
+	case "ans":
+		i, value, ok := strings.Cut(t.Callback.Arg, ".")
+		if !ok || t.Session.Step != questStepQuestion || i != strconv.Itoa(st.Question) {
+			t.Notice("error.stale_button")
+			return nil
+		}
+		return questionnaireAnswer(t, st, value, true)
+	case "edit":
+		idx, err := strconv.Atoi(t.Callback.Arg)
+		if err != nil || idx < 0 || idx >= len(t.Program().Questionnaire) || t.Session.Step != questStepReview {
+			t.Notice("error.bad_button")
+			return nil
+		}
+		t.Session.Step = questStepQuestion
+		st.Question, st.Review = idx, true
+		t.SaveState(st)
+		return questionnaireAsk(t, st)
+	default: // submit
+		if t.Session.Step != questStepReview {
+			t.Notice("error.stale_button")
+			return nil
+		}
+		return questionnaireSubmit(t, st)
+	}
+}
+
+// startFromButton starts the questionnaire of the mentorship a start
+// or pick button names, for one of its participants.
+func startFromButton(t *Turn) error {
+	m, err := t.e.rec.Mentorship(t.ctx, t.Callback.Arg)
+	if errors.Is(err, records.ErrNotFound) {
+		t.Notice("error.bad_button")
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if t.Event.From.ID != m.MenteeID && t.Event.From.ID != m.MentorID {
+		t.Notice("error.bad_button")
+		return nil
+	}
+	open, err := questionnaireOpen(t, m)
+	if err != nil {
+		return err
+	}
+	if !open {
+		t.Say("questionnaire.not_open", nil)
+		return nil
+	}
+	done, err := submitted(t, m.ID, t.Event.From.ID)
+	if err != nil {
+		return err
+	}
+	if done {
+		t.Say("questionnaire.already", nil)
+		return nil
+	}
+	return questionnaireStart(t, m)
+}
+
+// questionnaireDraft loads the sender's draft about mentorship mid, or
+// a new one.
+func questionnaireDraft(t *Turn, mid string) (records.QuestionnaireResponse, error) {
+	r, err := t.e.rec.DraftResponse(t.ctx, mid, t.Event.From.ID)
+	if errors.Is(err, records.ErrNotFound) {
+		m, err := t.e.rec.Mentorship(t.ctx, mid)
 		if err != nil {
 			return r, err
 		}
@@ -267,11 +273,11 @@ func (t *Turn) questionnaireDraft() (QuestionnaireResponse, error) {
 		if m.MenteeID == t.Event.From.ID {
 			role = "mentee"
 		}
-		return QuestionnaireResponse{MentorshipID: mid, UserID: t.Event.From.ID, Role: role,
+		return records.QuestionnaireResponse{MentorshipID: mid, UserID: t.Event.From.ID, Role: role,
 			Answers: map[string]string{}, StartedAt: t.Now().UTC()}, nil
 	}
 	if err != nil {
-		return r, fmt.Errorf("load questionnaire draft %s/%d: %w", mid, t.Event.From.ID, err)
+		return r, err
 	}
 	if r.Answers == nil {
 		r.Answers = map[string]string{}
@@ -279,34 +285,42 @@ func (t *Turn) questionnaireDraft() (QuestionnaireResponse, error) {
 	return r, nil
 }
 
+// sayText replies in the event's chat with text made from message id
+// and more.
+func sayText(t *Turn, id, text string, buttons ...[]Button) {
+	t.Send(Message{ChatID: t.Event.ChatID, Text: text, TextID: id, Buttons: buttons})
+}
+
 // questionnaireStart opens (or resumes) the questionnaire at the first
 // unanswered question, or at the review when all are answered.
-func questionnaireStart(t *Turn, m Mentorship) error {
-	t.StartFlow(flowQuestionnaire, "q")
-	t.Session.Set("mid", m.ID)
-	r, err := t.questionnaireDraft()
+func questionnaireStart(t *Turn, m records.Mentorship) error {
+	t.StartFlow(flowQuestionnaire, questStepQuestion)
+	st := questState{Mentorship: m.ID}
+	t.SaveState(st)
+	r, err := questionnaireDraft(t, m.ID)
 	if err != nil {
 		return err
 	}
 	if len(r.Answers) > 0 {
 		t.Say("questionnaire.resumed", nil)
 	} else {
-		t.Reply(t.Plural("questionnaire.intro", len(t.Program().Questionnaire), nil))
+		sayText(t, "questionnaire.intro", t.Plural("questionnaire.intro", len(t.Program().Questionnaire), nil))
 	}
-	return questionnaireNext(t, r)
+	return questionnaireNext(t, st, r)
 }
 
 // questionnaireNext asks the first unanswered question, or shows the
 // review.
-func questionnaireNext(t *Turn, r QuestionnaireResponse) error {
+func questionnaireNext(t *Turn, st questState, r records.QuestionnaireResponse) error {
 	for i, q := range t.Program().Questionnaire {
 		if _, ok := r.Answers[q.ID]; !ok {
-			t.Session.Step = "q"
-			t.Session.Set("i", strconv.Itoa(i))
-			return questionnaireAsk(t)
+			t.Session.Step = questStepQuestion
+			st.Question = i
+			t.SaveState(st)
+			return questionnaireAsk(t, st)
 		}
 	}
-	return questionnaireReview(t, r)
+	return questionnaireReview(t, st, r)
 }
 
 // questionText returns a text of a question in lang, or in English.
@@ -326,11 +340,11 @@ func choicesIn(q Question, lang string) []string {
 	return q.Choices["en"]
 }
 
-// questionnaireAsk asks question Fields["i"].
-func questionnaireAsk(t *Turn) error {
+// questionnaireAsk asks question st.Question.
+func questionnaireAsk(t *Turn, st questState) error {
 	qs := t.Program().Questionnaire
-	i, err := strconv.Atoi(t.Session.Get("i"))
-	if err != nil || i < 0 || i >= len(qs) {
+	i := st.Question
+	if i < 0 || i >= len(qs) {
 		t.Session.Reset()
 		t.Say("questionnaire.changed", nil)
 		return nil
@@ -354,21 +368,24 @@ func questionnaireAsk(t *Turn) error {
 	default:
 		text += "\n" + t.T("questionnaire.text_hint", map[string]any{"Max": maxQuestionnaireText})
 	}
-	t.Reply(text, rows...)
+	sayText(t, "questionnaire.question", text, rows...)
 	return nil
 }
 
 // questionnaireStep takes typed answers to text questions.
 func questionnaireStep(t *Turn) error {
-	if t.Session.Step != "q" {
+	if t.Session.Step != questStepQuestion {
 		t.Say("questionnaire.use_buttons", nil)
 		return nil
 	}
+	var st questState
+	if err := t.LoadState(&st); err != nil {
+		return err
+	}
 	qs := t.Program().Questionnaire
-	i, _ := strconv.Atoi(t.Session.Get("i"))
-	if i < 0 || i >= len(qs) || qs[i].Kind != "text" {
+	if i := st.Question; i < 0 || i >= len(qs) || qs[i].Kind != "text" {
 		t.Say("questionnaire.use_buttons", nil)
-		return questionnaireAsk(t)
+		return questionnaireAsk(t, st)
 	}
 	text := strings.TrimSpace(t.Event.Text)
 	if t.Event.Kind != KindText || text == "" {
@@ -379,49 +396,56 @@ func questionnaireStep(t *Turn) error {
 		t.Say("questionnaire.too_long", map[string]any{"Max": maxQuestionnaireText})
 		return nil
 	}
-	return questionnaireAnswer(t, text, false)
+	return questionnaireAnswer(t, st, text, false)
+}
+
+// buttonAnswer turns the value of an answer button to q into the
+// stored answer: the scale value, or the English text of the choice.
+// ok is false for a value no button of q carries.
+func buttonAnswer(q Question, value string) (answer string, ok bool) {
+	v, err := strconv.Atoi(value)
+	switch {
+	case err != nil, q.Kind == "text":
+		return "", false
+	case q.Kind == "scale":
+		return value, v >= 1 && v <= 5
+	case v < 0 || v >= len(q.Choices["en"]):
+		return "", false
+	}
+	return q.Choices["en"][v], true
 }
 
 // questionnaireAnswer records the answer to the current question in
 // the draft and moves on. From a button, value is the scale value or
 // the choice's index.
-func questionnaireAnswer(t *Turn, value string, fromButton bool) error {
+func questionnaireAnswer(t *Turn, st questState, value string, fromButton bool) error {
 	qs := t.Program().Questionnaire
-	i, err := strconv.Atoi(t.Session.Get("i"))
-	if err != nil || i < 0 || i >= len(qs) {
+	if st.Question < 0 || st.Question >= len(qs) {
 		t.Notice("error.stale_button")
 		return nil
 	}
-	q := qs[i]
+	q := qs[st.Question]
 	if fromButton {
-		v, err := strconv.Atoi(value)
-		switch {
-		case err != nil, q.Kind == "text":
+		answer, ok := buttonAnswer(q, value)
+		if !ok {
 			t.Notice("error.bad_button")
 			return nil
-		case q.Kind == "scale" && (v < 1 || v > 5):
-			t.Notice("error.bad_button")
-			return nil
-		case q.Kind == "choice" && (v < 0 || v >= len(q.Choices["en"])):
-			t.Notice("error.bad_button")
-			return nil
-		case q.Kind == "choice":
-			value = q.Choices["en"][v]
 		}
+		value = answer
 	}
-	r, err := t.questionnaireDraft()
+	r, err := questionnaireDraft(t, st.Mentorship)
 	if err != nil {
 		return err
 	}
 	r.Answers[q.ID] = value
 	r.Lang = t.Lang()
-	if err := t.Store().Put(t.ctx, draftResponseKey(r.MentorshipID, r.UserID), r, 0); err != nil {
-		return fmt.Errorf("save questionnaire draft %s/%d: %w", r.MentorshipID, r.UserID, err)
+	if err := t.e.rec.SaveDraftResponse(t.ctx, r); err != nil {
+		return err
 	}
-	if t.Session.Get("review") != "" {
-		return questionnaireReview(t, r)
+	if st.Review {
+		return questionnaireReview(t, st, r)
 	}
-	return questionnaireNext(t, r)
+	return questionnaireNext(t, st, r)
 }
 
 // displayAnswer shows a stored answer in lang.
@@ -436,9 +460,10 @@ func displayAnswer(q Question, value, lang string) string {
 
 // questionnaireReview shows every answer with buttons to change one
 // and to submit.
-func questionnaireReview(t *Turn, r QuestionnaireResponse) error {
-	t.Session.Step = "review"
-	t.Session.Set("review", "")
+func questionnaireReview(t *Turn, st questState, r records.QuestionnaireResponse) error {
+	t.Session.Step = questStepReview
+	st.Review = false
+	t.SaveState(st)
 	var b strings.Builder
 	b.WriteString(t.T("questionnaire.review", nil))
 	var rows [][]Button
@@ -454,170 +479,140 @@ func questionnaireReview(t *Turn, r QuestionnaireResponse) error {
 		rows = append(rows, edits)
 	}
 	rows = append(rows, []Button{t.Button(t.T("questionnaire.button.submit", nil), "submit", "")})
-	t.Reply(b.String(), rows...)
+	sayText(t, "questionnaire.review", b.String(), rows...)
 	return nil
 }
 
 // questionnaireSubmit stores the completed response once.
-func questionnaireSubmit(t *Turn) error {
-	r, err := t.questionnaireDraft()
+func questionnaireSubmit(t *Turn, st questState) error {
+	r, err := questionnaireDraft(t, st.Mentorship)
 	if err != nil {
 		return err
 	}
 	for _, q := range t.Program().Questionnaire {
 		if _, ok := r.Answers[q.ID]; !ok {
-			return questionnaireNext(t, r)
+			return questionnaireNext(t, st, r)
 		}
 	}
-	if _, err := t.e.Response(t.ctx, r.MentorshipID, r.UserID); err == nil {
+	done, err := submitted(t, r.MentorshipID, r.UserID)
+	if err != nil {
+		return err
+	}
+	if done {
 		t.Session.Reset()
 		t.Say("questionnaire.already", nil)
 		return nil
-	} else if !errors.Is(err, ErrNotFound) {
-		return err
 	}
 	r.SubmittedAt = t.Now().UTC()
 	r.Lang = t.Lang()
-	if err := t.Store().Put(t.ctx, responseKey(r.MentorshipID, r.UserID), r, 0); err != nil {
-		return fmt.Errorf("save response %s/%d: %w", r.MentorshipID, r.UserID, err)
-	}
-	if err := t.Store().AddToSet(t.ctx, responsesSet, r.MentorshipID+":"+strconv.FormatInt(r.UserID, 10)); err != nil {
-		return fmt.Errorf("index response %s/%d: %w", r.MentorshipID, r.UserID, err)
-	}
-	if err := t.Store().Delete(t.ctx, draftResponseKey(r.MentorshipID, r.UserID)); err != nil {
-		return fmt.Errorf("delete questionnaire draft %s/%d: %w", r.MentorshipID, r.UserID, err)
+	if err := t.e.rec.SubmitResponse(t.ctx, r); err != nil {
+		return err
 	}
 	t.Session.Reset()
 	t.Say("questionnaire.thanks", nil)
 	return nil
 }
 
-// Responses returns every submitted response, ordered by mentorship
-// and user.
-func (e *Engine) Responses(ctx context.Context) ([]QuestionnaireResponse, error) {
-	members, err := e.store.Members(ctx, responsesSet)
-	if err != nil {
-		return nil, fmt.Errorf("list responses: %w", err)
-	}
-	var out []QuestionnaireResponse
-	for _, mem := range members {
-		i := strings.LastIndexByte(mem, ':')
-		uid, err := strconv.ParseInt(mem[i+1:], 10, 64)
-		if i < 0 || err != nil {
-			continue
-		}
-		r, err := e.Response(ctx, mem[:i], uid)
-		if errors.Is(err, ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	slices.SortFunc(out, func(a, b QuestionnaireResponse) int {
-		if c := strings.Compare(a.MentorshipID, b.MentorshipID); c != 0 {
-			return c
-		}
-		return strings.Compare(a.Role, b.Role)
-	})
-	return out, nil
-}
-
 // exportQuestionnaire sends staff one CSV row per respondent and the
 // mean of each scale question.
 func exportQuestionnaire(t *Turn) error {
-	rs, err := t.e.Responses(t.ctx)
+	rs, err := t.e.rec.Responses(t.ctx)
 	if err != nil {
 		return err
 	}
+	rows, err := responseRows(t, rs)
+	if err != nil {
+		return err
+	}
+	buf, err := csvDocument(rows)
+	if err != nil {
+		return err
+	}
+	name := "questionnaire-" + t.Now().In(t.Program().Location()).Format("2006-01-02") + ".csv"
+	t.Send(Message{ChatID: t.Event.ChatID, Text: responseSummary(t, rs), TextID: "questionnaire.export.count",
+		File: &Attachment{FileName: name, Content: buf}})
+	return nil
+}
+
+// responseRows is the CSV of rs: a header, then one row per response.
+func responseRows(t *Turn, rs []records.QuestionnaireResponse) ([][]string, error) {
 	qs := t.Program().Questionnaire
 	header := []string{"mentorship_id", "project_id", "role", "user_id", "language", "submitted_at"}
 	for _, q := range qs {
 		header = append(header, q.ID)
 	}
 	rows := [][]string{header}
-	sums, counts := make([]int, len(qs)), make([]int, len(qs))
 	for _, r := range rs {
 		project := ""
-		if m, err := t.e.Mentorship(t.ctx, r.MentorshipID); err == nil {
+		if m, err := t.e.rec.Mentorship(t.ctx, r.MentorshipID); err == nil {
 			project = m.ProjectID
-		} else if !errors.Is(err, ErrNotFound) {
-			return err
+		} else if !errors.Is(err, records.ErrNotFound) {
+			return nil, err
 		}
 		row := []string{r.MentorshipID, project, r.Role, strconv.FormatInt(r.UserID, 10), r.Lang,
 			r.SubmittedAt.Format(time.RFC3339)}
-		for i, q := range qs {
-			a := r.Answers[q.ID]
-			row = append(row, a)
-			if v, err := strconv.Atoi(a); q.Kind == "scale" && err == nil {
-				sums[i] += v
-				counts[i]++
-			}
+		for _, q := range qs {
+			row = append(row, r.Answers[q.ID])
 		}
 		rows = append(rows, row)
 	}
-	buf, err := csvDocument(rows)
-	if err != nil {
-		return err
-	}
+	return rows, nil
+}
+
+// responseSummary counts rs and gives the mean of each scale question,
+// in the sender's language.
+func responseSummary(t *Turn, rs []records.QuestionnaireResponse) string {
 	var b strings.Builder
 	b.WriteString(t.Plural("questionnaire.export.count", len(rs), nil))
-	for i, q := range qs {
+	for _, q := range t.Program().Questionnaire {
 		if q.Kind != "scale" {
 			continue
 		}
+		sum, n := 0, 0
+		for _, r := range rs {
+			if v, err := strconv.Atoi(r.Answers[q.ID]); err == nil {
+				sum += v
+				n++
+			}
+		}
 		mean := "—"
-		if counts[i] > 0 {
-			mean = strconv.FormatFloat(float64(sums[i])/float64(counts[i]), 'f', 2, 64)
+		if n > 0 {
+			mean = strconv.FormatFloat(float64(sum)/float64(n), 'f', 2, 64)
 		}
-		b.WriteString("\n" + t.T("questionnaire.export.mean", map[string]any{"ID": q.ID, "Mean": mean, "N": counts[i]}))
+		b.WriteString("\n" + t.T("questionnaire.export.mean", map[string]any{"ID": q.ID, "Mean": mean, "N": n}))
 	}
-	name := "questionnaire-" + t.Now().In(t.Program().Location()).Format("2006-01-02") + ".csv"
-	t.Send(Message{ChatID: t.Event.ChatID, Text: b.String(), File: &Attachment{FileName: name, Content: buf}})
-	return nil
+	return b.String()
 }
 
-// exportResponses returns userID's responses and drafts.
-func (e *Engine) exportResponses(ctx context.Context, userID int64) (any, error) {
-	ms, err := e.MentorshipsOf(ctx, userID)
-	if err != nil {
-		return nil, err
+// questionnairePersonalData exports and erases a person's responses
+// and drafts, about every mentorship they took part in; the export no
+// longer counts erased responses.
+func questionnairePersonalData(rec *records.DB) PersonalData {
+	mentorships := func(ctx context.Context, userID int64) ([]string, error) {
+		ms, err := rec.MentorshipsOf(ctx, userID)
+		if err != nil {
+			return nil, err
+		}
+		ids := make([]string, len(ms))
+		for i, m := range ms {
+			ids[i] = m.ID
+		}
+		return ids, nil
 	}
-	var out []QuestionnaireResponse
-	for _, m := range ms {
-		for _, key := range []string{responseKey(m.ID, userID), draftResponseKey(m.ID, userID)} {
-			var r QuestionnaireResponse
-			err := e.store.Get(ctx, key, &r)
-			if errors.Is(err, ErrNotFound) {
-				continue
-			}
+	return PersonalData{
+		Export: func(ctx context.Context, userID int64) (any, error) {
+			mids, err := mentorships(ctx, userID)
 			if err != nil {
-				return nil, fmt.Errorf("load %s: %w", key, err)
+				return nil, err
 			}
-			out = append(out, r)
-		}
+			return rec.ExportResponses(ctx, userID, mids)
+		},
+		Erase: func(ctx context.Context, userID int64) error {
+			mids, err := mentorships(ctx, userID)
+			if err != nil {
+				return err
+			}
+			return rec.EraseResponses(ctx, userID, mids)
+		},
 	}
-	if len(out) == 0 {
-		return nil, nil
-	}
-	return out, nil
-}
-
-// eraseResponses deletes userID's responses and drafts; the export no
-// longer counts them.
-func (e *Engine) eraseResponses(ctx context.Context, userID int64) error {
-	ms, err := e.MentorshipsOf(ctx, userID)
-	if err != nil {
-		return err
-	}
-	for _, m := range ms {
-		if err := e.store.Delete(ctx, responseKey(m.ID, userID), draftResponseKey(m.ID, userID)); err != nil {
-			return fmt.Errorf("erase responses of %d: %w", userID, err)
-		}
-		if err := e.store.RemoveFromSet(ctx, responsesSet, m.ID+":"+strconv.FormatInt(userID, 10)); err != nil {
-			return fmt.Errorf("erase responses of %d: %w", userID, err)
-		}
-	}
-	return nil
 }

@@ -5,10 +5,12 @@ import (
 	"context"
 	"encoding/csv"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/mentorbot/mentorbot/flows"
+	"github.com/mentorbot/mentorbot/flows/records"
 )
 
 var staffUser = flows.User{ID: staffID, FirstName: "Staff", LanguageCode: "en"}
@@ -28,6 +30,18 @@ func (h *harness) exportCSV(name string) (flows.Reply, [][]string) {
 	}
 	h.tb.Fatalf("/export %s sent no CSV:%s", name, dump(r))
 	return r, nil
+}
+
+// startButtonData is the callback data of the lasting button that
+// starts the questionnaire of mentorship mid, as /openquestionnaire
+// sends it.
+func startButtonData(tb testing.TB, mid string) string {
+	tb.Helper()
+	data, err := flows.Callback{Flow: "quest", Action: "start", Arg: mid}.Encode()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return data
 }
 
 // column returns the value of column name in row i (1 = first data row).
@@ -57,20 +71,20 @@ func TestQuestionnaireRoundTripsToCSV(t *testing.T) {
 	r = h.text(menteeAyse, `Sì, "ottimo" — è stato utile; grazie!`)
 	wantText(t, r, menteeAyse.ID, "→ 4")
 	wantText(t, r, menteeAyse.ID, "→ Forse")
-	r = h.press(menteeAyse, r, "Modifica 1")
-	r = h.press(menteeAyse, r, "5")
+	r = h.pressAction(menteeAyse, r, "edit", "0")
+	r = h.pressAction(menteeAyse, r, "ans", "0.5")
 	wantText(t, r, menteeAyse.ID, "→ 5")
-	r = h.press(menteeAyse, r, "Invia")
-	wantText(t, r, menteeAyse.ID, "Grazie")
-	wantText(t, h.command(menteeAyse, "questionnaire", ""), menteeAyse.ID, "già risposto")
+	r = h.pressAction(menteeAyse, r, "submit", "")
+	wantSaid(t, r, menteeAyse.ID, "questionnaire.thanks")
+	wantSaid(t, h.command(menteeAyse, "questionnaire", ""), menteeAyse.ID, "questionnaire.already")
 
 	// The mentor, in English.
 	r = h.command(mentorDima, "questionnaire", "")
-	r = h.press(mentorDima, r, "3")
+	r = h.pressAction(mentorDima, r, "ans", "0.3")
 	h.press(mentorDima, r, "Yes")
 	r = h.text(mentorDima, "=HYPERLINK(\"http://evil\")")
-	r = h.press(mentorDima, r, "Submit")
-	wantText(t, r, mentorDima.ID, "Thank you")
+	r = h.pressAction(mentorDima, r, "submit", "")
+	wantSaid(t, r, mentorDima.ID, "questionnaire.thanks")
 
 	r, rows := h.exportCSV("questionnaire")
 	wantText(t, r, staffID, "2 questionnaire responses")
@@ -107,19 +121,19 @@ func TestQuestionnaireResumes(t *testing.T) {
 	h := newHarness(t)
 	h.mentorship(h.program.Meetings)
 	r := h.command(mentorDima, "questionnaire", "")
-	h.press(mentorDima, r, "2")
+	h.pressAction(mentorDima, r, "ans", "0.2")
 	h.command(mentorDima, "cancel", "")
 	r = h.command(mentorDima, "questionnaire", "")
-	wantText(t, r, mentorDima.ID, "Welcome back")
+	wantSaid(t, r, mentorDima.ID, "questionnaire.resumed")
 	wantText(t, r, mentorDima.ID, "Question 2 of 3")
-	if _, err := h.engine.Response(context.Background(), testMentorship, mentorDima.ID); !errors.Is(err, flows.ErrNotFound) {
+	if _, err := h.rec.Response(context.Background(), testMentorship, mentorDima.ID); !errors.Is(err, records.ErrNotFound) {
 		t.Errorf("Response before submitting: error = %v; want ErrNotFound", err)
 	}
 	h.press(mentorDima, r, "No")
 	r = h.text(mentorDima, "ok")
 	wantText(t, r, mentorDima.ID, "→ 2")
-	h.press(mentorDima, r, "Submit")
-	got, err := h.engine.Response(context.Background(), testMentorship, mentorDima.ID)
+	h.pressAction(mentorDima, r, "submit", "")
+	got, err := h.rec.Response(context.Background(), testMentorship, mentorDima.ID)
 	if err != nil || got.Answers["overall"] != "2" || got.Answers["again"] != "No" || got.Answers["comments"] != "ok" {
 		t.Errorf("Response = %+v, %v; want overall 2, again No, comments ok", got, err)
 	}
@@ -130,8 +144,8 @@ func TestQuestionnaireRefusesBadInput(t *testing.T) {
 	h.mentorship(h.program.Meetings)
 
 	r := h.command(menteeAyse, "questionnaire", "")
-	wantText(t, h.text(menteeAyse, "4"), menteeAyse.ID, "pulsanti")
-	b, _ := findButton(r, "4")
+	wantSaid(t, h.text(menteeAyse, "4"), menteeAyse.ID, "questionnaire.use_buttons")
+	b, _ := buttonFor(r, menteeAyse.ID, "ans", "0.4")
 	forged := strings.Replace(b.Data, "0.4", "0.9", 1)
 	if forged == b.Data {
 		t.Fatalf("button data %q has no 0.4 to forge", b.Data)
@@ -139,17 +153,17 @@ func TestQuestionnaireRefusesBadInput(t *testing.T) {
 	if r := h.pressData(menteeAyse, forged); r.Notice == "" {
 		t.Errorf("pressing scale value 9: got%s; want a notice", dump(r))
 	}
-	next := h.press(menteeAyse, r, "4")
+	next := h.pressAction(menteeAyse, r, "ans", "0.4")
 	if r := h.pressData(menteeAyse, b.Data); r.Notice == "" || len(r.Messages) > 0 {
 		t.Errorf("pressing an answered question's button again: got%s; want a notice only", dump(r))
 	}
 	h.press(menteeAyse, next, "Sì")
-	wantText(t, h.handle(flows.Event{Kind: flows.KindDocument, From: menteeAyse, File: &flows.File{FileID: "f"}}), menteeAyse.ID, "messaggio di testo")
-	wantText(t, h.text(menteeAyse, strings.Repeat("à", 2001)), menteeAyse.ID, "troppo lunga")
-	if r := h.pressData(stranger, h.engine.QuestionnaireButton("en", testMentorship).Data); r.Notice == "" {
+	wantSaid(t, h.handle(flows.Event{Kind: flows.KindDocument, From: menteeAyse, File: &flows.File{FileID: "f"}}), menteeAyse.ID, "questionnaire.text_only")
+	wantSaid(t, h.text(menteeAyse, strings.Repeat("à", 2001)), menteeAyse.ID, "questionnaire.too_long")
+	if r := h.pressData(stranger, startButtonData(t, testMentorship)); r.Notice == "" {
 		t.Errorf("stranger starting the questionnaire: got%s; want a notice", dump(r))
 	}
-	if _, err := h.engine.Response(context.Background(), testMentorship, menteeAyse.ID); !errors.Is(err, flows.ErrNotFound) {
+	if _, err := h.rec.Response(context.Background(), testMentorship, menteeAyse.ID); !errors.Is(err, records.ErrNotFound) {
 		t.Errorf("Response after refused input: error = %v; want ErrNotFound", err)
 	}
 	_, rows := h.exportCSV("questionnaire")
@@ -163,9 +177,9 @@ func TestQuestionnaireOpening(t *testing.T) {
 	m := h.mentorship(2)
 	ctx := context.Background()
 
-	wantText(t, h.command(menteeAyse, "questionnaire", ""), menteeAyse.ID, "si apre alla fine")
-	wantText(t, h.command(stranger, "questionnaire", ""), stranger.ID, "you have none")
-	if r := h.pressData(menteeAyse, h.engine.QuestionnaireButton("it", m.ID).Data); !strings.Contains(textTo(r, menteeAyse.ID), "si apre alla fine") {
+	wantSaid(t, h.command(menteeAyse, "questionnaire", ""), menteeAyse.ID, "questionnaire.not_open")
+	wantSaid(t, h.command(stranger, "questionnaire", ""), stranger.ID, "questionnaire.no_mentorship")
+	if r := h.pressData(menteeAyse, startButtonData(t, m.ID)); !slices.Contains(saidTo(r, menteeAyse.ID), "questionnaire.not_open") {
 		t.Errorf("starting a closed questionnaire: got%s; want not open", dump(r))
 	}
 
@@ -174,17 +188,18 @@ func TestQuestionnaireOpening(t *testing.T) {
 		who        flows.User
 		args, want string
 	}{
-		{menteeAyse, m.ID, "riservato"},
-		{mentorDima, m.ID, "reserved"},
-		{staffUser, "", "Usage"},
-		{staffUser, "a b", "Usage"},
-		{staffUser, "MIE-2027-9999", "no mentorship MIE-2027-9999"},
+		{menteeAyse, m.ID, "error.not_allowed"},
+		{mentorDima, m.ID, "error.not_allowed"},
+		{staffUser, "", "questionnaire.open.usage"},
+		{staffUser, "a b", "questionnaire.open.usage"},
+		{staffUser, "MIE-2027-9999", "questionnaire.open.unknown"},
 	} {
 		r := h.command(c.who, "openquestionnaire", c.args)
-		wantText(t, r, c.who.ID, c.want)
-		if open, _ := h.engine.QuestionnaireOpen(ctx, m); open {
-			t.Fatalf("/openquestionnaire %q by %d opened it", c.args, c.who.ID)
+		wantSaid(t, r, c.who.ID, c.want)
+		if _, opened, err := h.rec.QuestionnaireOpened(ctx, m.ID); opened || err != nil {
+			t.Fatalf("/openquestionnaire %q by %d opened it (%v)", c.args, c.who.ID, err)
 		}
+		wantSaid(t, h.command(menteeAyse, "questionnaire", ""), menteeAyse.ID, "questionnaire.not_open")
 	}
 	for _, who := range []flows.User{menteeAyse, mentorDima, stranger} {
 		r := h.command(who, "export", "questionnaire")
@@ -193,17 +208,20 @@ func TestQuestionnaireOpening(t *testing.T) {
 				t.Errorf("/export questionnaire by %d sent a file", who.ID)
 			}
 		}
-		if !strings.Contains(strings.ToLower(textTo(r, who.ID)), "riservato") && !strings.Contains(textTo(r, who.ID), "reserved") {
+		if !slices.Contains(saidTo(r, who.ID), "error.not_allowed") {
 			t.Errorf("/export questionnaire by %d: got%s; want refused", who.ID, dump(r))
 		}
 	}
 
 	r := h.command(staffUser, "openquestionnaire", m.ID)
-	wantText(t, r, staffID, "is open")
-	wantText(t, r, menteeAyse.ID, "Il tuo mentoring sta per concludersi")
-	wantText(t, r, mentorDima.ID, "Your mentorship is coming to an end")
-	wantText(t, h.command(staffUser, "openquestionnaire", m.ID), staffID, "already open")
-	r = h.press(menteeAyse, r, "Inizia il questionario")
+	wantSaid(t, r, staffID, "questionnaire.open.done")
+	wantSaid(t, r, menteeAyse.ID, "questionnaire.invitation")
+	wantSaid(t, r, mentorDima.ID, "questionnaire.invitation")
+	if _, ok := buttonFor(r, mentorDima.ID, "start", m.ID); !ok {
+		t.Errorf("/openquestionnaire sent the mentor no start button:%s", dump(r))
+	}
+	wantSaid(t, h.command(staffUser, "openquestionnaire", m.ID), staffID, "questionnaire.open.already")
+	r = h.pressAction(menteeAyse, r, "start", m.ID)
 	wantText(t, r, menteeAyse.ID, "Domanda 1 di 3")
 }
 
@@ -211,16 +229,16 @@ func TestQuestionnairePersonalData(t *testing.T) {
 	h := newHarness(t)
 	h.mentorship(h.program.Meetings)
 	r := h.command(menteeAyse, "questionnaire", "")
-	r = h.press(menteeAyse, r, "4")
+	r = h.pressAction(menteeAyse, r, "ans", "0.4")
 	h.press(menteeAyse, r, "No")
 	r = h.text(menteeAyse, "segreto")
-	h.press(menteeAyse, r, "Invia")
+	h.pressAction(menteeAyse, r, "submit", "")
 	ctx := context.Background()
 	doc, err := h.engine.ExportUser(ctx, menteeAyse.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rs, _ := doc["quest"].([]flows.QuestionnaireResponse); len(rs) != 1 || rs[0].Answers["comments"] != "segreto" {
+	if rs, _ := doc["quest"].([]records.QuestionnaireResponse); len(rs) != 1 || rs[0].Answers["comments"] != "segreto" {
 		t.Errorf("ExportUser[quest] = %+v; want the response", doc["quest"])
 	}
 	if err := h.engine.EraseUser(ctx, menteeAyse.ID); err != nil {

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/mentorbot/mentorbot/flows/records"
 	"github.com/mentorbot/mentorbot/locales"
 )
 
@@ -33,7 +35,6 @@ const (
 
 // How reminders are sent exactly once (see SendDueReminders).
 const (
-	reminderQueue = "reminders"
 	// reminderLease is how long a scanner holds a reminder it is
 	// sending; another scanner takes it over after that.
 	reminderLease = 10 * time.Minute
@@ -126,16 +127,15 @@ func diaryDue(end time.Time, k int, loc *time.Location) time.Time {
 	return time.Date(y, m, d+1+(k-1)*diaryReminderEvery, diaryReminderHour, 0, 0, 0, loc)
 }
 
-// reminders returns every reminder of m's agreed schedule with when it
-// is due.
-func (e *Engine) reminders(m Mentorship) map[string]time.Time {
+// plannedReminders returns every reminder of m's agreed schedule with
+// when it is due.
+func plannedReminders(prog *Program, m records.Mentorship) map[string]time.Time {
 	out := make(map[string]time.Time)
 	if m.AgreedAt.IsZero() || len(m.Meetings) == 0 {
 		return out
 	}
-	var last time.Time
 	for _, mt := range m.Meetings {
-		for _, lead := range e.program.MeetingReminders {
+		for _, lead := range prog.MeetingReminders {
 			for _, side := range []string{sideMentee, sideMentor} {
 				r := reminder{Kind: remMeeting, MID: m.ID, N: mt.N, At: mt.Start.Unix(), Lead: lead, Side: side}
 				out[r.id()] = mt.Start.Add(-lead)
@@ -143,12 +143,10 @@ func (e *Engine) reminders(m Mentorship) map[string]time.Time {
 		}
 		for k := 1; k <= diaryReminders; k++ {
 			r := reminder{Kind: remDiary, MID: m.ID, N: mt.N, At: mt.Start.Unix(), K: k}
-			out[r.id()] = diaryDue(mt.End(), k, e.program.Location())
-		}
-		if mt.End().After(last) {
-			last = mt.End()
+			out[r.id()] = diaryDue(mt.End(), k, prog.Location())
 		}
 	}
+	last := lastEnd(m)
 	for _, side := range []string{sideMentee, sideMentor} {
 		r := reminder{Kind: remEnd, MID: m.ID, At: last.Unix(), Side: side}
 		out[r.id()] = last
@@ -160,18 +158,16 @@ func (e *Engine) reminders(m Mentorship) map[string]time.Time {
 // before to that of after: reminders no longer wanted leave the queue,
 // new ones join it. A reminder before a meeting whose time has already
 // come is not queued (the agreement was made too late for it).
-func (e *Engine) rescheduleReminders(ctx context.Context, before, after Mentorship, now time.Time) error {
-	old, want := e.reminders(before), e.reminders(after)
+func rescheduleReminders(ctx context.Context, rec *records.DB, prog *Program, before, after records.Mentorship, now time.Time) error {
+	old, want := plannedReminders(prog, before), plannedReminders(prog, after)
 	var drop []string
 	for id := range old {
 		if _, ok := want[id]; !ok {
 			drop = append(drop, id)
 		}
 	}
-	if len(drop) > 0 {
-		if err := e.store.Unschedule(ctx, reminderQueue, drop...); err != nil {
-			return fmt.Errorf("unschedule reminders of %s: %w", after.ID, err)
-		}
+	if err := rec.UnscheduleReminders(ctx, drop...); err != nil {
+		return err
 	}
 	for id, at := range want {
 		if _, ok := old[id]; ok {
@@ -180,25 +176,22 @@ func (e *Engine) rescheduleReminders(ctx context.Context, before, after Mentorsh
 		if strings.HasPrefix(id, remMeeting+"|") && !at.After(now) {
 			continue
 		}
-		if err := e.store.Schedule(ctx, reminderQueue, id, at); err != nil {
-			return fmt.Errorf("schedule reminder %s: %w", id, err)
+		if err := rec.ScheduleReminder(ctx, id, at); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-func reminderLeaseKey(id string) string { return "reminder-lease:" + id }
-func reminderDoneKey(id string) string  { return "reminder-done:" + id }
-
 // SendDueReminders sends, through s, every reminder due at now, and
 // returns how many it sent. Several processes may scan the same store
 // at once, and a process may die at any point: each reminder is still
 // sent once, in two phases. A scanner first takes a lease on the
-// reminder (Store.Claim, reminderLease long), then checks for a done
-// mark, sends, and only after Telegram accepted the message writes the
-// done mark and takes the reminder off the queue. A scanner that died
-// after taking the lease leaves the reminder queued without a done
-// mark, and the next scan after the lease expired sends it.
+// reminder (reminderLease long), then checks for a done mark, sends,
+// and only after Telegram accepted the message writes the done mark and
+// takes the reminder off the queue. A scanner that died after taking
+// the lease leaves the reminder queued without a done mark, and the
+// next scan after the lease expired sends it.
 //
 // What remains is an at-least-once window, not an exactly-once
 // guarantee: a process that dies after Telegram accepted a reminder
@@ -212,19 +205,36 @@ func reminderDoneKey(id string) string  { return "reminder-done:" + id }
 // failing is given up after a few attempts. The error joins what went
 // wrong; reminders that failed stay queued for the next scan.
 func (e *Engine) SendDueReminders(ctx context.Context, now time.Time, s Sender) (int, error) {
+	scan := &reminderScan{rec: e.rec, cat: e.cat, prog: e.program, log: e.log, now: now, out: s}
+	return scan.run(ctx)
+}
+
+// reminderScan is one pass of SendDueReminders: the reminders due at
+// now, sent through out.
+type reminderScan struct {
+	rec  *records.DB
+	cat  *locales.Catalog
+	prog *Program
+	log  *slog.Logger
+	now  time.Time
+	out  Sender
+}
+
+// run sends the due reminders batch by batch.
+func (sc *reminderScan) run(ctx context.Context) (int, error) {
 	sent := 0
 	var errs []error
 	for {
-		ids, err := e.store.Due(ctx, reminderQueue, now, reminderBatch)
+		ids, err := sc.rec.DueReminders(ctx, sc.now, reminderBatch)
 		if err != nil {
-			return sent, fmt.Errorf("list due reminders: %w", err)
+			return sent, err
 		}
 		finished := 0
 		for _, id := range ids {
 			if err := ctx.Err(); err != nil {
 				return sent, errors.Join(append(errs, err)...)
 			}
-			ok, done, err := e.sendReminder(ctx, id, now, s)
+			ok, done, err := sc.send(ctx, id)
 			if err != nil {
 				errs = append(errs, err)
 			}
@@ -243,208 +253,197 @@ func (e *Engine) SendDueReminders(ctx context.Context, now time.Time, s Sender) 
 	}
 }
 
-// claimReminder takes the lease on reminder id; false when another
-// scanner holds it.
-func (e *Engine) claimReminder(ctx context.Context, id string) (bool, error) {
-	ok, err := e.store.Claim(ctx, reminderLeaseKey(id), reminderLease)
-	if err != nil {
-		return false, fmt.Errorf("lease reminder %s: %w", id, err)
-	}
-	return ok, nil
-}
-
-// sendReminder runs the two phases for one reminder. sent says a
-// message went out; done that the reminder left the queue.
-func (e *Engine) sendReminder(ctx context.Context, id string, now time.Time, s Sender) (sent, done bool, err error) {
-	ok, err := e.claimReminder(ctx, id)
+// send runs the two phases for one reminder. sent says a message went
+// out; done that the reminder left the queue.
+func (sc *reminderScan) send(ctx context.Context, id string) (sent, done bool, err error) {
+	ok, err := sc.rec.LeaseReminder(ctx, id, reminderLease)
 	if err != nil || !ok {
 		return false, false, err
 	}
-	finish := func() (bool, error) {
-		if err := e.store.Put(ctx, reminderDoneKey(id), now.UTC(), reminderDoneTTL); err != nil {
-			return false, fmt.Errorf("mark reminder %s done: %w", id, err)
-		}
-		if err := e.store.Unschedule(ctx, reminderQueue, id); err != nil {
-			return false, fmt.Errorf("unqueue reminder %s: %w", id, err)
-		}
-		return true, nil
+	already, err := sc.rec.ReminderDone(ctx, id)
+	if err != nil {
+		return false, false, err
 	}
-	var mark time.Time
-	switch err := e.store.Get(ctx, reminderDoneKey(id), &mark); {
-	case err == nil: // sent by a scanner whose unqueueing failed
-		if err := e.store.Unschedule(ctx, reminderQueue, id); err != nil {
-			return false, false, fmt.Errorf("unqueue reminder %s: %w", id, err)
+	if already { // sent by a scanner whose unqueueing failed
+		if err := sc.rec.UnscheduleReminders(ctx, id); err != nil {
+			return false, false, err
 		}
 		return false, true, nil
-	case !errors.Is(err, ErrNotFound):
-		return false, false, fmt.Errorf("check reminder %s: %w", id, err)
 	}
-
-	msg, ok, err := e.reminderMessage(ctx, id, now)
+	msg, ok, err := sc.message(ctx, id)
 	if err != nil {
 		// Leave the lease to expire: the next scan after it tries again.
 		return false, false, err
 	}
 	if !ok {
-		done, err := finish()
+		done, err := sc.finish(ctx, id)
 		return false, done, err
 	}
 	sendCtx, cancel := context.WithTimeout(ctx, reminderSendTimeout)
-	_, sendErr := s.Send(sendCtx, msg)
+	_, sendErr := sc.out.Send(sendCtx, msg)
 	cancel()
 	if sendErr != nil {
-		done, err := e.reminderFailed(ctx, id, msg, sendErr, finish)
+		done, err := sc.failed(ctx, id, msg, sendErr)
 		return false, done, err
 	}
-	done, err = finish()
+	done, err = sc.finish(ctx, id)
 	return true, done, err
 }
 
-// reminderFailed decides what follows a failed send: a recipient who
-// blocked the bot (the sender had Engine.Undeliverable mark them) is
-// not tried again, nor is a reminder that failed reminderAttempts
-// times; otherwise the lease is let go so the next scan retries.
-func (e *Engine) reminderFailed(ctx context.Context, id string, msg Message, sendErr error, finish func() (bool, error)) (bool, error) {
-	p, err := e.Profile(ctx, msg.ChatID)
+// finish marks reminder id sent and takes it off the queue.
+func (sc *reminderScan) finish(ctx context.Context, id string) (bool, error) {
+	if err := sc.rec.FinishReminder(ctx, id, sc.now, reminderDoneTTL); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// failed decides what follows a failed send: a recipient who blocked
+// the bot (the sender had Engine.Undeliverable mark them) is not tried
+// again, nor is a reminder that failed reminderAttempts times;
+// otherwise the lease is let go so the next scan retries.
+func (sc *reminderScan) failed(ctx context.Context, id string, msg Message, sendErr error) (bool, error) {
+	p, err := sc.rec.Profile(ctx, msg.ChatID)
 	if err != nil {
 		return false, err
 	}
 	if p.Blocked {
-		e.log.Info("reminder not sent: recipient blocked the bot", "reminder", id, "user", msg.ChatID)
-		return finish()
+		sc.log.Info("reminder not sent: recipient blocked the bot", "reminder", id, "user", msg.ChatID)
+		return sc.finish(ctx, id)
 	}
-	n, err := e.store.NextID(ctx, "reminder-failures:"+id)
+	n, err := sc.rec.ReminderFailed(ctx, id)
 	if err != nil {
-		return false, fmt.Errorf("count failures of reminder %s: %w", id, err)
+		return false, err
 	}
 	if n >= reminderAttempts {
-		e.log.Error("reminder given up", "reminder", id, "attempts", n, "err", sendErr)
-		return finish()
+		sc.log.Error("reminder given up", "reminder", id, "attempts", n, "err", sendErr)
+		return sc.finish(ctx, id)
 	}
-	if err := e.store.Delete(ctx, reminderLeaseKey(id)); err != nil {
-		return false, fmt.Errorf("release reminder %s: %w", id, err)
+	if err := sc.rec.ReleaseReminder(ctx, id); err != nil {
+		return false, err
 	}
 	return false, fmt.Errorf("send reminder %s (attempt %d): %w", id, n, sendErr)
 }
 
-// reminderMessage builds the message of reminder id as due at now; ok
-// is false when nothing is to be sent: the reminder is stale, its
-// meeting has begun, its diary entry exists, or the recipient blocked
-// the bot.
-func (e *Engine) reminderMessage(ctx context.Context, id string, now time.Time) (Message, bool, error) {
-	r, ok := parseReminder(id)
-	if !ok {
-		e.log.Error("malformed reminder dropped", "reminder", id)
-		return Message{}, false, nil
-	}
-	m, err := e.Mentorship(ctx, r.MID)
-	if errors.Is(err, ErrNotFound) {
-		return Message{}, false, nil
-	}
-	if err != nil {
+// dueReminder is a reminder with what its message is made of: the
+// mentorship, the meeting (none for remEnd), the recipient and the
+// other person of the pair.
+type dueReminder struct {
+	reminder
+	m       records.Mentorship
+	mt      records.Meeting
+	to      records.Profile
+	toID    int64
+	otherID int64
+	lang    string
+}
+
+// message builds the message of reminder id as due at now; ok is false
+// when nothing is to be sent: the reminder is stale, its meeting has
+// begun, its diary entry exists, or the recipient blocked the bot.
+func (sc *reminderScan) message(ctx context.Context, id string) (Message, bool, error) {
+	r, ok, err := sc.load(ctx, id)
+	if err != nil || !ok {
 		return Message{}, false, err
 	}
-	to, other := m.MenteeID, m.MentorID
-	if r.Side == sideMentor {
-		to, other = m.MentorID, m.MenteeID
-	}
-	var mt Meeting
-	if r.Kind != remEnd {
-		i := meetingIndex(m, r.N)
-		if i < 0 || m.Meetings[i].Start.Unix() != r.At {
-			return Message{}, false, nil // rescheduled
-		}
-		mt = m.Meetings[i]
-		if !m.EndedAt.IsZero() && m.EndedAt.Before(mt.Start) {
-			return Message{}, false, nil // closed before this meeting
-		}
-	}
-	p, err := e.Profile(ctx, to)
-	if err != nil {
-		return Message{}, false, err
-	}
-	if p.Blocked {
-		return Message{}, false, nil
-	}
-	lang := p.Lang
-	if lang == "" {
-		lang = locales.Default
-	}
-	loc := e.program.Location()
 	switch r.Kind {
 	case remMeeting:
-		if !now.Before(mt.Start) {
-			return Message{}, false, nil // too late to remind
-		}
-		otherP, err := e.Profile(ctx, other)
-		if err != nil {
-			return Message{}, false, err
-		}
-		text := e.cat.T(lang, "reminders.meeting", map[string]any{
-			"N": mt.N, "When": formatMeeting(mt, loc), "Other": otherP.DisplayName(),
-			"In": e.leadText(lang, r.Lead)})
-		return Message{ChatID: to, Text: text}, true, nil
+		return sc.meetingMessage(ctx, r)
 	case remDiary:
-		switch _, err := e.DiaryEntry(ctx, m.ID, r.N); {
-		case err == nil:
-			return Message{}, false, nil
-		case !errors.Is(err, ErrNotFound):
-			return Message{}, false, err
-		}
-		text := e.cat.T(lang, "reminders.diary", map[string]any{"N": mt.N, "When": formatMeeting(mt, loc)})
-		return Message{ChatID: to, Text: text, Buttons: [][]Button{{e.DiaryButton(lang, m.ID, mt.N)}}}, true, nil
+		return sc.diaryMessage(ctx, r)
 	default:
-		if last := lastEnd(m); last.Unix() != r.At {
-			return Message{}, false, nil // the schedule changed
-		}
-		if m.EndedAt.IsZero() {
-			if err := e.endMentorship(ctx, m.ID, now); err != nil {
-				return Message{}, false, err
-			}
-		}
-		return Message{ChatID: to, Text: e.cat.T(lang, "reminders.end", map[string]any{"Program": e.program.Name})}, true, nil
+		return sc.endMessage(ctx, r)
 	}
 }
 
-// endMentorship sets EndedAt of mentorship id, unless already set.
-func (e *Engine) endMentorship(ctx context.Context, id string, now time.Time) error {
-	m, err := e.Mentorship(ctx, id)
+// load reads reminder id and what it is about; ok is false when it is
+// malformed or stale, or its recipient blocked the bot.
+func (sc *reminderScan) load(ctx context.Context, id string) (dueReminder, bool, error) {
+	r, ok := parseReminder(id)
+	if !ok {
+		sc.log.Error("malformed reminder dropped", "reminder", id)
+		return dueReminder{}, false, nil
+	}
+	m, err := sc.rec.Mentorship(ctx, r.MID)
+	if errors.Is(err, records.ErrNotFound) {
+		return dueReminder{}, false, nil
+	}
 	if err != nil {
-		return err
+		return dueReminder{}, false, err
 	}
-	if !m.EndedAt.IsZero() {
-		return nil
+	d := dueReminder{reminder: r, m: m, toID: m.MenteeID, otherID: m.MentorID}
+	if r.Side == sideMentor {
+		d.toID, d.otherID = m.MentorID, m.MenteeID
 	}
-	m.EndedAt = now.UTC()
-	return e.SaveMentorship(ctx, m)
+	if r.Kind != remEnd {
+		i := meetingIndex(m, r.N)
+		if i < 0 || m.Meetings[i].Start.Unix() != r.At {
+			return dueReminder{}, false, nil // rescheduled
+		}
+		d.mt = m.Meetings[i]
+		if !m.EndedAt.IsZero() && m.EndedAt.Before(d.mt.Start) {
+			return dueReminder{}, false, nil // closed before this meeting
+		}
+	}
+	if d.to, err = sc.rec.Profile(ctx, d.toID); err != nil {
+		return dueReminder{}, false, err
+	}
+	d.lang = d.to.Lang
+	if d.lang == "" {
+		d.lang = locales.Default
+	}
+	return d, !d.to.Blocked, nil
+}
+
+// meetingMessage reminds of a meeting ahead.
+func (sc *reminderScan) meetingMessage(ctx context.Context, r dueReminder) (Message, bool, error) {
+	if !sc.now.Before(r.mt.Start) {
+		return Message{}, false, nil // too late to remind
+	}
+	other, err := sc.rec.Profile(ctx, r.otherID)
+	if err != nil {
+		return Message{}, false, err
+	}
+	const id = "reminders.meeting"
+	text := sc.cat.T(r.lang, id, map[string]any{
+		"N": r.mt.N, "When": formatMeeting(r.mt, sc.prog.Location()), "Other": other.DisplayName(),
+		"In": leadText(sc.cat, r.lang, r.Lead)})
+	return Message{ChatID: r.toID, Text: text, TextID: id}, true, nil
+}
+
+// diaryMessage reminds the mentee of a diary entry still unwritten.
+func (sc *reminderScan) diaryMessage(ctx context.Context, r dueReminder) (Message, bool, error) {
+	switch _, err := sc.rec.DiaryEntry(ctx, r.m.ID, r.N); {
+	case err == nil:
+		return Message{}, false, nil
+	case !errors.Is(err, records.ErrNotFound):
+		return Message{}, false, err
+	}
+	const id = "reminders.diary"
+	text := sc.cat.T(r.lang, id, map[string]any{"N": r.mt.N, "When": formatMeeting(r.mt, sc.prog.Location())})
+	return Message{ChatID: r.toID, Text: text, TextID: id,
+		Buttons: [][]Button{{DiaryButton(sc.cat, r.lang, r.m.ID, r.mt.N)}}}, true, nil
+}
+
+// endMessage says the programme ended, and ends the mentorship.
+func (sc *reminderScan) endMessage(ctx context.Context, r dueReminder) (Message, bool, error) {
+	if last := lastEnd(r.m); last.Unix() != r.At {
+		return Message{}, false, nil // the schedule changed
+	}
+	if r.m.EndedAt.IsZero() {
+		if err := endMentorship(ctx, sc.rec, r.m.ID, sc.now); err != nil {
+			return Message{}, false, err
+		}
+	}
+	const id = "reminders.end"
+	return Message{ChatID: r.toID, Text: sc.cat.T(r.lang, id, map[string]any{"Program": sc.prog.Name}), TextID: id}, true, nil
 }
 
 // leadText says in lang how long before a meeting a reminder goes out:
 // "in 24 hours", "in 30 minutes".
-func (e *Engine) leadText(lang string, d time.Duration) string {
+func leadText(cat *locales.Catalog, lang string, d time.Duration) string {
 	if d%time.Hour == 0 {
-		return e.cat.Plural(lang, "reminders.in_hours", int(d/time.Hour), nil)
+		return cat.Plural(lang, "reminders.in_hours", int(d/time.Hour), nil)
 	}
-	return e.cat.Plural(lang, "reminders.in_minutes", int(d.Round(time.Minute)/time.Minute), nil)
-}
-
-// meetingIndex returns the index of meeting n in m, or -1.
-func meetingIndex(m Mentorship, n int) int {
-	for i, mt := range m.Meetings {
-		if mt.N == n {
-			return i
-		}
-	}
-	return -1
-}
-
-// lastEnd is when the last meeting of m ends.
-func lastEnd(m Mentorship) time.Time {
-	var last time.Time
-	for _, mt := range m.Meetings {
-		if mt.End().After(last) {
-			last = mt.End()
-		}
-	}
-	return last
+	return cat.Plural(lang, "reminders.in_minutes", int(d.Round(time.Minute)/time.Minute), nil)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/mentorbot/mentorbot/flows/records"
 	"regexp"
 	"slices"
 	"strings"
@@ -99,17 +100,17 @@ func reminderKind(text string) string {
 // agreedPair stores an agreed mentorship of pairMentee and pairMentor
 // with the programme's meetings on consecutive days from two days
 // after the harness clock, at 18:00 for an hour.
-func (h *harness) agreedPair() flows.Mentorship {
+func (h *harness) agreedPair() records.Mentorship {
 	h.tb.Helper()
 	h.command(pairMentee, "start", "")
 	h.command(pairMentor, "start", "")
 	now := h.clock.Now()
-	m := flows.Mentorship{ID: pairMentorship, MenteeID: pairMentee.ID, MentorID: pairMentor.ID,
+	m := records.Mentorship{ID: pairMentorship, MenteeID: pairMentee.ID, MentorID: pairMentor.ID,
 		ProjectID: "madrid-ai", CreatedAt: now, Topics: "CV, interviews"}
 	y, mo, d := now.Date()
 	for n := 1; n <= h.program.Meetings; n++ {
 		start := time.Date(y, mo, d+1+n, 18, 0, 0, 0, h.program.Location())
-		m.Meetings = append(m.Meetings, flows.Meeting{N: n, Start: start, Duration: time.Hour})
+		m.Meetings = append(m.Meetings, records.Meeting{N: n, Start: start, Duration: time.Hour})
 	}
 	if err := h.engine.Agree(context.Background(), m, now); err != nil {
 		h.tb.Fatal(err)
@@ -196,7 +197,7 @@ func TestRemindersFireOnceAtTheRightTime(t *testing.T) {
 
 	// The mentee writes the diary of meeting 2 right after it.
 	runClock(t, h, time.Date(2027, 2, 4, 19, 0, 0, 0, h.program.Location()), s)
-	if err := h.store.Put(ctx, flows.DiaryKey(pairMentorship, 2), flows.DiaryEntry{MentorshipID: pairMentorship, N: 2}, 0); err != nil {
+	if err := h.rec.SaveDiaryEntry(ctx, records.DiaryEntry{MentorshipID: pairMentorship, N: 2}); err != nil {
 		t.Fatal(err)
 	}
 	runClock(t, h, time.Date(2027, 3, 1, 0, 0, 0, 0, h.program.Location()), s)
@@ -205,7 +206,7 @@ func TestRemindersFireOnceAtTheRightTime(t *testing.T) {
 	if want := expectedReminders(6, 2); !slices.Equal(sorted(got), want) {
 		t.Errorf("reminders sent (%d) differ from expected (%d):%s", len(got), len(want), diffLists(sorted(got), want))
 	}
-	m, err := h.engine.Mentorship(ctx, pairMentorship)
+	m, err := h.rec.Mentorship(ctx, pairMentorship)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -287,7 +288,7 @@ func TestRemindersBlockedRecipient(t *testing.T) {
 	if got := s.attempts[mentorID]; got != 1 {
 		t.Errorf("attempts to the blocked mentor = %d; want 1", got)
 	}
-	p, err := h.engine.Profile(context.Background(), mentorID)
+	p, err := h.rec.Profile(context.Background(), mentorID)
 	if err != nil || !p.Blocked {
 		t.Errorf("mentor profile Blocked = %v, %v; want true", p.Blocked, err)
 	}
@@ -357,7 +358,7 @@ func TestRemindersStaleAfterReschedule(t *testing.T) {
 	}
 	// Put the old reminders back, as if unqueueing them had failed.
 	for _, id := range old {
-		if err := h.store.Schedule(ctx, "reminders", id, m.Meetings[0].Start.Add(-time.Hour)); err != nil {
+		if err := h.rec.ScheduleReminder(ctx, id, m.Meetings[0].Start.Add(-time.Hour)); err != nil {
 			t.Fatal(err)
 		}
 	}

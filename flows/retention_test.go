@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/mentorbot/mentorbot/flows"
+	"github.com/mentorbot/mentorbot/flows/records"
 )
 
 // TestClosedTicketsExpire closes one of two tickets and moves the clock:
@@ -19,8 +20,8 @@ func TestClosedTicketsExpire(t *testing.T) {
 	s := newSupportRig(t)
 	ctx := context.Background()
 	ada := user(studentA, "en")
-	r, post := s.request(ada, "Milano Bicocca", "Language", "Where can I learn Italian?")
-	s.request(ada, "Milano Bicocca", "Other", "And housing?")
+	r, post := s.request(ada, "bicocca", "language", "Where can I learn Italian?")
+	s.request(ada, "bicocca", "other", "And housing?")
 	retention := s.program.SupportRetention
 	if retention != 90*24*time.Hour {
 		t.Fatalf("SupportRetention = %v; want the default 2160h", retention)
@@ -28,8 +29,8 @@ func TestClosedTicketsExpire(t *testing.T) {
 
 	s.clock.Add(time.Hour)
 	closedAt := s.clock.Now()
-	s.pressIn(bicoccaChat, memberBea, flows.Reply{Messages: only(r, bicoccaChat)}, "Close")
-	if tk := s.ticket("1"); tk.State != flows.TicketClosed {
+	s.pressIn(bicoccaChat, memberBea, flows.Reply{Messages: only(r, bicoccaChat)}, "close")
+	if tk := s.ticket("1"); tk.State != records.TicketClosed {
 		t.Fatalf("Ticket(1) = %+v; want closed", tk)
 	}
 
@@ -49,14 +50,14 @@ func TestClosedTicketsExpire(t *testing.T) {
 			s.ticket("1") // still there
 		}
 	}
-	if _, err := s.engine.Ticket(ctx, "1"); !errors.Is(err, flows.ErrNotFound) {
+	if _, err := s.rec.Ticket(ctx, "1"); !errors.Is(err, records.ErrNotFound) {
 		t.Errorf("Ticket(1) after the retention = %v; want ErrNotFound", err)
 	}
 	var id string
-	if err := s.store.Get(ctx, fmt.Sprintf("ticket-post:%d:%d", bicoccaChat, post), &id); !errors.Is(err, flows.ErrNotFound) {
+	if err := s.store.Get(ctx, fmt.Sprintf("ticket-post:%d:%d", bicoccaChat, post), &id); !errors.Is(err, records.ErrNotFound) {
 		t.Errorf("mapping of the expired ticket's group post = %q, %v; want ErrNotFound", id, err)
 	}
-	if tk := s.ticket("2"); tk.State == flows.TicketClosed {
+	if tk := s.ticket("2"); tk.State == records.TicketClosed {
 		t.Errorf("Ticket(2) = %+v; want it open and kept", tk)
 	}
 	doc, err := s.engine.ExportUser(ctx, studentA)

@@ -2,10 +2,11 @@ package flows
 
 import (
 	"errors"
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/mentorbot/mentorbot/flows/records"
 )
 
 const flowReview = "review"
@@ -16,29 +17,36 @@ const maxNoteLength = 1000
 // registerReview adds the staff commands: /applications to review,
 // /publish to announce the results and /export.
 func registerReview(e *Engine) {
-	e.command(Command{Name: "applications", Role: RoleStaff, Help: "cmd.applications", Run: listProjects})
-	e.command(Command{Name: "publish", Role: RoleStaff, Help: "cmd.publish", Run: publishCommand})
-	e.command(Command{Name: "export", Role: RoleStaff, Help: "cmd.export", Run: exportCommand})
-	e.registerExport("applications", exportApplications)
-	e.buttons[flowReview] = reviewButton
-	e.steps[flowReview] = reviewInput
+	e.command(Command{Name: "applications", Role: records.RoleStaff, Scope: Anywhere, Help: "cmd.applications", Run: listProjects})
+	e.command(Command{Name: "publish", Role: records.RoleStaff, Scope: Anywhere, Help: "cmd.publish", Run: publishCommand})
+	e.command(Command{Name: "export", Role: records.RoleStaff, Scope: Anywhere, Help: "cmd.export", Run: exportCommand})
+	e.onArgument("export", "applications", exportApplications)
+	e.onButton(flowReview, records.RoleStaff, Anywhere, reviewButton)
+	e.onStep(flowStep(flowReview), reviewInput)
+}
+
+// reviewState is the review flow's state while staff write an interview
+// note (step "note") or a rejection reason (step "reason").
+type reviewState struct {
+	// Ref is the application the note or reason is for.
+	Ref string `json:"ref,omitempty"`
 }
 
 // reviewTransitions says, per staff action, from which states it may be
 // taken and which state it leads to.
 var reviewTransitions = []struct {
 	action string
-	from   []AppState
-	to     AppState
+	from   []records.AppState
+	to     records.AppState
 }{
-	{"int", []AppState{AppSubmitted, AppReview}, AppInterview},
-	{"acc", []AppState{AppSubmitted, AppReview, AppInterview, AppRejected}, AppAccepted},
-	{"rej", []AppState{AppSubmitted, AppReview, AppInterview, AppAccepted}, AppRejected},
-	{"match", []AppState{AppAccepted}, AppMatched},
+	{"int", []records.AppState{records.AppSubmitted, records.AppReview}, records.AppInterview},
+	{"acc", []records.AppState{records.AppSubmitted, records.AppReview, records.AppInterview, records.AppRejected}, records.AppAccepted},
+	{"rej", []records.AppState{records.AppSubmitted, records.AppReview, records.AppInterview, records.AppAccepted}, records.AppRejected},
+	{"match", []records.AppState{records.AppAccepted}, records.AppMatched},
 }
 
 // canTake reports whether staff may take action on a.
-func canTake(a Application, action string) (AppState, bool) {
+func canTake(a records.Application, action string) (records.AppState, bool) {
 	if a.Published || a.UserID == 0 {
 		return "", false
 	}
@@ -50,10 +58,10 @@ func canTake(a Application, action string) (AppState, bool) {
 	return "", false
 }
 
-// isStaff checks the sender's role again, for buttons and steps that
-// outlive the command which produced them.
+// isStaff checks the sender's role again, for the steps of the flow:
+// the dispatcher checks roles of commands and buttons only.
 func isStaff(t *Turn) (bool, error) {
-	return t.e.HasRole(t.ctx, t.Event.From.ID, t.Event.ChatID, RoleStaff)
+	return t.e.HasRole(t.ctx, t.Event.From.ID, t.Event.ChatID, records.RoleStaff)
 }
 
 // listProjects shows each project with its count of applications.
@@ -62,7 +70,7 @@ func listProjects(t *Turn) error {
 	b.WriteString(t.T("review.list.intro", nil))
 	var rows [][]Button
 	for _, p := range t.Program().Projects {
-		apps, err := t.e.applicationsIn(t.ctx, appProjectSet(p.ID))
+		apps, err := t.e.rec.ProjectApplications(t.ctx, p.ID)
 		if err != nil {
 			return err
 		}
@@ -78,7 +86,7 @@ func listProjects(t *Turn) error {
 			rows = append(rows, []Button{t.LastingButton(p.Title+" ("+strconv.Itoa(n)+")", flowReview, "proj", p.ID)})
 		}
 	}
-	t.Reply(b.String(), rows...)
+	sayBuilt(t, "review.list.intro", b.String(), rows...)
 	return nil
 }
 
@@ -89,7 +97,7 @@ func listApplications(t *Turn, projectID string) error {
 		t.Notice("error.bad_button")
 		return nil
 	}
-	apps, err := t.e.applicationsIn(t.ctx, appProjectSet(p.ID))
+	apps, err := t.e.rec.ProjectApplications(t.ctx, p.ID)
 	if err != nil {
 		return err
 	}
@@ -105,17 +113,17 @@ func listApplications(t *Turn, projectID string) error {
 		label := a.Ref + " · " + name + " · " + t.T("review.state."+string(a.State), nil)
 		rows = append(rows, []Button{t.LastingButton(label, flowReview, "open", a.Ref)})
 	}
-	t.Reply(t.T("review.project", map[string]any{"Project": p.Title, "Count": t.Plural("review.count.applications", len(rows), nil)}), rows...)
+	t.Say("review.project", map[string]any{"Project": p.Title, "Count": t.Plural("review.count.applications", len(rows), nil)}, rows...)
 	return nil
 }
 
 // applicantName is the applicant's display name, or a placeholder once
 // their data was erased.
-func applicantName(t *Turn, a Application) (string, error) {
+func applicantName(t *Turn, a records.Application) (string, error) {
 	if a.UserID == 0 {
 		return t.T("review.erased", nil), nil
 	}
-	p, err := t.e.Profile(t.ctx, a.UserID)
+	p, err := t.e.rec.Profile(t.ctx, a.UserID)
 	if err != nil {
 		return "", err
 	}
@@ -124,7 +132,7 @@ func applicantName(t *Turn, a Application) (string, error) {
 
 // card renders an application for staff, with the actions its state
 // allows.
-func card(t *Turn, a Application) error {
+func card(t *Turn, a records.Application) error {
 	name, err := applicantName(t, a)
 	if err != nil {
 		return err
@@ -149,23 +157,23 @@ func card(t *Turn, a Application) error {
 		}
 	}
 	if len(row) > 0 {
-		t.Reply(b.String(), row)
+		sayBuilt(t, "review.card", b.String(), row)
 	} else {
-		t.Reply(b.String())
+		sayBuilt(t, "review.card", b.String())
 	}
 	return nil
 }
 
 // openApplication shows an application and sends its documents back.
 // Opening a submitted application puts it under review.
-func openApplication(t *Turn, a Application) error {
-	if a.State == AppSubmitted {
-		a.State = AppReview
-		if err := t.e.saveApplication(t.ctx, &a); err != nil {
+func openApplication(t *Turn, a records.Application) error {
+	if a.State == records.AppSubmitted {
+		a.State = records.AppReview
+		if err := t.e.rec.SaveApplication(t.ctx, &a); err != nil {
 			return err
 		}
 	}
-	for _, k := range documentKinds {
+	for _, k := range records.DocumentKinds {
 		d, ok := a.Documents[k]
 		if !ok {
 			continue
@@ -176,18 +184,10 @@ func openApplication(t *Turn, a Application) error {
 	return card(t, a)
 }
 
-// reviewButton handles the staff's buttons. Each press checks again
-// that the presser is staff and that the action fits the application's
-// current state; anything else changes nothing.
+// reviewButton handles the staff's buttons; the dispatcher checked that
+// the presser is staff. Each press checks that the action fits the
+// application's current state; anything else changes nothing.
 func reviewButton(t *Turn) error {
-	ok, err := isStaff(t)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		t.Notice("error.not_allowed")
-		return nil
-	}
 	switch t.Callback.Action {
 	case "publish", "cancel", "noreason":
 		// Confirmations belong to one run of the flow; the engine
@@ -208,42 +208,26 @@ func reviewButton(t *Turn) error {
 		t.Say("review.cancelled", nil)
 		return nil
 	case "noreason":
-		ref := t.Session.Get("ref")
-		if t.Session.Step != "reason" || ref == "" {
-			t.Notice("error.stale_button")
-			return nil
-		}
-		t.Session.Reset()
-		return decide(t, ref, "rej", "")
+		return rejectWithoutReason(t)
 	}
-	a, err := t.e.Application(t.ctx, t.Callback.Arg)
-	if errors.Is(err, ErrNotFound) {
+	a, err := t.e.rec.Application(t.ctx, t.Callback.Arg)
+	if errors.Is(err, records.ErrNotFound) {
 		t.Notice("review.gone")
 		return nil
 	}
 	if err != nil {
 		return err
 	}
+	return applicationAction(t, a)
+}
+
+// applicationAction takes the action of a pressed button on a.
+func applicationAction(t *Turn, a records.Application) error {
 	switch t.Callback.Action {
 	case "open":
 		return openApplication(t, a)
 	case "int", "rej":
-		if _, ok := canTake(a, t.Callback.Action); !ok {
-			return refuseAction(t, a)
-		}
-		step, prompt := "note", "review.ask.note"
-		if t.Callback.Action == "rej" {
-			step, prompt = "reason", "review.ask.reason"
-		}
-		t.StartFlow(flowReview, step)
-		t.Session.Set("ref", a.Ref)
-		var buttons []Button
-		if step == "reason" {
-			buttons = append(buttons, t.Button(t.T("review.no_reason", nil), "noreason", ""))
-		}
-		buttons = append(buttons, t.Button(t.T("review.cancel", nil), "cancel", ""))
-		t.Say(prompt, map[string]any{"Ref": a.Ref}, buttons)
-		return nil
+		return askNoteOrReason(t, a)
 	case "acc", "match":
 		if t.Session.Flow == flowReview {
 			// A note or reason half written for another application
@@ -256,9 +240,45 @@ func reviewButton(t *Turn) error {
 	return nil
 }
 
+// askNoteOrReason starts writing the interview note ("int") or the
+// rejection reason ("rej") of a.
+func askNoteOrReason(t *Turn, a records.Application) error {
+	if _, ok := canTake(a, t.Callback.Action); !ok {
+		return refuseAction(t, a)
+	}
+	step, prompt := "note", "review.ask.note"
+	if t.Callback.Action == "rej" {
+		step, prompt = "reason", "review.ask.reason"
+	}
+	t.StartFlow(flowReview, step)
+	t.SaveState(reviewState{Ref: a.Ref})
+	var buttons []Button
+	if step == "reason" {
+		buttons = append(buttons, t.Button(t.T("review.no_reason", nil), "noreason", ""))
+	}
+	buttons = append(buttons, t.Button(t.T("review.cancel", nil), "cancel", ""))
+	t.Say(prompt, map[string]any{"Ref": a.Ref}, buttons)
+	return nil
+}
+
+// rejectWithoutReason rejects the application whose reason is being
+// asked for, without one.
+func rejectWithoutReason(t *Turn) error {
+	var st reviewState
+	if err := t.LoadState(&st); err != nil {
+		return err
+	}
+	if t.Session.Step != "reason" || st.Ref == "" {
+		t.Notice("error.stale_button")
+		return nil
+	}
+	t.Session.Reset()
+	return decide(t, st.Ref, "rej", "")
+}
+
 // refuseAction explains that an action no longer fits and shows the
 // application as it is now.
-func refuseAction(t *Turn, a Application) error {
+func refuseAction(t *Turn, a records.Application) error {
 	t.Notice("review.not_now")
 	t.Say("review.not_now", nil)
 	return card(t, a)
@@ -267,8 +287,8 @@ func refuseAction(t *Turn, a Application) error {
 // decide takes a staff action on application ref, with the note or
 // reason text where the action has one.
 func decide(t *Turn, ref, action, text string) error {
-	a, err := t.e.Application(t.ctx, ref)
-	if errors.Is(err, ErrNotFound) {
+	a, err := t.e.rec.Application(t.ctx, ref)
+	if errors.Is(err, records.ErrNotFound) {
 		t.Say("review.gone", nil)
 		return nil
 	}
@@ -282,8 +302,7 @@ func decide(t *Turn, ref, action, text string) error {
 	switch action {
 	case "int":
 		a.Note = text
-		lang := t.e.LangOf(t.ctx, a.UserID)
-		t.Send(Message{ChatID: a.UserID, Text: t.e.cat.T(lang, "review.interview.notice", map[string]any{"Ref": a.Ref, "Note": text})})
+		t.SayTo(a.UserID, t.e.LangOf(t.ctx, a.UserID), "review.interview.notice", map[string]any{"Ref": a.Ref, "Note": text})
 	case "rej":
 		a.Reason = text
 	case "acc":
@@ -292,7 +311,7 @@ func decide(t *Turn, ref, action, text string) error {
 		// The project's mentor may have been replaced through an
 		// invite since the programme file was written.
 		mentor, err := t.e.MentorOf(t.ctx, a.ProjectID)
-		if errors.Is(err, ErrNotFound) || (err == nil && mentor == 0) {
+		if errors.Is(err, records.ErrNotFound) || (err == nil && mentor == 0) {
 			t.Say("review.no_mentor", nil)
 			return nil
 		}
@@ -302,7 +321,7 @@ func decide(t *Turn, ref, action, text string) error {
 		a.MentorID = mentor
 	}
 	a.State = to
-	if err := t.e.saveApplication(t.ctx, &a); err != nil {
+	if err := t.e.rec.SaveApplication(t.ctx, &a); err != nil {
 		return err
 	}
 	t.Say("review.done."+action, map[string]any{"Ref": a.Ref})
@@ -316,7 +335,11 @@ func reviewInput(t *Turn) error {
 	if err != nil {
 		return err
 	}
-	ref := t.Session.Get("ref")
+	var st reviewState
+	if err := t.LoadState(&st); err != nil {
+		return err
+	}
+	ref := st.Ref
 	if !ok || ref == "" || (t.Session.Step != "note" && t.Session.Step != "reason") {
 		t.Session.Reset()
 		t.Say("idle.hint", nil)
@@ -337,8 +360,8 @@ func reviewInput(t *Turn) error {
 
 // pendingResults returns the decided applications not yet announced,
 // and how many accepted ones still wait for a match.
-func pendingResults(t *Turn) (matched, rejected []Application, unmatched int, err error) {
-	apps, err := t.e.Applications(t.ctx)
+func pendingResults(t *Turn) (matched, rejected []records.Application, unmatched int, err error) {
+	apps, err := t.e.rec.Applications(t.ctx)
 	if err != nil {
 		return nil, nil, 0, err
 	}
@@ -347,11 +370,11 @@ func pendingResults(t *Turn) (matched, rejected []Application, unmatched int, er
 			continue
 		}
 		switch a.State {
-		case AppMatched:
+		case records.AppMatched:
 			matched = append(matched, a)
-		case AppRejected:
+		case records.AppRejected:
 			rejected = append(rejected, a)
-		case AppAccepted:
+		case records.AppAccepted:
 			unmatched++
 		}
 	}
@@ -394,34 +417,24 @@ func publish(t *Turn) error {
 	nm, nr := 0, 0
 	for _, a := range append(matched, rejected...) {
 		// Two staff members publishing at once announce each result once.
-		first, err := t.Store().Claim(t.ctx, "published:"+a.Ref, 0)
+		first, err := t.e.rec.ClaimPublication(t.ctx, a.Ref)
 		if err != nil {
-			return fmt.Errorf("claim publication of %s: %w", a.Ref, err)
+			return err
 		}
 		if !first {
 			continue
 		}
-		menteeLang := t.e.LangOf(t.ctx, a.UserID)
-		if a.State == AppRejected {
-			id, data := "review.result.rejected", map[string]any{"Ref": a.Ref}
-			if a.Reason != "" {
-				id, data["Reason"] = "review.result.rejected_reason", a.Reason
-			}
-			t.Send(Message{ChatID: a.UserID, Text: t.e.cat.T(menteeLang, id, data)})
+		waiting, err := publishResult(t, a)
+		if err != nil {
+			return err
+		}
+		if waiting != "" {
+			held = append(held, waiting)
+		}
+		if a.State == records.AppRejected {
 			nr++
 		} else {
-			waiting, err := introduce(t, a, menteeLang)
-			if err != nil {
-				return err
-			}
-			if waiting != "" {
-				held = append(held, waiting)
-			}
 			nm++
-		}
-		a.Published = true
-		if err := t.e.saveApplication(t.ctx, &a); err != nil {
-			return err
 		}
 	}
 	t.Say("review.publish.done", map[string]any{
@@ -434,14 +447,31 @@ func publish(t *Turn) error {
 	return nil
 }
 
-// heldIntroSet holds the mentorship ids whose introduction waits for
-// the mentor to open the bot.
-func heldIntroSet(mentorID int64) string { return fmt.Sprintf("intro-held:%d", mentorID) }
+// publishResult tells the applicant of a the outcome, introduces a
+// match, and marks a published. It returns the line telling staff of a
+// held introduction, or "".
+func publishResult(t *Turn, a records.Application) (held string, err error) {
+	menteeLang := t.e.LangOf(t.ctx, a.UserID)
+	if a.State == records.AppRejected {
+		id, data := "review.result.rejected", map[string]any{"Ref": a.Ref}
+		if a.Reason != "" {
+			id, data["Reason"] = "review.result.rejected_reason", a.Reason
+		}
+		t.SayTo(a.UserID, menteeLang, id, data)
+	} else if held, err = introduce(t, a, menteeLang); err != nil {
+		return "", err
+	}
+	a.Published = true
+	if err := t.e.rec.SaveApplication(t.ctx, &a); err != nil {
+		return "", err
+	}
+	return held, nil
+}
 
 // introduce creates the mentorship of a matched application and
 // introduces mentee and mentor. When the mentor cannot be written to
 // yet, it returns who is waiting, for the staff.
-func introduce(t *Turn, a Application, menteeLang string) (string, error) {
+func introduce(t *Turn, a records.Application, menteeLang string) (string, error) {
 	// The mentor is looked up again: one invited between the match and
 	// the publication takes the project over.
 	mentorID, err := t.e.MentorOf(t.ctx, a.ProjectID)
@@ -451,32 +481,31 @@ func introduce(t *Turn, a Application, menteeLang string) (string, error) {
 	if mentorID != 0 {
 		a.MentorID = mentorID
 	}
-	m := Mentorship{ID: a.Ref, MenteeID: a.UserID, MentorID: a.MentorID, ProjectID: a.ProjectID, CreatedAt: t.Now().UTC()}
-	if err := t.e.SaveMentorship(t.ctx, m); err != nil {
+	m := records.Mentorship{ID: a.Ref, MenteeID: a.UserID, MentorID: a.MentorID, ProjectID: a.ProjectID, CreatedAt: t.Now().UTC()}
+	if err := t.e.rec.SaveMentorship(t.ctx, m); err != nil {
 		return "", err
 	}
 	p, _ := t.Program().Project(a.ProjectID)
-	mentee, err := t.e.Profile(t.ctx, a.UserID)
+	mentee, err := t.e.rec.Profile(t.ctx, a.UserID)
 	if err != nil {
 		return "", err
 	}
-	mentor, err := t.e.Profile(t.ctx, a.MentorID)
+	mentor, err := t.e.rec.Profile(t.ctx, a.MentorID)
 	if err != nil {
 		return "", err
 	}
 	if !mentor.Started || mentor.Blocked {
-		t.Send(Message{ChatID: a.UserID, Text: t.e.cat.T(menteeLang, "review.result.matched_wait",
-			map[string]any{"Ref": a.Ref, "Project": p.Title, "Host": p.Host})})
-		if err := t.Store().AddToSet(t.ctx, heldIntroSet(a.MentorID), m.ID); err != nil {
-			return "", fmt.Errorf("hold introduction %s: %w", m.ID, err)
+		t.SayTo(a.UserID, menteeLang, "review.result.matched_wait", map[string]any{"Ref": a.Ref, "Project": p.Title, "Host": p.Host})
+		if err := t.e.rec.HoldIntroduction(t.ctx, a.MentorID, m.ID); err != nil {
+			return "", err
 		}
 		return t.T("review.publish.held_line", map[string]any{"Mentor": a.MentorID, "Project": p.Title,
 			"Mentee": mentee.DisplayName()}), nil
 	}
-	t.Send(Message{ChatID: a.UserID, Text: t.e.cat.T(menteeLang, "review.result.matched",
-		map[string]any{"Ref": a.Ref, "Project": p.Title, "Host": p.Host, "Mentor": mentor.DisplayName()})})
-	t.Send(Message{ChatID: a.MentorID, Text: t.e.cat.T(t.e.LangOf(t.ctx, a.MentorID), "review.intro.mentor",
-		map[string]any{"Project": p.Title, "Mentee": mentee.DisplayName()})})
+	t.SayTo(a.UserID, menteeLang, "review.result.matched",
+		map[string]any{"Ref": a.Ref, "Project": p.Title, "Host": p.Host, "Mentor": mentor.DisplayName()})
+	t.SayTo(a.MentorID, t.e.LangOf(t.ctx, a.MentorID), "review.intro.mentor",
+		map[string]any{"Project": p.Title, "Mentee": mentee.DisplayName()})
 	return "", nil
 }
 
@@ -487,32 +516,22 @@ func deliverHeldIntros(t *Turn) error {
 	if t.Event.ChatType != ChatPrivate && t.Event.ChatType != "" {
 		return nil
 	}
-	set := heldIntroSet(t.Event.From.ID)
-	ids, err := t.Store().Members(t.ctx, set)
+	ms, err := t.e.rec.HeldIntroductions(t.ctx, t.Event.From.ID)
 	if err != nil {
-		return fmt.Errorf("load held introductions: %w", err)
+		return err
 	}
-	for _, id := range ids {
-		m, err := t.e.Mentorship(t.ctx, id)
-		if errors.Is(err, ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return err
-		}
+	for _, m := range ms {
 		p, _ := t.Program().Project(m.ProjectID)
-		mentee, err := t.e.Profile(t.ctx, m.MenteeID)
+		mentee, err := t.e.rec.Profile(t.ctx, m.MenteeID)
 		if err != nil {
 			return err
 		}
 		t.Say("review.intro.mentor", map[string]any{"Project": p.Title, "Mentee": mentee.DisplayName()})
-		t.Send(Message{ChatID: m.MenteeID, Text: t.e.cat.T(t.e.LangOf(t.ctx, m.MenteeID), "review.intro.mentor_ready",
-			map[string]any{"Project": p.Title, "Mentor": t.Profile.DisplayName()})})
+		t.SayTo(m.MenteeID, t.e.LangOf(t.ctx, m.MenteeID), "review.intro.mentor_ready",
+			map[string]any{"Project": p.Title, "Mentor": t.Profile.DisplayName()})
 	}
-	if len(ids) > 0 {
-		if err := t.Store().RemoveFromSet(t.ctx, set, ids...); err != nil {
-			return fmt.Errorf("clear held introductions: %w", err)
-		}
+	if len(ms) > 0 {
+		return t.e.rec.IntroductionsDelivered(t.ctx, t.Event.From.ID, ms)
 	}
 	return nil
 }

@@ -5,10 +5,12 @@ import (
 	"context"
 	"encoding/csv"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/mentorbot/mentorbot/flows"
+	"github.com/mentorbot/mentorbot/flows/records"
 )
 
 // people of the review tests.
@@ -23,8 +25,8 @@ var (
 func (h *harness) open(ref string) flows.Reply {
 	h.tb.Helper()
 	r := h.command(staff, "applications", "")
-	r = h.press(staff, r, projectMadrid)
-	return h.press(staff, r, ref)
+	r = h.pressAction(staff, r, "proj", madrid)
+	return h.pressAction(staff, r, "open", ref)
 }
 
 // files returns the file ids of the attachments in r.
@@ -39,13 +41,41 @@ func files(r flows.Reply) []string {
 }
 
 // state returns the state of application ref.
-func (h *harness) state(ref string) flows.AppState {
+func (h *harness) state(ref string) records.AppState {
 	h.tb.Helper()
-	a, err := h.engine.Application(context.Background(), ref)
+	a, err := h.rec.Application(context.Background(), ref)
 	if err != nil {
 		h.tb.Fatalf("Application(%s): %v", ref, err)
 	}
 	return a.State
+}
+
+// interviewAcceptMatch has staff invite the applicant of ref to an
+// interview from the card r, accept and match them, checking that
+// the applicant sees the interview but no decision before /publish.
+func interviewAcceptMatch(t *testing.T, h *harness, r flows.Reply, ref string) {
+	t.Helper()
+	r = h.pressAction(staff, r, "int", ref)
+	wantSaid(t, r, staffID, "review.ask.note")
+	wantText(t, r, staffID, ref)
+	r = h.text(staff, "Tuesday 10:00, https://meet.example/abc")
+	wantSaid(t, r, studentA, "review.interview.notice")
+	wantText(t, r, studentA, "Tuesday 10:00, https://meet.example/abc")
+	wantSaid(t, r, staffID, "review.done.int")
+	wantText(t, r, staffID, "State: interview")
+	wantText(t, h.command(ada, "status", ""), studentA, "Interview: Tuesday 10:00")
+
+	r = h.pressAction(staff, r, "acc", ref)
+	wantSaid(t, r, staffID, "review.done.acc")
+	wantText(t, r, staffID, ref)
+	if got := textTo(r, studentA); got != "" {
+		t.Errorf("accepting told the applicant %q; results go out with /publish", got)
+	}
+	wantText(t, h.command(ada, "status", ""), studentA, "State: under review")
+	r = h.pressAction(staff, r, "match", ref)
+	wantSaid(t, r, staffID, "review.done.match")
+	wantText(t, r, staffID, ref)
+	wantText(t, h.command(ada, "status", ""), studentA, "State: under review")
 }
 
 func TestEligibleBachelorFromApplyToMatch(t *testing.T) {
@@ -54,42 +84,34 @@ func TestEligibleBachelorFromApplyToMatch(t *testing.T) {
 	ref := h.submit(ada)
 
 	r := h.command(staff, "applications", "")
+	wantSaid(t, r, staffID, "review.list.intro")
 	wantText(t, r, staffID, "Machine learning for public health: 1 application")
 	wantText(t, r, staffID, "European migration law: 0 applications")
 	r = h.press(staff, r, projectMadrid+" (1)")
+	wantSaid(t, r, staffID, "review.project")
 	r = h.press(staff, r, ref+" · Ada (@ada) · submitted")
 	want := []string{"file-cv-it.pdf", "file-cv-es.docx", "file-letter-it.doc", "file-letter-es.pdf", "file-dele-b1.pdf"}
 	if got := files(r); !reflect.DeepEqual(got, want) {
 		t.Errorf("documents sent back = %v; want %v", got, want)
 	}
+	wantSaid(t, r, staffID, "review.card")
 	wantText(t, r, staffID, "State: under review")
 	wantText(t, h.command(ada, "status", ""), studentA, "State: under review")
 
-	r = h.press(staff, r, "Interview")
-	wantText(t, r, staffID, "Write the interview note for "+ref)
-	r = h.text(staff, "Tuesday 10:00, https://meet.example/abc")
-	wantText(t, r, studentA, "you are invited to an interview.\nTuesday 10:00, https://meet.example/abc")
-	wantText(t, r, staffID, "State: interview")
-	wantText(t, h.command(ada, "status", ""), studentA, "Interview: Tuesday 10:00")
-
-	r = h.press(staff, r, "Accept")
-	wantText(t, r, staffID, ref+" is accepted")
-	if got := textTo(r, studentA); got != "" {
-		t.Errorf("accepting told the applicant %q; results go out with /publish", got)
-	}
-	wantText(t, h.command(ada, "status", ""), studentA, "State: under review")
-	r = h.press(staff, r, "Match with mentor")
-	wantText(t, r, staffID, ref+" is matched")
-	wantText(t, h.command(ada, "status", ""), studentA, "State: under review")
+	interviewAcceptMatch(t, h, r, ref)
 
 	r = h.command(staff, "publish", "")
+	wantSaid(t, r, staffID, "review.publish.confirm")
 	wantText(t, r, staffID, "1 match, 0 rejections")
-	r = h.press(staff, r, "Publish results")
-	wantText(t, r, staffID, "Results published: 1 match, 0 rejections")
-	wantText(t, r, studentA, "Your mentor is Marta (@marta). Please write to your mentor")
+	r = h.pressAction(staff, r, "publish", "")
+	wantSaid(t, r, staffID, "review.publish.done")
+	wantText(t, r, staffID, "1 match, 0 rejections")
+	wantSaid(t, r, studentA, "review.result.matched")
+	wantText(t, r, studentA, "Marta (@marta)")
+	wantSaid(t, r, mentorID, "review.intro.mentor")
 	wantText(t, r, mentorID, "Hai un nuovo mentee per Machine learning for public health: Ada (@ada)")
 
-	m, err := h.engine.Mentorship(context.Background(), ref)
+	m, err := h.rec.Mentorship(context.Background(), ref)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,10 +121,10 @@ func TestEligibleBachelorFromApplyToMatch(t *testing.T) {
 	r = h.command(ada, "status", "")
 	wantText(t, r, studentA, "State: accepted and matched with a mentor")
 	wantText(t, r, studentA, "Your mentor: Marta (@marta)")
-	wantText(t, h.command(ada, "withdraw", ""), studentA, "can no longer be withdrawn")
+	wantSaid(t, h.command(ada, "withdraw", ""), studentA, "apply.withdraw.decided")
 
 	r = h.command(staff, "publish", "")
-	wantText(t, r, staffID, "no new results")
+	wantSaid(t, r, staffID, "review.publish.nothing")
 	if len(r.Messages) != 1 {
 		t.Errorf("second /publish = %s; want only the staff told", dump(r))
 	}
@@ -114,31 +136,36 @@ func TestRejectionsArePublishedTogether(t *testing.T) {
 	refA, refB := h.submit(it), h.submit(bruno)
 	h.press(it, h.command(it, "language", ""), "Italiano")
 
-	r := h.press(staff, h.open(refA), "Reject")
-	wantText(t, r, staffID, "Write the reason for rejecting "+refA)
+	r := h.pressAction(staff, h.open(refA), "rej", refA)
+	wantSaid(t, r, staffID, "review.ask.reason")
+	wantText(t, r, staffID, refA)
 	r = h.text(staff, "Certificato scaduto")
-	wantText(t, r, staffID, refA+" is rejected")
+	wantSaid(t, r, staffID, "review.done.rej")
+	wantText(t, r, staffID, refA)
 	if textTo(r, studentA) != "" {
 		t.Errorf("rejecting told the applicant before publication:%s", dump(r))
 	}
-	r = h.press(staff, h.open(refB), "Reject")
-	r = h.press(staff, r, "Reject without a reason")
-	wantText(t, r, staffID, refB+" is rejected")
+	r = h.pressAction(staff, h.open(refB), "rej", refB)
+	r = h.pressAction(staff, r, "noreason", "")
+	wantSaid(t, r, staffID, "review.done.rej")
+	wantText(t, r, staffID, refB)
 	wantText(t, h.command(bruno, "status", ""), studentB, "State: under review")
 
-	r = h.press(staff, h.command(staff, "publish", ""), "Publish results")
+	r = h.pressAction(staff, h.command(staff, "publish", ""), "publish", "")
+	wantSaid(t, r, staffID, "review.publish.done")
 	wantText(t, r, staffID, "0 matches, 2 rejections")
+	wantSaid(t, r, studentA, "review.result.rejected_reason")
 	wantText(t, r, studentA, "non è stata accettata.\nMotivo: Certificato scaduto")
-	wantText(t, r, studentB, "was not accepted this time. Thank you")
-	if strings.Contains(textTo(r, studentB), "Reason") {
-		t.Errorf("rejection without reason mentions one: %q", textTo(r, studentB))
+	wantSaid(t, r, studentB, "review.result.rejected")
+	if got := saidTo(r, studentB); slices.Contains(got, "review.result.rejected_reason") {
+		t.Errorf("rejection without reason mentions one: %q", got)
 	}
 	r = h.command(it, "status", "")
 	wantText(t, r, studentA, "Stato: non accettata")
 	wantText(t, r, studentA, "Motivo: Certificato scaduto")
 	// Published decisions take no more actions.
 	r = h.open(refA)
-	if _, ok := findButton(r, "Accept"); ok {
+	if _, ok := buttonFor(r, staffID, "acc", refA); ok {
 		t.Errorf("a published application offers actions:%s", dump(r))
 	}
 }
@@ -146,26 +173,29 @@ func TestRejectionsArePublishedTogether(t *testing.T) {
 func TestHeldIntroductionReachesMentorOnStart(t *testing.T) {
 	h := newHarness(t)
 	ref := h.submit(ada)
-	r := h.press(staff, h.open(ref), "Accept")
-	h.press(staff, r, "Match with mentor")
-	r = h.press(staff, h.command(staff, "publish", ""), "Publish results")
-	wantText(t, r, staffID, "never opened the bot")
+	r := h.pressAction(staff, h.open(ref), "acc", ref)
+	h.pressAction(staff, r, "match", ref)
+	r = h.pressAction(staff, h.command(staff, "publish", ""), "publish", "")
+	wantSaid(t, r, staffID, "review.publish.held")
 	wantText(t, r, staffID, "mentor 200000001 of Machine learning for public health, mentee Ada (@ada)")
-	wantText(t, r, studentA, "We will send you your mentor's contact as soon as they join")
+	wantSaid(t, r, studentA, "review.result.matched_wait")
 	if got := textTo(r, mentorID); got != "" {
 		t.Errorf("publication wrote to a mentor who never started the bot: %q", got)
 	}
-	if _, err := h.engine.Mentorship(context.Background(), ref); err != nil {
+	if _, err := h.rec.Mentorship(context.Background(), ref); err != nil {
 		t.Errorf("mentorship not created while the introduction is held: %v", err)
 	}
 
 	r = h.command(mentor, "start", "")
+	wantSaid(t, r, mentorID, "review.intro.mentor")
 	wantText(t, r, mentorID, "Hai un nuovo mentee per Machine learning for public health: Ada (@ada)")
 	wantText(t, r, mentorID, "Ciao Marta")
-	wantText(t, r, studentA, "Your mentor for Machine learning for public health is Marta (@marta)")
+	wantSaid(t, r, studentA, "review.intro.mentor_ready")
+	wantText(t, r, studentA, "Machine learning for public health")
+	wantText(t, r, studentA, "Marta (@marta)")
 
 	r = h.command(mentor, "start", "")
-	if strings.Contains(textTo(r, mentorID), "mentee") || textTo(r, studentA) != "" {
+	if slices.Contains(saidTo(r, mentorID), "review.intro.mentor") || strings.Contains(textTo(r, mentorID), "mentee") || textTo(r, studentA) != "" {
 		t.Errorf("second /start delivered the introduction again:%s", dump(r))
 	}
 }
@@ -175,7 +205,7 @@ func TestNonStaffCannotReview(t *testing.T) {
 	ref := h.submit(ada)
 	for _, cmd := range []struct{ name, args string }{{"applications", ""}, {"publish", ""}, {"export", "applications"}} {
 		r := h.command(bruno, cmd.name, cmd.args)
-		wantText(t, r, studentB, "reserved for programme staff")
+		wantSaid(t, r, studentB, "error.not_allowed")
 		if len(r.Messages) != 1 || r.Messages[0].File != nil {
 			t.Errorf("/%s %s by a student = %s; want only the refusal", cmd.name, cmd.args, dump(r))
 		}
@@ -201,17 +231,17 @@ func TestStaffActionsMustFitTheState(t *testing.T) {
 	h := newHarness(t)
 	ref := h.submit(ada)
 	r := h.pressData(staff, "1:review:match::"+ref)
-	wantText(t, r, staffID, "does not fit the application's current state")
-	if got := h.state(ref); got != flows.AppSubmitted {
+	wantSaid(t, r, staffID, "review.not_now")
+	if got := h.state(ref); got != records.AppSubmitted {
 		t.Errorf("state after a premature match = %s; want submitted", got)
 	}
 	r = h.pressData(staff, "1:review:acc::MIE-2027-9999")
-	if r.Notice != "This application no longer exists." {
-		t.Errorf("action on an unknown application: notice %q", r.Notice)
+	if r.NoticeID != "review.gone" {
+		t.Errorf("action on an unknown application: notice %s (%q); want review.gone", r.NoticeID, r.Notice)
 	}
 	// A confirmation button without its flow run's nonce is refused.
 	r = h.pressData(staff, "1:review:publish::")
-	if r.Notice != "This button is not valid." || len(r.Messages) != 0 {
+	if r.NoticeID != "error.bad_button" || len(r.Messages) != 0 {
 		t.Errorf("publish without nonce = %s", dump(r))
 	}
 }
@@ -219,7 +249,7 @@ func TestStaffActionsMustFitTheState(t *testing.T) {
 func TestReviewNoteValidation(t *testing.T) {
 	h := newHarness(t)
 	ref := h.submit(ada)
-	r := h.press(staff, h.open(ref), "Interview")
+	r := h.pressAction(staff, h.open(ref), "int", ref)
 	for _, bad := range []flows.Event{
 		{Kind: flows.KindText, Text: strings.Repeat("x", 1001)},
 		{Kind: flows.KindText, Text: "   "},
@@ -227,13 +257,14 @@ func TestReviewNoteValidation(t *testing.T) {
 	} {
 		bad.From = staff
 		got := h.handle(bad)
-		wantText(t, got, staffID, "Please write a text of 1 to 1000 characters")
-		if textTo(got, studentA) != "" || h.state(ref) != flows.AppReview {
+		wantSaid(t, got, staffID, "review.bad_text")
+		wantText(t, got, staffID, "1000")
+		if textTo(got, studentA) != "" || h.state(ref) != records.AppReview {
 			t.Errorf("bad note %.20q changed something:%s", bad.Text, dump(got))
 		}
 	}
-	wantText(t, h.press(staff, r, "Cancel"), staffID, "nothing changed")
-	if a := h.application(studentA); a.State != flows.AppReview || a.Note != "" {
+	wantSaid(t, h.pressAction(staff, r, "cancel", ""), staffID, "review.cancelled")
+	if a := h.application(studentA); a.State != records.AppReview || a.Note != "" {
 		t.Errorf("application after a cancelled note = %+v", a)
 	}
 }
@@ -249,7 +280,8 @@ func TestExportApplications(t *testing.T) {
 	if len(r.Messages) != 1 || r.Messages[0].File == nil {
 		t.Fatalf("/export applications = %s; want one document", dump(r))
 	}
-	wantText(t, r, staffID, "2 applications, as CSV")
+	wantSaid(t, r, staffID, "export.applications")
+	wantText(t, r, staffID, "2 applications")
 	rows, err := csv.NewReader(bytes.NewReader(r.Messages[0].File.Content)).ReadAll()
 	if err != nil {
 		t.Fatal(err)
@@ -271,7 +303,7 @@ func TestExportApplications(t *testing.T) {
 
 	for _, args := range []string{"", "nonsense"} {
 		r := h.command(staff, "export", args)
-		wantText(t, r, staffID, "/export NAME, where NAME is one of: ")
+		wantSaid(t, r, staffID, "export.usage")
 		wantText(t, r, staffID, "applications")
 	}
 }
@@ -279,8 +311,8 @@ func TestExportApplications(t *testing.T) {
 func TestErasedApplicantLeavesAnAnonymousRecord(t *testing.T) {
 	h := newHarness(t)
 	ref := h.submit(ada)
-	h.press(ada, h.command(ada, "deletemydata", ""), "Yes")
-	a, err := h.engine.Application(context.Background(), ref)
+	h.pressAction(ada, h.command(ada, "deletemydata", ""), "delete", "")
+	a, err := h.rec.Application(context.Background(), ref)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -291,7 +323,7 @@ func TestErasedApplicantLeavesAnAnonymousRecord(t *testing.T) {
 	if bytes.Contains(r.Messages[0].File.Content, []byte("ada")) {
 		t.Errorf("export after erasure still names the applicant:\n%s", r.Messages[0].File.Content)
 	}
-	wantText(t, h.command(ada, "status", ""), studentA, "You have not applied yet")
+	wantSaid(t, h.command(ada, "status", ""), studentA, "apply.status.none")
 }
 
 // TestComposedMessageIDsExist covers the ids the flows build from a
@@ -300,14 +332,14 @@ func TestErasedApplicantLeavesAnAnonymousRecord(t *testing.T) {
 func TestComposedMessageIDsExist(t *testing.T) {
 	cat := newHarness(t).engine.Catalog()
 	var ids []string
-	for _, s := range []flows.AppState{flows.AppDraft, flows.AppSubmitted, flows.AppReview, flows.AppInterview,
-		flows.AppAccepted, flows.AppRejected, flows.AppWithdrawn, flows.AppMatched} {
+	for _, s := range []records.AppState{records.AppDraft, records.AppSubmitted, records.AppReview, records.AppInterview,
+		records.AppAccepted, records.AppRejected, records.AppWithdrawn, records.AppMatched} {
 		ids = append(ids, "apply.state."+string(s), "review.state."+string(s))
 	}
 	for _, d := range []string{flows.DegreeBachelor, flows.DegreeMaster} {
 		ids = append(ids, "apply.degree."+d)
 	}
-	for _, k := range []string{flows.DocCVItalian, flows.DocCVForeign, flows.DocLetterItalian, flows.DocLetterForeign, flows.DocLanguageCertified} {
+	for _, k := range []string{records.DocCVItalian, records.DocCVForeign, records.DocLetterItalian, records.DocLetterForeign, records.DocLanguageCertified} {
 		ids = append(ids, "apply.doc."+k)
 	}
 	for _, a := range []string{"int", "acc", "rej", "match"} {
@@ -325,13 +357,13 @@ func TestComposedMessageIDsExist(t *testing.T) {
 func TestHalfWrittenNoteDoesNotLandOnAnotherDecision(t *testing.T) {
 	h := newHarness(t)
 	refA, refB := h.submit(ada), h.submit(bruno)
-	h.press(staff, h.open(refA), "Interview")
-	h.press(staff, h.open(refB), "Accept")
+	h.pressAction(staff, h.open(refA), "int", refA)
+	h.pressAction(staff, h.open(refB), "acc", refB)
 	r := h.text(staff, "Monday 9:00")
-	if textTo(r, studentA) != "" || h.state(refA) != flows.AppReview {
+	if textTo(r, studentA) != "" || h.state(refA) != records.AppReview {
 		t.Errorf("text after another decision became %s's note:%s", refA, dump(r))
 	}
-	if h.state(refB) != flows.AppAccepted {
+	if h.state(refB) != records.AppAccepted {
 		t.Errorf("state of %s = %s; want accepted", refB, h.state(refB))
 	}
 }
@@ -358,18 +390,19 @@ func TestMatchGoesToTheInvitedMentor(t *testing.T) {
 			r := h.command(staff, "applications", "")
 			r = h.press(staff, r, projectMadrid+" (1)")
 			r = h.press(staff, r, ref+" · Ada (@ada) · submitted")
-			r = h.press(staff, r, "Accept")
-			h.press(staff, r, "Match with mentor")
+			r = h.pressAction(staff, r, "acc", ref)
+			h.pressAction(staff, r, "match", ref)
 			if when == "before publish" {
 				setMentor()
 			}
 			r = h.command(staff, "publish", "")
-			r = h.press(staff, r, "Publish results")
-			wantText(t, r, studentA, "Your mentor is Lucía (@lucia)")
+			r = h.pressAction(staff, r, "publish", "")
+			wantSaid(t, r, studentA, "review.result.matched")
+			wantText(t, r, studentA, "Lucía (@lucia)")
 			if got := textTo(r, mentorID); got != "" {
 				t.Errorf("the replaced mentor was told %q", got)
 			}
-			m, err := h.engine.Mentorship(context.Background(), ref)
+			m, err := h.rec.Mentorship(context.Background(), ref)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -5,14 +5,15 @@ import "strings"
 // registerStart adds the commands every user meets first: /start,
 // /help and /cancel.
 func registerStart(e *Engine) {
-	e.command(Command{Name: "start", Help: "cmd.start", Run: start})
-	e.command(Command{Name: "help", Help: "cmd.help", Run: help})
-	e.command(Command{Name: "cancel", Help: "cmd.cancel", Run: cancel})
+	e.command(Command{Name: "start", Scope: Anywhere, Help: "cmd.start", Run: start})
+	e.command(Command{Name: "help", Scope: Anywhere, Help: "cmd.help", Run: help})
+	e.command(Command{Name: "cancel", Scope: Anywhere, Help: "cmd.cancel", Run: cancel})
 }
 
 // start greets the user. On first contact, when Telegram did not tell
 // us a language we have, it asks for one first. A deep-link payload
-// (t.me/bot?start=payload) goes to the flow registered for it.
+// (t.me/bot?start=<prefix>_...) goes to the handler registered with
+// onArgument("start", prefix, h).
 func start(t *Turn) error {
 	// A mentor matched before they ever opened the bot gets the
 	// introductions held for them (review.go), with or without payload.
@@ -20,13 +21,13 @@ func start(t *Turn) error {
 		return err
 	}
 	if payload := strings.TrimSpace(t.Event.Args); payload != "" {
-		if h, ok := t.e.steps["start:"+prefixOf(payload)]; ok {
+		if h, ok := t.e.arguments[argument{"start", prefixOf(payload)}]; ok {
 			return h(t)
 		}
 	}
 	if t.Profile.Lang == "" {
 		t.StartFlow(flowLanguage, "choose")
-		t.Reply(t.T("language.choose", nil), languageButtons(t))
+		t.Say("language.choose", nil, languageButtons(t))
 		return nil
 	}
 	t.Session.Reset()
@@ -40,12 +41,13 @@ func welcome(t *Turn) {
 		supportStartButtons(t)...)
 }
 
+// prefixOf is the part of a deep-link payload before its first "_".
 func prefixOf(payload string) string {
 	p, _, _ := strings.Cut(payload, "_")
 	return p
 }
 
-// help lists the commands the user may run.
+// help lists the commands the user may run in this chat.
 func help(t *Turn) error {
 	var b strings.Builder
 	b.WriteString(t.T("help.intro", nil))
@@ -54,7 +56,7 @@ func help(t *Turn) error {
 		if c.Help == "" {
 			continue
 		}
-		ok, err := t.e.HasRole(t.ctx, t.Event.From.ID, t.Event.ChatID, c.Role)
+		ok, err := t.e.allowed(t, c.Role, c.Scope)
 		if err != nil {
 			return err
 		}

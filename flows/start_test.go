@@ -10,8 +10,8 @@ func TestStartAsksLanguageOnFirstContact(t *testing.T) {
 	h := newHarness(t)
 	u := flows.User{ID: studentA, FirstName: "Amira", LanguageCode: "ar"}
 	r := h.command(u, "start", "")
-	wantText(t, r, studentA, "Please choose your language")
-	r = h.press(u, r, "Italiano")
+	wantSaid(t, r, studentA, "language.choose")
+	r = h.pressAction(u, r, "set", "it")
 	wantText(t, r, studentA, "D'ora in poi ti scriverò in italiano")
 	wantText(t, r, studentA, "Ciao Amira")
 	if _, ok := findButton(r, "comitato"); !ok {
@@ -20,7 +20,7 @@ func TestStartAsksLanguageOnFirstContact(t *testing.T) {
 	r = h.command(u, "help", "")
 	wantText(t, r, studentA, "/language - cambia lingua")
 	r = h.command(u, "cancel", "")
-	wantText(t, r, studentA, "Non c'è niente da annullare")
+	wantSaid(t, r, studentA, "cancel.nothing")
 }
 
 func TestStartUsesTelegramLanguage(t *testing.T) {
@@ -34,10 +34,8 @@ func TestStaleAndForgedButtonsChangeNothing(t *testing.T) {
 	u := user(studentA, "en")
 	first := h.command(u, "language", "")
 	h.command(u, "language", "") // a new run: the first keyboard is stale
-	r := h.press(u, first, "Italiano")
-	if r.Notice != "This button has expired. Please start again." {
-		t.Fatalf("stale press notice = %q", r.Notice)
-	}
+	r := h.pressAction(u, first, "set", "it")
+	wantNotice(t, r, "error.stale_button")
 	for _, data := range []string{"", "garbage", "1:lang:set::xx", "2:lang:set::it", "1:nope:x::"} {
 		r := h.pressData(u, data)
 		if r.Notice == "" || len(r.Messages) != 0 {
@@ -52,7 +50,7 @@ func TestUnknownCommandAndIdleText(t *testing.T) {
 	h := newHarness(t)
 	u := user(studentA, "en")
 	wantText(t, h.command(u, "frobnicate", ""), studentA, "I do not know the command /frobnicate")
-	wantText(t, h.text(u, "hello?"), studentA, "Type /help")
+	wantSaid(t, h.text(u, "hello?"), studentA, "idle.hint")
 }
 
 func TestEditedMessageChangesNothing(t *testing.T) {
@@ -64,7 +62,7 @@ func TestEditedMessageChangesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := h.handle(flows.Event{Kind: flows.KindEdited, From: u})
-	wantText(t, r, studentA, "please send it again")
+	wantSaid(t, r, studentA, "error.edited")
 	after, err := h.store.Session(t.Context(), studentA)
 	if err != nil {
 		t.Fatal(err)

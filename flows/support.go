@@ -1,15 +1,12 @@
 package flows
 
 import (
-	"context"
 	"errors"
-	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
-	"github.com/mentorbot/mentorbot/locales"
+	"github.com/mentorbot/mentorbot/flows/records"
 )
 
 // The support flow puts a student in contact with their university's
@@ -43,28 +40,34 @@ var supportTopics = []string{"academic", "admin", "housing", "language", "social
 // post adds.
 const maxRequest = 3500
 
+// supportState is the support flow's state in the student's chat.
+type supportState struct {
+	// University and Topic are the student's choices so far.
+	University string `json:"uni,omitempty"`
+	Topic      string `json:"topic,omitempty"`
+	// Ticket is the ticket the chat writes to in the thread step.
+	Ticket string `json:"ticket,omitempty"`
+}
+
 // registerSupport adds /support for students, /tickets and /sign for
 // committee groups, and the handling of replies in committee groups.
 func registerSupport(e *Engine) {
-	e.command(Command{Name: "support", Help: "cmd.support", Run: beginSupport})
-	e.command(Command{Name: "tickets", Role: RoleCommittee, Help: "cmd.tickets", Run: listTickets})
-	e.command(Command{Name: "sign", Role: RoleCommittee, Run: signedAnswer})
-	e.buttons[flowSupport] = supportButton
-	e.steps[flowSupport] = supportStep
-	e.steps["group"] = committeeMessage
-	e.sent["ticket"] = e.ticketPosted
-	e.undelivered["relay"] = e.relayUndelivered
-	e.undelivered["ticket"] = e.ticketUndelivered
-	e.personalData(flowSupport, PersonalData{
-		Export: func(ctx context.Context, userID int64) (any, error) {
-			tickets, err := e.ticketsOf(ctx, userID)
-			if err != nil || len(tickets) == 0 {
-				return nil, err
-			}
-			return tickets, nil
-		},
-		Erase: e.eraseTickets,
-	})
+	desk := deskOf(e)
+	// All three answer in the wrong kind of chat with a word of their
+	// own (/support in a group, /tickets and /sign in private), so they
+	// are registered Anywhere.
+	e.command(Command{Name: "support", Role: records.RoleAnyone, Scope: Anywhere, Help: "cmd.support", Run: beginSupport})
+	e.command(Command{Name: "tickets", Role: records.RoleCommittee, Scope: Anywhere, Help: "cmd.tickets", Run: listTickets})
+	e.command(Command{Name: "sign", Role: records.RoleCommittee, Scope: Anywhere, Run: signedAnswer})
+	// Students press the flow's buttons in private, committee members
+	// in their group; supportButton checks who pressed what.
+	e.onButton(flowSupport, records.RoleAnyone, Anywhere, supportButton)
+	e.onStep(flowStep(flowSupport), supportStep)
+	e.onStep(groupStep, committeeMessage)
+	e.sent[refTicket] = desk.ticketPosted
+	e.undelivered[refRelay] = desk.relayUndelivered
+	e.undelivered[refTicket] = desk.ticketUndelivered
+	e.personalData(flowSupport, PersonalData{Export: desk.exportTickets, Erase: desk.eraseTickets})
 }
 
 // supportStartButtons are the rows the welcome message offers to ask
@@ -117,22 +120,9 @@ func supportButton(t *Turn) error {
 	case "begin":
 		return beginSupport(t)
 	case "uni":
-		u, ok := t.Program().University(t.Callback.Arg)
-		if !ok || t.Session.Flow != flowSupport || t.Session.Step == supportStepThread {
-			t.Notice("error.bad_button")
-			return nil
-		}
-		t.Session.Set("uni", u.ID)
-		t.Session.Step = supportStepTopic
-		t.Say("support.choose_topic", map[string]any{"University": u.Name}, topicButtons(t)...)
+		return chooseUniversity(t)
 	case "topic":
-		if !slices.Contains(supportTopics, t.Callback.Arg) || t.Session.Step != supportStepTopic {
-			t.Notice("error.bad_button")
-			return nil
-		}
-		t.Session.Set("topic", t.Callback.Arg)
-		t.Session.Step = supportStepRequest
-		t.Say("support.ask_request", map[string]any{"Topic": t.T("support.topic."+t.Callback.Arg, nil)})
+		return chooseTopic(t)
 	case "reply":
 		return continueTicket(t)
 	case "claim", "close":
@@ -143,13 +133,53 @@ func supportButton(t *Turn) error {
 	return nil
 }
 
+// chooseUniversity takes the student's university and asks for the
+// topic.
+func chooseUniversity(t *Turn) error {
+	u, ok := t.Program().University(t.Callback.Arg)
+	if !ok || t.Session.Flow != flowSupport || t.Session.Step == supportStepThread {
+		t.Notice("error.bad_button")
+		return nil
+	}
+	var st supportState
+	if err := t.LoadState(&st); err != nil {
+		return err
+	}
+	st.University = u.ID
+	t.SaveState(st)
+	t.Session.Step = supportStepTopic
+	t.Say("support.choose_topic", map[string]any{"University": u.Name}, topicButtons(t)...)
+	return nil
+}
+
+// chooseTopic takes the topic and asks for the request.
+func chooseTopic(t *Turn) error {
+	if !slices.Contains(supportTopics, t.Callback.Arg) || t.Session.Step != supportStepTopic {
+		t.Notice("error.bad_button")
+		return nil
+	}
+	var st supportState
+	if err := t.LoadState(&st); err != nil {
+		return err
+	}
+	st.Topic = t.Callback.Arg
+	t.SaveState(st)
+	t.Session.Step = supportStepRequest
+	t.Say("support.ask_request", map[string]any{"Topic": t.T("support.topic."+t.Callback.Arg, nil)})
+	return nil
+}
+
 // supportStep takes the student's free input within the flow.
 func supportStep(t *Turn) error {
+	var st supportState
+	if err := t.LoadState(&st); err != nil {
+		return err
+	}
 	switch t.Session.Step {
 	case supportStepRequest:
-		return submitRequest(t)
+		return submitRequest(t, st)
 	case supportStepThread:
-		return followUp(t)
+		return followUp(t, st)
 	default:
 		t.Say("support.use_buttons", nil)
 		return nil
@@ -200,35 +230,11 @@ func compose(head, body, foot string) string {
 	return strings.Join(out, "\n\n")
 }
 
-// groupLang is the language the bot writes in u's committee group.
-func (e *Engine) groupLang(u University) string {
-	if e.cat.Supported(u.Language) {
-		return u.Language
-	}
-	return locales.Default
-}
-
-// ticketHeader is the part of a group post that says which ticket,
-// topic and student it is about.
-func (e *Engine) ticketHeader(lang, id string, tk Ticket) string {
-	name := tk.FirstName
-	if name == "" {
-		name = "?"
-	}
-	return e.cat.T(lang, id, map[string]any{
-		"ID":       tk.ID,
-		"Topic":    e.cat.T(lang, "support.topic."+tk.Topic, nil),
-		"Name":     name,
-		"Language": e.cat.T(tk.Lang, "language.self", nil),
-	})
-}
-
 // submitRequest opens a ticket with the student's request and posts it
 // in the committee's group.
-func submitRequest(t *Turn) error {
-	u, uok := t.Program().University(t.Session.Get("uni"))
-	topic := t.Session.Get("topic")
-	if !uok || !slices.Contains(supportTopics, topic) {
+func submitRequest(t *Turn, st supportState) error {
+	u, uok := t.Program().University(st.University)
+	if !uok || !slices.Contains(supportTopics, st.Topic) {
 		t.Session.Reset()
 		t.Say("support.restart", nil)
 		return nil
@@ -237,90 +243,72 @@ func submitRequest(t *Turn) error {
 	if !ok {
 		return nil
 	}
-	tk, err := openTicket(t, u, topic)
+	tk, err := openTicket(t, u, st.Topic)
 	if err != nil {
 		return err
 	}
-	lang := t.e.groupLang(u)
+	lang := groupLang(t.e.cat, u)
 	t.Send(Message{
 		ChatID: u.CommitteeChat,
-		Text: compose(t.e.ticketHeader(lang, "support.group.new", tk), body,
+		Text: compose(ticketHeader(t.e.cat, lang, "support.group.new", tk), body,
 			t.e.cat.T(lang, "support.group.how_to_answer", nil)),
-		File: file,
+		TextID: "support.group.new",
+		File:   file,
 		Buttons: [][]Button{{
 			t.LastingButton(t.e.cat.T(lang, "support.group.claim_button", nil), flowSupport, "claim", tk.ID),
 			t.LastingButton(t.e.cat.T(lang, "support.group.close_button", nil), flowSupport, "close", tk.ID),
 		}},
-		Ref: "ticket:" + tk.ID,
+		Ref: ticketRef(refTicket, tk.ID),
 	})
-	t.Session.Fields = nil
+	t.SaveState(supportState{Ticket: tk.ID})
 	t.Session.Step = supportStepThread
-	t.Session.Set("ticket", tk.ID)
 	t.Say("support.sent", map[string]any{"ID": tk.ID, "University": u.Name})
 	return nil
 }
 
 // openTicket creates the ticket for the message being handled, or
 // returns the one it already created when the update is handled again.
-func openTicket(t *Turn, u University, topic string) (Ticket, error) {
+func openTicket(t *Turn, u University, topic string) (records.Ticket, error) {
 	ctx, ev := t.ctx, t.Event
-	var src string
 	if ev.MessageID != 0 {
-		src = ticketSourceKey(ev.ChatID, ev.MessageID)
-		var id string
-		err := t.e.store.Get(ctx, src, &id)
-		if err == nil {
-			tk, err := t.e.Ticket(ctx, id)
-			if !errors.Is(err, ErrNotFound) {
-				return tk, err
-			}
-		} else if !errors.Is(err, ErrNotFound) {
-			return Ticket{}, fmt.Errorf("look up ticket of message %d: %w", ev.MessageID, err)
+		tk, err := t.e.rec.TicketOfSource(ctx, ev.ChatID, ev.MessageID)
+		if !errors.Is(err, records.ErrNotFound) {
+			return tk, err
 		}
 	}
-	n, err := t.e.store.NextID(ctx, ticketCounter)
-	if err != nil {
-		return Ticket{}, fmt.Errorf("number ticket: %w", err)
-	}
 	now := t.Now().UTC()
-	tk := Ticket{
-		ID:         strconv.FormatInt(n, 10),
+	tk := records.Ticket{
 		UserID:     ev.From.ID,
 		University: u.ID,
 		Topic:      topic,
 		Lang:       t.Lang(),
 		FirstName:  ev.From.FirstName,
-		State:      TicketOpen,
+		State:      records.TicketOpen,
 		CreatedAt:  now,
 		RemindAt:   now.Add(t.Program().SupportReminderAfter),
 	}
-	if err := t.e.saveTicket(ctx, &tk); err != nil {
-		return Ticket{}, err
-	}
-	if src != "" {
-		if err := t.e.store.Put(ctx, src, tk.ID, 7*24*time.Hour); err != nil {
-			return Ticket{}, fmt.Errorf("record source of ticket %s: %w", tk.ID, err)
-		}
+	if err := t.e.rec.NewTicket(ctx, &tk, ev.ChatID, ev.MessageID, t.Program().SupportRetention); err != nil {
+		return records.Ticket{}, err
 	}
 	return tk, nil
 }
 
 // threadTicket returns the ticket the student's chat is writing to, or
 // false after telling them it is gone or closed and leaving the flow.
-func threadTicket(t *Turn, id string) (Ticket, University, bool, error) {
-	tk, u, ok, err := t.e.ticketWithUniversity(t.ctx, id)
+func threadTicket(t *Turn, id string) (records.Ticket, University, bool, error) {
+	tk, u, ok, err := deskOf(t.e).ticketWithUniversity(t.ctx, id)
 	if err != nil {
-		return Ticket{}, University{}, false, err
+		return records.Ticket{}, University{}, false, err
 	}
 	if !ok || tk.UserID != t.Event.From.ID {
 		t.Session.Reset()
 		t.Say("support.thread_gone", nil)
-		return Ticket{}, University{}, false, nil
+		return records.Ticket{}, University{}, false, nil
 	}
-	if tk.State == TicketClosed {
+	if tk.State == records.TicketClosed {
 		t.Session.Reset()
 		t.Say("support.thread_closed", map[string]any{"ID": tk.ID})
-		return Ticket{}, University{}, false, nil
+		return records.Ticket{}, University{}, false, nil
 	}
 	return tk, u, true, nil
 }
@@ -332,8 +320,8 @@ func continueTicket(t *Turn) error {
 		t.Notice("error.bad_button")
 		return nil
 	}
-	tk, err := t.e.Ticket(t.ctx, t.Callback.Arg)
-	if errors.Is(err, ErrNotFound) || t.Callback.Arg == "" || tk.UserID != t.Event.From.ID {
+	tk, err := t.e.rec.Ticket(t.ctx, t.Callback.Arg)
+	if errors.Is(err, records.ErrNotFound) || t.Callback.Arg == "" || tk.UserID != t.Event.From.ID {
 		t.Notice("error.bad_button")
 		return nil
 	}
@@ -345,15 +333,15 @@ func continueTicket(t *Turn) error {
 		return err
 	}
 	t.StartFlow(flowSupport, supportStepThread)
-	t.Session.Set("ticket", tk.ID)
+	t.SaveState(supportState{Ticket: tk.ID})
 	t.Say("support.thread_prompt", map[string]any{"ID": tk.ID, "University": u.Name})
 	return nil
 }
 
 // followUp posts the student's further message in the committee group,
 // as a reply to the ticket's post.
-func followUp(t *Turn) error {
-	tk, u, ok, err := threadTicket(t, t.Session.Get("ticket"))
+func followUp(t *Turn, st supportState) error {
+	tk, u, ok, err := threadTicket(t, st.Ticket)
 	if !ok || err != nil {
 		return err
 	}
@@ -361,28 +349,36 @@ func followUp(t *Turn) error {
 	if !ok {
 		return nil
 	}
-	if tk.State == TicketAnswered {
+	if tk.State == records.TicketAnswered {
 		// Waiting for the committee again.
-		tk.State = TicketOpen
+		tk.State = records.TicketOpen
 		if tk.ClaimedBy != 0 {
-			tk.State = TicketClaimed
+			tk.State = records.TicketClaimed
 		}
 		tk.RemindAt = t.Now().UTC().Add(t.Program().SupportReminderAfter)
-		if err := t.e.saveTicket(t.ctx, &tk); err != nil {
+		if err := t.e.rec.SaveTicket(t.ctx, &tk, t.Program().SupportRetention); err != nil {
 			return err
 		}
 	}
-	lang := t.e.groupLang(u)
+	lang := groupLang(t.e.cat, u)
 	t.Send(Message{
 		ChatID: u.CommitteeChat,
-		Text: compose(t.e.ticketHeader(lang, "support.group.followup", tk), body,
+		Text: compose(ticketHeader(t.e.cat, lang, "support.group.followup", tk), body,
 			t.e.cat.T(lang, "support.group.how_to_answer", nil)),
+		TextID:  "support.group.followup",
 		File:    file,
 		ReplyTo: tk.PostID,
-		Ref:     "ticket:" + tk.ID,
+		Ref:     ticketRef(refTicket, tk.ID),
 	})
 	t.Say("support.followup_sent", map[string]any{"ID": tk.ID})
 	return nil
+}
+
+// answerInGroup replies to the message being handled, in u's committee
+// group, with message id in the group's language.
+func answerInGroup(t *Turn, u University, id string, data map[string]any) {
+	t.Send(Message{ChatID: t.Event.ChatID, ReplyTo: t.Event.MessageID,
+		Text: t.e.cat.T(groupLang(t.e.cat, u), id, data), TextID: id})
 }
 
 // committeeMessage handles a message in a group. Only a reply, in a
@@ -395,14 +391,12 @@ func committeeMessage(t *Turn) error {
 	}
 	body, file, ok := content(t.Event)
 	if !ok {
-		t.Send(Message{ChatID: t.Event.ChatID, ReplyTo: t.Event.MessageID,
-			Text: t.e.cat.T(t.e.groupLang(u), "support.group.unsupported", nil)})
+		answerInGroup(t, u, "support.group.unsupported", nil)
 		return nil
 	}
 	body, signed := cutSign(body, t.e.botName)
 	if body == "" && file == nil {
-		t.Send(Message{ChatID: t.Event.ChatID, ReplyTo: t.Event.MessageID,
-			Text: t.e.cat.T(t.e.groupLang(u), "support.group.unsupported", nil)})
+		answerInGroup(t, u, "support.group.unsupported", nil)
 		return nil
 	}
 	return answerTicket(t, u, tk, body, file, signed)
@@ -426,21 +420,21 @@ func signedAnswer(t *Turn) error {
 // repliedTicket returns the ticket the event replies to, when it is a
 // reply in a committee group to a message of one of that committee's
 // tickets.
-func repliedTicket(t *Turn) (University, Ticket, bool, error) {
+func repliedTicket(t *Turn) (University, records.Ticket, bool, error) {
 	ev := t.Event
 	u, ok := t.Program().UniversityByChat(ev.ChatID)
 	if !ok || ev.ReplyTo == 0 || ev.ChatType == ChatPrivate || ev.ChatType == "" {
-		return University{}, Ticket{}, false, nil
+		return University{}, records.Ticket{}, false, nil
 	}
-	tk, err := t.e.ticketOfPost(t.ctx, ev.ChatID, ev.ReplyTo)
-	if errors.Is(err, ErrNotFound) {
-		return University{}, Ticket{}, false, nil
+	tk, err := t.e.rec.TicketOfPost(t.ctx, ev.ChatID, ev.ReplyTo)
+	if errors.Is(err, records.ErrNotFound) {
+		return University{}, records.Ticket{}, false, nil
 	}
 	if err != nil {
-		return University{}, Ticket{}, false, err
+		return University{}, records.Ticket{}, false, err
 	}
 	if tk.University != u.ID {
-		return University{}, Ticket{}, false, nil
+		return University{}, records.Ticket{}, false, nil
 	}
 	return u, tk, true, nil
 }
@@ -463,48 +457,53 @@ func cutSign(text, botName string) (string, bool) {
 
 // answerTicket relays a committee answer to the student and marks the
 // ticket answered.
-func answerTicket(t *Turn, u University, tk Ticket, body string, file *Attachment, signed bool) error {
-	glang := t.e.groupLang(u)
-	if tk.State == TicketClosed {
-		t.Send(Message{ChatID: t.Event.ChatID, ReplyTo: t.Event.MessageID,
-			Text: t.e.cat.T(glang, "support.group.closed_ticket", map[string]any{"ID": tk.ID})})
+func answerTicket(t *Turn, u University, tk records.Ticket, body string, file *Attachment, signed bool) error {
+	if tk.State == records.TicketClosed {
+		answerInGroup(t, u, "support.group.closed_ticket", map[string]any{"ID": tk.ID})
 		return nil
 	}
-	lang := t.e.LangOf(t.ctx, tk.UserID)
-	data := map[string]any{"ID": tk.ID, "University": u.Name, "Name": t.Event.From.FirstName}
-	head := t.e.cat.T(lang, "support.answer", data)
-	if signed && t.Event.From.FirstName != "" {
-		head = t.e.cat.T(lang, "support.answer_signed", data)
-	}
-	t.Send(Message{
-		ChatID:  tk.UserID,
-		Text:    compose(head, body, ""),
-		File:    file,
-		Buttons: [][]Button{{t.LastingButton(t.e.cat.T(lang, "support.reply_button", nil), flowSupport, "reply", tk.ID)}},
-		Ref:     "relay:" + tk.ID,
-	})
-	tk.State = TicketAnswered
+	relayAnswer(t, u, tk, body, file, signed)
+	tk.State = records.TicketAnswered
 	tk.AnsweredAt = t.Now().UTC()
 	tk.AnsweredBy = t.Event.From.ID
 	tk.RemindAt = time.Time{}
-	if err := t.e.saveTicket(t.ctx, &tk); err != nil {
+	if err := t.e.rec.SaveTicket(t.ctx, &tk, t.Program().SupportRetention); err != nil {
 		return err
 	}
 	id := "support.group.relayed"
 	if signed {
 		id = "support.group.relayed_signed"
 	}
-	t.Send(Message{ChatID: t.Event.ChatID, ReplyTo: t.Event.MessageID, Ref: "ticket:" + tk.ID,
-		Text: t.e.cat.T(glang, id, map[string]any{"ID": tk.ID})})
+	t.Send(Message{ChatID: t.Event.ChatID, ReplyTo: t.Event.MessageID, Ref: ticketRef(refTicket, tk.ID),
+		Text: t.e.cat.T(groupLang(t.e.cat, u), id, map[string]any{"ID": tk.ID}), TextID: id})
 	return nil
+}
+
+// relayAnswer sends a committee answer to the student of tk, as coming
+// from u's committee, or from the member by first name when signed.
+func relayAnswer(t *Turn, u University, tk records.Ticket, body string, file *Attachment, signed bool) {
+	lang := t.e.LangOf(t.ctx, tk.UserID)
+	data := map[string]any{"ID": tk.ID, "University": u.Name, "Name": t.Event.From.FirstName}
+	id := "support.answer"
+	if signed && t.Event.From.FirstName != "" {
+		id = "support.answer_signed"
+	}
+	t.Send(Message{
+		ChatID:  tk.UserID,
+		Text:    compose(t.e.cat.T(lang, id, data), body, ""),
+		TextID:  id,
+		File:    file,
+		Buttons: [][]Button{{t.LastingButton(t.e.cat.T(lang, "support.reply_button", nil), flowSupport, "reply", tk.ID)}},
+		Ref:     ticketRef(refRelay, tk.ID),
+	})
 }
 
 // committeeAction is a Claim or Close button under a ticket post. It
 // counts only when pressed in the ticket's own committee group.
 func committeeAction(t *Turn) error {
 	id := t.Callback.Arg
-	tk, err := t.e.Ticket(t.ctx, id)
-	if errors.Is(err, ErrNotFound) || id == "" {
+	tk, err := t.e.rec.Ticket(t.ctx, id)
+	if errors.Is(err, records.ErrNotFound) || id == "" {
 		t.Notice("error.bad_button")
 		return nil
 	}
@@ -516,26 +515,35 @@ func committeeAction(t *Turn) error {
 		t.Notice("support.not_your_ticket")
 		return nil
 	}
-	if tk.State == TicketClosed {
+	if tk.State == records.TicketClosed {
 		t.Notice("support.already_closed")
 		return nil
 	}
-	glang := t.e.groupLang(u)
-	me := t.Event.From
 	if t.Callback.Action == "close" {
-		tk.State = TicketClosed
-		tk.ClosedAt = t.Now().UTC()
-		tk.RemindAt = time.Time{}
-		if err := t.e.saveTicket(t.ctx, &tk); err != nil {
-			return err
-		}
-		t.Send(Message{ChatID: u.CommitteeChat, ReplyTo: tk.PostID, Ref: "ticket:" + tk.ID,
-			Text: t.e.cat.T(glang, "support.group.closed", map[string]any{"ID": tk.ID, "Name": me.FirstName})})
-		t.Send(Message{ChatID: tk.UserID,
-			Text: t.e.cat.T(t.e.LangOf(t.ctx, tk.UserID), "support.closed", map[string]any{"ID": tk.ID, "University": u.Name})})
-		t.Notice("support.done")
-		return nil
+		return closeTicket(t, u, tk)
 	}
+	return claimTicket(t, u, tk)
+}
+
+// closeTicket closes tk and tells the committee and the student.
+func closeTicket(t *Turn, u University, tk records.Ticket) error {
+	tk.State = records.TicketClosed
+	tk.ClosedAt = t.Now().UTC()
+	tk.RemindAt = time.Time{}
+	if err := t.e.rec.SaveTicket(t.ctx, &tk, t.Program().SupportRetention); err != nil {
+		return err
+	}
+	desk := deskOf(t.e)
+	t.Send(desk.ticketNote(tk, u, "support.group.closed", map[string]any{"ID": tk.ID, "Name": t.Event.From.FirstName}))
+	t.SayTo(tk.UserID, t.e.LangOf(t.ctx, tk.UserID), "support.closed", map[string]any{"ID": tk.ID, "University": u.Name})
+	t.Notice("support.done")
+	return nil
+}
+
+// claimTicket makes the member who pressed the one to take tk on,
+// unless someone did already.
+func claimTicket(t *Turn, u University, tk records.Ticket) error {
+	me := t.Event.From
 	if tk.ClaimedBy == me.ID {
 		t.Notice("support.claimed_by_you")
 		return nil
@@ -547,14 +555,13 @@ func committeeAction(t *Turn) error {
 		return nil
 	}
 	tk.ClaimedBy, tk.ClaimedByName = me.ID, me.FirstName
-	if tk.State == TicketOpen {
-		tk.State = TicketClaimed
+	if tk.State == records.TicketOpen {
+		tk.State = records.TicketClaimed
 	}
-	if err := t.e.saveTicket(t.ctx, &tk); err != nil {
+	if err := t.e.rec.SaveTicket(t.ctx, &tk, t.Program().SupportRetention); err != nil {
 		return err
 	}
-	t.Send(Message{ChatID: u.CommitteeChat, ReplyTo: tk.PostID, Ref: "ticket:" + tk.ID,
-		Text: t.e.cat.T(glang, "support.group.claimed", map[string]any{"ID": tk.ID, "Name": me.FirstName})})
+	t.Send(deskOf(t.e).ticketNote(tk, u, "support.group.claimed", map[string]any{"ID": tk.ID, "Name": me.FirstName}))
 	t.Notice("support.done")
 	return nil
 }
@@ -567,7 +574,7 @@ func listTickets(t *Turn) error {
 		t.Say("support.tickets_group_only", nil)
 		return nil
 	}
-	tickets, err := t.e.openTickets(t.ctx, u.ID)
+	tickets, err := t.e.rec.OpenTickets(t.ctx, u.ID)
 	if err != nil {
 		return err
 	}
@@ -577,84 +584,25 @@ func listTickets(t *Turn) error {
 	}
 	lines := []string{t.Plural("support.tickets_count", len(tickets), nil)}
 	for _, tk := range tickets {
-		var state string
-		switch tk.State {
-		case TicketClaimed:
-			state = t.T("support.state_claimed", map[string]any{"Name": tk.ClaimedByName})
-		case TicketAnswered:
-			state = t.T("support.state_answered", nil)
-		default:
-			state = t.T("support.state_open", nil)
-		}
-		line := t.e.ticketHeader(t.Lang(), "support.tickets_line", tk)
-		lines = append(lines, line+" · "+state+" · "+
-			t.T("support.tickets_since", map[string]any{"Since": tk.CreatedAt.In(t.Program().Location()).Format("2006-01-02 15:04")}))
+		lines = append(lines, ticketLine(t, tk))
 	}
-	t.Reply(strings.Join(lines, "\n"))
+	t.Send(Message{ChatID: t.Event.ChatID, Text: strings.Join(lines, "\n"), TextID: "support.tickets_count"})
 	return nil
 }
 
-// TicketReminders returns a reminder for each committee group with a
-// ticket that has waited for an answer for the programme's
-// support_reminder_after. Each reminder is claimed in the store, so it
-// is returned once even when several replicas call this at the same
-// time. The scheduler calls it periodically and sends what it returns.
-func (e *Engine) TicketReminders(ctx context.Context, now time.Time) ([]Message, error) {
-	ids, err := e.store.Due(ctx, ticketReminders, now, 100)
-	if err != nil {
-		return nil, fmt.Errorf("due ticket reminders: %w", err)
+// ticketLine is one ticket in the /tickets list: which, its state and
+// since when.
+func ticketLine(t *Turn, tk records.Ticket) string {
+	var state string
+	switch tk.State {
+	case records.TicketClaimed:
+		state = t.T("support.state_claimed", map[string]any{"Name": tk.ClaimedByName})
+	case records.TicketAnswered:
+		state = t.T("support.state_answered", nil)
+	default:
+		state = t.T("support.state_open", nil)
 	}
-	var out []Message
-	for _, id := range ids {
-		tk, err := e.Ticket(ctx, id)
-		if err != nil && !errors.Is(err, ErrNotFound) {
-			return out, err
-		}
-		u, ok := e.program.University(tk.University)
-		waiting := err == nil && ok && (tk.State == TicketOpen || tk.State == TicketClaimed) && !tk.RemindAt.IsZero()
-		if waiting && tk.RemindAt.After(now) {
-			continue // rescheduled since Due looked
-		}
-		if waiting {
-			won, err := e.store.Claim(ctx, fmt.Sprintf("ticket-remind:%s:%d", tk.ID, tk.RemindAt.UnixMilli()), 30*24*time.Hour)
-			if err != nil {
-				return out, fmt.Errorf("claim reminder of ticket %s: %w", id, err)
-			}
-			if !won {
-				continue // another replica sends it
-			}
-			hours := int(now.Sub(tk.RemindAt.Add(-e.program.SupportReminderAfter)).Hours())
-			out = append(out, Message{ChatID: u.CommitteeChat, ReplyTo: tk.PostID, Ref: "ticket:" + tk.ID,
-				Text: e.cat.Plural(e.groupLang(u), "support.group.reminder", hours, map[string]any{"ID": tk.ID})})
-		}
-		if err := e.store.Unschedule(ctx, ticketReminders, id); err != nil {
-			return out, fmt.Errorf("unschedule reminder of ticket %s: %w", id, err)
-		}
-	}
-	return out, nil
-}
-
-// relayUndelivered tells the committee that the student blocked the bot
-// and the answer to ticket id did not reach them.
-func (e *Engine) relayUndelivered(ctx context.Context, id string, _ Message) ([]Message, error) {
-	tk, u, ok, err := e.ticketWithUniversity(ctx, id)
-	if !ok || err != nil {
-		return nil, err
-	}
-	return []Message{{ChatID: u.CommitteeChat, ReplyTo: tk.PostID, Ref: "ticket:" + tk.ID,
-		Text: e.cat.T(e.groupLang(u), "support.group.user_blocked", map[string]any{"ID": tk.ID})}}, nil
-}
-
-// ticketUndelivered tells the student that the committee group could
-// not be reached (the bot was removed from it).
-func (e *Engine) ticketUndelivered(ctx context.Context, id string, m Message) ([]Message, error) {
-	tk, u, ok, err := e.ticketWithUniversity(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	if !ok || m.ChatID != u.CommitteeChat {
-		return nil, nil
-	}
-	return []Message{{ChatID: tk.UserID,
-		Text: e.cat.T(e.LangOf(ctx, tk.UserID), "support.undelivered", map[string]any{"ID": tk.ID, "University": u.Name})}}, nil
+	since := tk.CreatedAt.In(t.Program().Location()).Format("2006-01-02 15:04")
+	return ticketHeader(t.e.cat, t.Lang(), "support.tickets_line", tk) + " · " + state + " · " +
+		t.T("support.tickets_since", map[string]any{"Since": since})
 }

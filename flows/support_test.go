@@ -3,11 +3,13 @@ package flows_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/mentorbot/mentorbot/flows"
+	"github.com/mentorbot/mentorbot/flows/records"
 	"github.com/mentorbot/mentorbot/flows/redisstore/redistest"
 )
 
@@ -53,13 +55,13 @@ func (s *supportRig) deliver(r flows.Reply) []int {
 }
 
 // request runs /support for u up to a text request to the university
-// named uni, delivers what the bot sent and returns the id of the
-// ticket's post in the committee group.
+// uni about topic (their ids), delivers what the bot sent and returns
+// the id of the ticket's post in the committee group.
 func (s *supportRig) request(u flows.User, uni, topic, text string) (flows.Reply, int) {
 	s.tb.Helper()
 	r := s.command(u, "support", "")
-	r = s.press(u, r, uni)
-	s.press(u, r, topic)
+	r = s.pressAction(u, r, "uni", uni)
+	s.pressAction(u, r, "topic", topic)
 	r = s.text(u, text)
 	ids := s.deliver(r)
 	for i, m := range r.Messages {
@@ -86,19 +88,31 @@ func (s *supportRig) answer(chat int64, member int64, replyTo int, text string) 
 	return s.group(chat, flows.Event{Kind: flows.KindText, From: member0(member), Text: text, ReplyTo: replyTo})
 }
 
-// pressIn presses the button of r labelled label, from member in chat.
-func (s *supportRig) pressIn(chat int64, member int64, r flows.Reply, label string) flows.Reply {
+// pressIn presses the button of r, in any chat, whose callback has
+// action (claim, close), from member in chat.
+func (s *supportRig) pressIn(chat int64, member int64, r flows.Reply, action string) flows.Reply {
 	s.tb.Helper()
-	b, ok := findButton(r, label)
+	b, ok := actionButton(r, action)
 	if !ok {
-		s.tb.Fatalf("no button %q in reply %s", label, dump(r))
+		s.tb.Fatalf("no button %s in reply %s", action, dump(r))
 	}
 	return s.group(chat, flows.Event{Kind: flows.KindButton, From: member0(member), Data: b.Data})
 }
 
-func (s *supportRig) ticket(id string) flows.Ticket {
+// actionButton returns the button of r, in any chat, whose callback
+// has action.
+func actionButton(r flows.Reply, action string) (flows.Button, bool) {
+	for _, m := range r.Messages {
+		if b, ok := buttonFor(r, m.ChatID, action, "*"); ok {
+			return b, true
+		}
+	}
+	return flows.Button{}, false
+}
+
+func (s *supportRig) ticket(id string) records.Ticket {
 	s.tb.Helper()
-	tk, err := s.engine.Ticket(context.Background(), id)
+	tk, err := s.rec.Ticket(context.Background(), id)
 	if err != nil {
 		s.tb.Fatalf("Ticket(%q): %v", id, err)
 	}
@@ -125,14 +139,17 @@ func TestSupportRequestReachesCommitteeAndAnswerComesBack(t *testing.T) {
 	s := newSupportRig(t)
 	ada := flows.User{ID: studentA, FirstName: "Ada", LastName: "Lovelace", Username: "ada_l", LanguageCode: "it"}
 
-	r, post := s.request(ada, "Milano Bicocca", "Alloggio", "I need a room near the campus")
-	wantText(t, r, studentA, "richiesta n. 1 è stata inviata al comitato di University of Milano Bicocca")
+	r, post := s.request(ada, "bicocca", "housing", "I need a room near the campus")
+	wantSaid(t, r, studentA, "support.sent")
 	posts := only(r, bicoccaChat)
 	if len(posts) != 1 {
 		t.Fatalf("request posted %d messages to the committee; want 1:%s", len(posts), dump(r))
 	}
 	p := posts[0]
-	for _, want := range []string{"Request #1", "Housing", "From Ada", "Italiano", "I need a room near the campus", "/sign"} {
+	if p.TextID != "support.group.new" {
+		t.Errorf("committee post made from %q; want support.group.new", p.TextID)
+	}
+	for _, want := range []string{"#1", "Housing", "Ada", "Italiano", "I need a room near the campus", "/sign"} {
 		if !strings.Contains(p.Text, want) {
 			t.Errorf("committee post = %q; want it to contain %q", p.Text, want)
 		}
@@ -145,10 +162,10 @@ func TestSupportRequestReachesCommitteeAndAnswerComesBack(t *testing.T) {
 	if p.Ref != "ticket:1" {
 		t.Errorf("committee post Ref = %q; want %q", p.Ref, "ticket:1")
 	}
-	if _, ok := findButton(flows.Reply{Messages: posts}, "Take it on"); !ok {
+	if _, ok := buttonFor(r, bicoccaChat, "claim", "1"); !ok {
 		t.Errorf("committee post has no claim button:%s", dump(r))
 	}
-	if tk := s.ticket("1"); tk.State != flows.TicketOpen || tk.PostID != post || tk.University != "bicocca" || tk.Topic != "housing" {
+	if tk := s.ticket("1"); tk.State != records.TicketOpen || tk.PostID != post || tk.University != "bicocca" || tk.Topic != "housing" {
 		t.Errorf("Ticket(1) = %+v; want open, post %d, bicocca, housing", tk, post)
 	}
 
@@ -158,8 +175,8 @@ func TestSupportRequestReachesCommitteeAndAnswerComesBack(t *testing.T) {
 		t.Fatalf("answer relayed %d messages to the student; want 1:%s", len(toAda), dump(r))
 	}
 	a := toAda[0]
-	if want := "Il comitato di University of Milano Bicocca risponde (richiesta n. 1):\n\nThere is a room in via Roma 1."; a.Text != want {
-		t.Errorf("relayed answer = %q; want %q", a.Text, want)
+	if a.TextID != "support.answer" || !strings.Contains(a.Text, "University of Milano Bicocca") || !strings.HasSuffix(a.Text, "1):\n\nThere is a room in via Roma 1.") {
+		t.Errorf("relayed answer = %q (%s); want support.answer from the Bicocca committee about request 1, then the answer", a.Text, a.TextID)
 	}
 	if strings.Contains(a.Text, "Ana") {
 		t.Errorf("relayed answer = %q; it names the committee member", a.Text)
@@ -167,30 +184,33 @@ func TestSupportRequestReachesCommitteeAndAnswerComesBack(t *testing.T) {
 	if a.Ref != "relay:1" {
 		t.Errorf("relayed answer Ref = %q; want relay:1", a.Ref)
 	}
-	wantText(t, r, bicoccaChat, "Sent to the student of request #1, without your name.")
-	if tk := s.ticket("1"); tk.State != flows.TicketAnswered || tk.AnsweredBy != memberAna {
+	wantSaid(t, r, bicoccaChat, "support.group.relayed")
+	if tk := s.ticket("1"); tk.State != records.TicketAnswered || tk.AnsweredBy != memberAna {
 		t.Errorf("Ticket(1) after answer = %+v; want answered by %d", tk, memberAna)
 	}
 
 	// A member may sign: by command, or at the start of a caption.
 	r = s.group(bicoccaChat, flows.Event{Kind: flows.KindCommand, From: member0(memberBea), Command: "sign", Args: "Write to me any time.", ReplyTo: post})
-	wantText(t, r, studentA, "Bea del comitato di University of Milano Bicocca risponde (richiesta n. 1):\n\nWrite to me any time.")
-	wantText(t, r, bicoccaChat, "with your first name")
+	wantSaid(t, r, studentA, "support.answer_signed")
+	if got := textTo(r, studentA); !strings.Contains(got, "Bea") || !strings.Contains(got, "University of Milano Bicocca") || !strings.HasSuffix(got, "1):\n\nWrite to me any time.") {
+		t.Errorf("signed answer = %q; want Bea of the Bicocca committee about request 1, then the answer", got)
+	}
+	wantSaid(t, r, bicoccaChat, "support.group.relayed_signed")
 }
 
 func TestSupportFollowUpsThreadToTheSameTicket(t *testing.T) {
 	s := newSupportRig(t)
 	ada := user(studentA, "en")
-	_, post := s.request(ada, "Milano Bicocca", "Academic", "Which exams count?")
+	_, post := s.request(ada, "bicocca", "academic", "Which exams count?")
 
 	// Still in the thread: the next message is a follow-up.
 	r := s.text(ada, "I study physics.")
 	ids := s.deliver(r)
-	wantText(t, r, studentA, "Added to request #1")
+	wantSaid(t, r, studentA, "support.followup_sent")
 	var follow int
 	for i, m := range r.Messages {
 		if m.ChatID == bicoccaChat {
-			if m.ReplyTo != post || m.Ref != "ticket:1" || !strings.Contains(m.Text, "Follow-up on request #1") || !strings.Contains(m.Text, "I study physics.") {
+			if m.ReplyTo != post || m.Ref != "ticket:1" || m.TextID != "support.group.followup" || !strings.Contains(m.Text, "I study physics.") {
 				t.Errorf("follow-up post = %+v; want a reply to %d about ticket 1", m, post)
 			}
 			follow = ids[i]
@@ -202,7 +222,10 @@ func TestSupportFollowUpsThreadToTheSameTicket(t *testing.T) {
 
 	// Replying to the follow-up answers the same ticket.
 	r = s.answer(bicoccaChat, memberAna, follow, "All of them.")
-	wantText(t, r, studentA, "(request #1):\n\nAll of them.")
+	wantSaid(t, r, studentA, "support.answer")
+	if got := textTo(r, studentA); !strings.HasSuffix(got, "(request #1):\n\nAll of them.") {
+		t.Errorf("answer to the follow-up = %q; want it about request #1", got)
+	}
 
 	// After leaving the flow, the Reply button under the answer picks
 	// the thread up again; the ticket waits for the committee again.
@@ -210,19 +233,20 @@ func TestSupportFollowUpsThreadToTheSameTicket(t *testing.T) {
 	if got := s.text(ada, "hello?"); strings.Contains(textTo(got, bicoccaChat), "hello?") {
 		t.Fatalf("text outside the thread reached the committee:%s", dump(got))
 	}
-	r2 := s.press(ada, r, "Reply")
-	wantText(t, r2, studentA, "Write your message about request #1")
+	r2 := s.pressAction(ada, r, "reply", "1")
+	wantSaid(t, r2, studentA, "support.thread_prompt")
 	r2 = s.text(ada, "Thanks, and the deadlines?")
 	if m := only(r2, bicoccaChat); len(m) != 1 || m[0].ReplyTo != post {
 		t.Fatalf("follow-up after Reply = %s; want one reply to %d", dump(r2), post)
 	}
-	if tk := s.ticket("1"); tk.State != flows.TicketOpen || tk.RemindAt.IsZero() {
+	if tk := s.ticket("1"); tk.State != records.TicketOpen || tk.RemindAt.IsZero() {
 		t.Errorf("Ticket(1) after follow-up = %+v; want open with a reminder due", tk)
 	}
 
 	// Someone else's Reply button does nothing.
 	bob := user(studentB, "en")
-	r3 := s.press(bob, r, "Reply")
+	b, _ := buttonFor(r, studentA, "reply", "1")
+	r3 := s.pressData(bob, b.Data)
 	if r3.Notice == "" || len(r3.Messages) != 0 {
 		t.Errorf("another student pressing Reply = %s; want only a notice", dump(r3))
 	}
@@ -231,19 +255,19 @@ func TestSupportFollowUpsThreadToTheSameTicket(t *testing.T) {
 func TestSupportClaimAndClose(t *testing.T) {
 	s := newSupportRig(t)
 	ada := user(studentA, "en")
-	r, post := s.request(ada, "Milano Bicocca", "Language", "Where can I learn Italian?")
+	r, post := s.request(ada, "bicocca", "language", "Where can I learn Italian?")
 	postReply := flows.Reply{Messages: only(r, bicoccaChat)}
 
-	c := s.pressIn(bicoccaChat, memberAna, postReply, "Take it on")
-	wantText(t, c, bicoccaChat, "Ana has taken on request #1.")
+	c := s.pressIn(bicoccaChat, memberAna, postReply, "claim")
+	wantSaid(t, c, bicoccaChat, "support.group.claimed")
 	if len(only(c, studentA)) != 0 {
 		t.Errorf("claim told the student:%s", dump(c))
 	}
-	if tk := s.ticket("1"); tk.State != flows.TicketClaimed || tk.ClaimedBy != memberAna {
+	if tk := s.ticket("1"); tk.State != records.TicketClaimed || tk.ClaimedBy != memberAna {
 		t.Errorf("Ticket(1) after claim = %+v; want claimed by %d", tk, memberAna)
 	}
-	c = s.pressIn(bicoccaChat, memberBea, postReply, "Take it on")
-	if c.Notice != "Someone else has already taken this request on." || len(c.Messages) != 0 {
+	c = s.pressIn(bicoccaChat, memberBea, postReply, "claim")
+	if c.NoticeID != "support.already_claimed" || len(c.Messages) != 0 {
 		t.Errorf("second claim = %s; want the already-claimed notice only", dump(c))
 	}
 	if tk := s.ticket("1"); tk.ClaimedBy != memberAna {
@@ -253,28 +277,28 @@ func TestSupportClaimAndClose(t *testing.T) {
 	l := s.group(bicoccaChat, flows.Event{Kind: flows.KindCommand, From: member0(memberBea), Command: "tickets"})
 	wantText(t, l, bicoccaChat, "1 open request:\n#1 · Language · Useren (English) · taken on by Ana · since 2027-02-01 10:00")
 
-	c = s.pressIn(bicoccaChat, memberBea, postReply, "Close")
-	wantText(t, c, bicoccaChat, "Request #1 closed by Bea.")
-	wantText(t, c, studentA, "has closed your request #1")
-	if tk := s.ticket("1"); tk.State != flows.TicketClosed {
+	c = s.pressIn(bicoccaChat, memberBea, postReply, "close")
+	wantSaid(t, c, bicoccaChat, "support.group.closed")
+	wantSaid(t, c, studentA, "support.closed")
+	if tk := s.ticket("1"); tk.State != records.TicketClosed {
 		t.Errorf("Ticket(1) after close = %+v; want closed", tk)
 	}
 	l = s.group(bicoccaChat, flows.Event{Kind: flows.KindCommand, From: member0(memberBea), Command: "tickets"})
-	wantText(t, l, bicoccaChat, "There are no open requests.")
+	wantSaid(t, l, bicoccaChat, "support.tickets_none")
 
 	// Closed means closed: no relay, no follow-up, no second close.
 	a := s.answer(bicoccaChat, memberAna, post, "One more thing")
 	if len(only(a, studentA)) != 0 {
 		t.Errorf("answer to a closed ticket reached the student:%s", dump(a))
 	}
-	wantText(t, a, bicoccaChat, "Request #1 is closed; your reply was not passed on.")
+	wantSaid(t, a, bicoccaChat, "support.group.closed_ticket")
 	f := s.text(ada, "Hello again")
-	wantText(t, f, studentA, "Request #1 has been closed.")
+	wantSaid(t, f, studentA, "support.thread_closed")
 	if len(only(f, bicoccaChat)) != 0 {
 		t.Errorf("follow-up on a closed ticket reached the committee:%s", dump(f))
 	}
-	c = s.pressIn(bicoccaChat, memberAna, postReply, "Close")
-	if c.Notice != "This request is already closed." || len(c.Messages) != 0 {
+	c = s.pressIn(bicoccaChat, memberAna, postReply, "close")
+	if c.NoticeID != "support.already_closed" || len(c.Messages) != 0 {
 		t.Errorf("closing twice = %s; want a notice only", dump(c))
 	}
 }
@@ -282,7 +306,7 @@ func TestSupportClaimAndClose(t *testing.T) {
 func TestSupportIgnoresForgedAndStrayReplies(t *testing.T) {
 	s := newSupportRig(t)
 	ada := user(studentA, "en")
-	r, post := s.request(ada, "Milano Bicocca", "Other", "Help")
+	r, post := s.request(ada, "bicocca", "other", "Help")
 	postReply := flows.Reply{Messages: only(r, bicoccaChat)}
 	before := s.ticket("1")
 
@@ -317,44 +341,44 @@ func TestSupportIgnoresForgedAndStrayReplies(t *testing.T) {
 
 	// Claim and Close count only in the ticket's own group.
 	for _, chat := range []int64{palermoChat, strayGroup} {
-		for _, label := range []string{"Take it on", "Close"} {
+		for _, label := range []string{"claim", "close"} {
 			got := s.pressIn(chat, memberPia, postReply, label)
-			if got.Notice != "This request belongs to another committee." || len(got.Messages) != 0 {
+			if got.NoticeID != "support.not_your_ticket" || len(got.Messages) != 0 {
 				t.Errorf("%s in chat %d = %s; want the other-committee notice only", label, chat, dump(got))
 			}
 		}
 	}
-	b, _ := findButton(postReply, "Close")
+	b, _ := actionButton(postReply, "close")
 	got = s.pressData(user(studentB, "en"), b.Data)
-	if got.Notice != "This request belongs to another committee." {
+	if got.NoticeID != "support.not_your_ticket" {
 		t.Errorf("Close pressed in a private chat = %s; want a refusal", dump(got))
 	}
 	got = s.group(bicoccaChat, flows.Event{Kind: flows.KindButton, From: member0(memberAna), Data: "1:support:close::999"})
-	if got.Notice != "This button is not valid." {
+	if got.NoticeID != "error.bad_button" {
 		t.Errorf("Close of an unknown ticket = %s; want the bad-button notice", dump(got))
 	}
-	if tk := s.ticket("1"); tk.State != flows.TicketOpen || tk.ClaimedBy != 0 {
+	if tk := s.ticket("1"); tk.State != records.TicketOpen || tk.ClaimedBy != 0 {
 		t.Errorf("Ticket(1) = %+v after forged presses; want it untouched", tk)
 	}
 
 	// /tickets refuses outside committee groups.
-	if err := s.engine.Grant(context.Background(), memberAna, flows.RoleCommittee); err != nil {
+	if err := s.rec.Grant(context.Background(), memberAna, records.RoleCommittee); err != nil {
 		t.Fatal(err)
 	}
 	got = s.command(member0(memberAna), "tickets", "")
-	wantText(t, got, memberAna, "/tickets works only in a committee's group.")
+	wantSaid(t, got, memberAna, "support.tickets_group_only")
 	got = s.command(user(studentB, "en"), "tickets", "")
-	wantText(t, got, studentB, "reserved")
+	wantSaid(t, got, studentB, "error.not_allowed")
 	got = s.group(strayGroup, flows.Event{Kind: flows.KindCommand, From: user(studentB, "en"), Command: "tickets"})
-	wantText(t, got, strayGroup, "reserved")
+	wantSaid(t, got, strayGroup, "error.not_allowed")
 }
 
 func TestSupportRelaysMedia(t *testing.T) {
 	s := newSupportRig(t)
 	ada := user(studentA, "en")
 	r := s.command(ada, "support", "")
-	r = s.press(ada, r, "Palermo")
-	s.press(ada, r, "Administration")
+	r = s.pressAction(ada, r, "uni", "palermo")
+	s.pressAction(ada, r, "topic", "admin")
 	r = s.handle(flows.Event{Kind: flows.KindPhoto, From: ada, Text: "My residence permit",
 		File: &flows.File{FileID: "photo-1"}})
 	ids := s.deliver(r)
@@ -365,7 +389,7 @@ func TestSupportRelaysMedia(t *testing.T) {
 			if m.File == nil || m.File.FileID != "photo-1" || !m.File.Photo {
 				t.Errorf("photo request posted with file %+v; want photo photo-1", m.File)
 			}
-			if !strings.Contains(m.Text, "Request #1") || !strings.Contains(m.Text, "My residence permit") {
+			if m.TextID != "support.group.new" || !strings.Contains(m.Text, "#1") || !strings.Contains(m.Text, "My residence permit") {
 				t.Errorf("photo request caption = %q", m.Text)
 			}
 		}
@@ -381,13 +405,14 @@ func TestSupportRelaysMedia(t *testing.T) {
 	if len(got) != 1 || got[0].File == nil || got[0].File.FileID != "doc-9" || got[0].File.Photo {
 		t.Fatalf("document answer relayed as %s; want document doc-9", dump(r))
 	}
-	if want := "Pia of the committee of University of Palermo answers (request #1):\n\nThe form to fill in"; got[0].Text != want {
-		t.Errorf("document answer caption = %q; want %q", got[0].Text, want)
+	if c := got[0]; c.TextID != "support.answer_signed" || !strings.Contains(c.Text, "Pia") || !strings.Contains(c.Text, "University of Palermo") ||
+		!strings.HasSuffix(c.Text, "(request #1):\n\nThe form to fill in") {
+		t.Errorf("document answer caption = %q (%s); want Pia of the Palermo committee about request #1, then the answer", c.Text, c.TextID)
 	}
 
 	// A sticker cannot be relayed: the member is told, nothing changes.
 	r = s.group(palermoChat, flows.Event{Kind: flows.KindOther, From: member0(memberPia), ReplyTo: post})
-	wantText(t, r, palermoChat, "Only text, photos and documents")
+	wantSaid(t, r, palermoChat, "support.group.unsupported")
 	if len(only(r, studentA)) != 0 {
 		t.Errorf("sticker reached the student:%s", dump(r))
 	}
@@ -406,9 +431,9 @@ func TestSupportRelaysMedia(t *testing.T) {
 func TestSupportKeepsUniversitiesApart(t *testing.T) {
 	s := newSupportRig(t)
 	ada, bob := user(studentA, "en"), user(studentB, "it")
-	r, _ := s.request(ada, "Milano Bicocca", "Academic", "Bicocca question")
+	r, _ := s.request(ada, "bicocca", "academic", "Bicocca question")
 	s.nextID = 500 // the Palermo post gets the same message id
-	r2, post := s.request(bob, "Palermo", "Alloggio", "Palermo question")
+	r2, post := s.request(bob, "palermo", "housing", "Palermo question")
 	if len(only(r, palermoChat)) != 0 || len(only(r2, bicoccaChat)) != 0 {
 		t.Fatalf("a request reached the other committee:%s%s", dump(r), dump(r2))
 	}
@@ -420,7 +445,7 @@ func TestSupportKeepsUniversitiesApart(t *testing.T) {
 	if len(only(got, studentA)) != 0 || !strings.Contains(textTo(got, studentB), "Palermo answer") {
 		t.Errorf("Palermo's answer = %s; want it for the Palermo student only", dump(got))
 	}
-	if tk := s.ticket("1"); tk.State != flows.TicketOpen {
+	if tk := s.ticket("1"); tk.State != records.TicketOpen {
 		t.Errorf("Ticket(1) = %+v after Palermo answered; want open", tk)
 	}
 
@@ -438,8 +463,8 @@ func TestSupportRemindsUnansweredTicketsOnce(t *testing.T) {
 	s := newSupportRig(t)
 	ctx := context.Background()
 	ada := user(studentA, "en")
-	_, post := s.request(ada, "Milano Bicocca", "Social", "Any student associations?")
-	s.request(user(studentB, "en"), "Milano Bicocca", "Other", "Answered quickly")
+	_, post := s.request(ada, "bicocca", "social", "Any student associations?")
+	s.request(user(studentB, "en"), "bicocca", "other", "Answered quickly")
 	s.answer(bicoccaChat, memberAna, s.ticket("2").PostID, "Done")
 
 	// A second engine on the same store plays another replica.
@@ -454,7 +479,7 @@ func TestSupportRemindsUnansweredTicketsOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(got) != 1 || got[0].ChatID != bicoccaChat || got[0].ReplyTo != post ||
-		got[0].Text != "Reminder: request #1 has been waiting for an answer for 25 hours." {
+		got[0].TextID != "support.group.reminder" || !strings.Contains(got[0].Text, "#1 ") || !strings.Contains(got[0].Text, " 25 ") {
 		t.Fatalf("TicketReminders(+25h) = %+v; want one reminder of ticket 1 in Bicocca", got)
 	}
 	for _, e := range []*flows.Engine{s.engine, replica.engine} {
@@ -475,7 +500,7 @@ func TestSupportRemindsUnansweredTicketsOnce(t *testing.T) {
 
 func TestSupportConcurrentRemindersFireOnce(t *testing.T) {
 	s := newSupportRig(t)
-	s.request(user(studentA, "en"), "Milano Bicocca", "Other", "Help")
+	s.request(user(studentA, "en"), "bicocca", "other", "Help")
 	replica := newHarnessWith(t, s.store, s.program)
 	at := s.clock.Now().Add(25 * time.Hour)
 	results := make(chan int, 2)
@@ -496,17 +521,17 @@ func TestSupportConcurrentRemindersFireOnce(t *testing.T) {
 func TestSupportTellsCommitteeWhenStudentBlockedTheBot(t *testing.T) {
 	s := newSupportRig(t)
 	ctx := context.Background()
-	_, post := s.request(user(studentA, "en"), "Milano Bicocca", "Other", "Help")
+	_, post := s.request(user(studentA, "en"), "bicocca", "other", "Help")
 	r := s.answer(bicoccaChat, memberAna, post, "Here you are")
 	relay := only(r, studentA)[0]
 	got, err := s.engine.Undeliverable(ctx, relay)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 1 || got[0].ChatID != bicoccaChat || !strings.Contains(got[0].Text, "request #1 has blocked the bot") {
+	if len(got) != 1 || got[0].ChatID != bicoccaChat || got[0].TextID != "support.group.user_blocked" || got[0].ReplyTo != post {
 		t.Errorf("Undeliverable(relay) = %+v; want a note to the Bicocca committee", got)
 	}
-	if p, _ := s.engine.Profile(ctx, studentA); !p.Blocked {
+	if p, _ := s.rec.Profile(ctx, studentA); !p.Blocked {
 		t.Errorf("Profile(%d).Blocked = false; want true", studentA)
 	}
 
@@ -515,7 +540,7 @@ func TestSupportTellsCommitteeWhenStudentBlockedTheBot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 1 || got[0].ChatID != studentA || !strings.Contains(got[0].Text, "could not be delivered") {
+	if len(got) != 1 || got[0].ChatID != studentA || got[0].TextID != "support.undelivered" {
 		t.Errorf("Undeliverable(ticket post) = %+v; want a note to the student", got)
 	}
 }
@@ -526,33 +551,33 @@ func TestSupportRejectsBadInputAndChangesNothing(t *testing.T) {
 	ada := user(studentA, "en")
 	r := s.command(ada, "support", "")
 	uniMenu := r
-	r = s.press(ada, r, "Bicocca")
+	r = s.pressAction(ada, r, "uni", "bicocca")
 	topicMenu := r
 
 	// Free text where a button is expected.
 	got := s.text(ada, "housing please")
-	wantText(t, got, studentA, "Please choose with the buttons above")
-	s.press(ada, topicMenu, "Housing")
+	wantSaid(t, got, studentA, "support.use_buttons")
+	s.pressAction(ada, topicMenu, "topic", "housing")
 
 	cases := []struct {
 		name string
 		ev   flows.Event
 		want string
 	}{
-		{"sticker", flows.Event{Kind: flows.KindOther}, "I can pass on text, photos and documents only"},
-		{"blank text", flows.Event{Kind: flows.KindText, Text: "   "}, "I can pass on text, photos and documents only"},
-		{"document without file", flows.Event{Kind: flows.KindDocument}, "I can pass on text, photos and documents only"},
-		{"too long", flows.Event{Kind: flows.KindText, Text: strings.Repeat("a", 3501)}, "under 3500 characters"},
+		{"sticker", flows.Event{Kind: flows.KindOther}, "support.bad_input"},
+		{"blank text", flows.Event{Kind: flows.KindText, Text: "   "}, "support.bad_input"},
+		{"document without file", flows.Event{Kind: flows.KindDocument}, "support.bad_input"},
+		{"too long", flows.Event{Kind: flows.KindText, Text: strings.Repeat("a", 3501)}, "support.too_long"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			c.ev.From = ada
 			got := s.handle(c.ev)
-			wantText(t, got, studentA, c.want)
+			wantSaid(t, got, studentA, c.want)
 			if len(got.Messages) != 1 {
 				t.Errorf("%s: reply = %s; want only the error", c.name, dump(got))
 			}
-			if _, err := s.engine.Ticket(ctx, "1"); !errors.Is(err, flows.ErrNotFound) {
+			if _, err := s.rec.Ticket(ctx, "1"); !errors.Is(err, records.ErrNotFound) {
 				t.Errorf("%s: Ticket(1) err = %v; want ErrNotFound", c.name, err)
 			}
 		})
@@ -560,41 +585,47 @@ func TestSupportRejectsBadInputAndChangesNothing(t *testing.T) {
 
 	// Buttons from an earlier run of the flow are stale.
 	s.command(ada, "support", "")
-	got = s.press(ada, uniMenu, "Palermo")
+	got = s.pressAction(ada, uniMenu, "uni", "palermo")
 	if got.Notice == "" || len(got.Messages) != 0 {
 		t.Errorf("stale university button = %s; want a notice only", dump(got))
 	}
 
 	// /support in a group is refused.
 	got = s.group(strayGroup, flows.Event{Kind: flows.KindCommand, From: ada, Command: "support"})
-	wantText(t, got, strayGroup, "private chat")
+	wantSaid(t, got, strayGroup, "support.private_only")
 }
 
 func TestSupportRedeliveredRequestOpensOneTicket(t *testing.T) {
 	s := newSupportRig(t)
 	ada := user(studentA, "en")
 	r := s.command(ada, "support", "")
-	r = s.press(ada, r, "Bicocca")
-	s.press(ada, r, "Housing")
+	r = s.pressAction(ada, r, "uni", "bicocca")
+	s.pressAction(ada, r, "topic", "housing")
 	ev := flows.Event{Kind: flows.KindText, From: ada, Text: "A room", MessageID: 77, ChatID: studentA, ChatType: flows.ChatPrivate}
-	first := s.handle(ev)
-	// The reply was lost; Telegram delivers the update again, and the
-	// session as saved is back in the request step (another replica).
-	sess, err := s.store.Session(context.Background(), studentA)
+	ctx := context.Background()
+	before, err := s.store.Session(ctx, studentA)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sess.Step = "request"
-	sess.Set("uni", "bicocca")
-	sess.Set("topic", "housing")
-	if err := s.store.SaveSession(context.Background(), &sess); err != nil {
+	first := s.handle(ev)
+	// The reply was lost; Telegram delivers the update again, and the
+	// session as saved is back in the request step (another replica).
+	after, err := s.store.Session(ctx, studentA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if before.Step != "request" {
+		t.Fatalf("session before the request = %+v; want the request step", before)
+	}
+	before.Version = after.Version
+	if err := s.store.SaveSession(ctx, &before); err != nil {
 		t.Fatal(err)
 	}
 	second := s.handle(ev)
-	if a, b := textTo(first, bicoccaChat), textTo(second, bicoccaChat); a != b || !strings.Contains(a, "Request #1") {
+	if a, b := textTo(first, bicoccaChat), textTo(second, bicoccaChat); a != b || !slices.Equal(saidTo(second, bicoccaChat), []string{"support.group.new"}) || !strings.Contains(a, "#1") {
 		t.Errorf("redelivered request posted %q then %q; want the same ticket #1 twice", a, b)
 	}
-	if _, err := s.engine.Ticket(context.Background(), "2"); !errors.Is(err, flows.ErrNotFound) {
+	if _, err := s.rec.Ticket(context.Background(), "2"); !errors.Is(err, records.ErrNotFound) {
 		t.Errorf("Ticket(2) err = %v; want ErrNotFound", err)
 	}
 }
@@ -602,18 +633,18 @@ func TestSupportRedeliveredRequestOpensOneTicket(t *testing.T) {
 func TestSupportPersonalData(t *testing.T) {
 	s := newSupportRig(t)
 	ctx := context.Background()
-	_, post := s.request(user(studentA, "en"), "Milano Bicocca", "Other", "Help")
+	_, post := s.request(user(studentA, "en"), "bicocca", "other", "Help")
 	doc, err := s.engine.ExportUser(ctx, studentA)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if tickets, ok := doc["support"].([]flows.Ticket); !ok || len(tickets) != 1 || tickets[0].ID != "1" {
+	if tickets, ok := doc["support"].([]records.Ticket); !ok || len(tickets) != 1 || tickets[0].ID != "1" {
 		t.Errorf("ExportUser(%d)[support] = %#v; want ticket 1", studentA, doc["support"])
 	}
 	if err := s.engine.EraseUser(ctx, studentA); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.engine.Ticket(ctx, "1"); !errors.Is(err, flows.ErrNotFound) {
+	if _, err := s.rec.Ticket(ctx, "1"); !errors.Is(err, records.ErrNotFound) {
 		t.Errorf("Ticket(1) after erase: err = %v; want ErrNotFound", err)
 	}
 	r := s.answer(bicoccaChat, memberAna, post, "Anyone there?")
@@ -621,7 +652,7 @@ func TestSupportPersonalData(t *testing.T) {
 		t.Errorf("reply to an erased ticket = %s; want nothing", dump(r))
 	}
 	l := s.group(bicoccaChat, flows.Event{Kind: flows.KindCommand, From: member0(memberAna), Command: "tickets"})
-	wantText(t, l, bicoccaChat, "There are no open requests.")
+	wantSaid(t, l, bicoccaChat, "support.tickets_none")
 	if got, err := s.engine.TicketReminders(ctx, s.clock.Now().Add(48*time.Hour)); err != nil || len(got) != 0 {
 		t.Errorf("TicketReminders after erase = %v, %v; want nothing", got, err)
 	}
@@ -631,8 +662,8 @@ func TestSupportWelcomeOffersHelp(t *testing.T) {
 	s := newSupportRig(t)
 	ada := user(studentA, "en")
 	r := s.command(ada, "start", "")
-	r = s.press(ada, r, "Ask the committee")
-	if _, ok := findButton(r, "Milano Bicocca"); !ok {
+	r = s.pressAction(ada, r, "begin", "")
+	if _, ok := buttonFor(r, studentA, "uni", "bicocca"); !ok {
 		t.Errorf("welcome help button = %s; want the university choice", dump(r))
 	}
 }
@@ -675,8 +706,8 @@ language = "es"
 // load of the ticket and its own save, as when two committee members
 // press Take it on at the same moment in two replicas.
 type racingStore struct {
-	flows.Store
-	race func(ctx context.Context, s flows.Store) // runs once, before the next ticket save
+	records.Store
+	race func(ctx context.Context, s records.Store) // runs once, before the next ticket save
 }
 
 func (r *racingStore) PutIfVersion(ctx context.Context, key string, v any, version int64) error {
@@ -691,22 +722,22 @@ func TestSupportSimultaneousClaimsKeepTheFirst(t *testing.T) {
 	rs := &racingStore{Store: redistest.Store(t)}
 	s := &supportRig{harness: newHarnessWith(t, rs, loadProgram(t)), nextID: 500}
 	ada := user(studentA, "en")
-	r, _ := s.request(ada, "Milano Bicocca", "Language", "Where can I learn Italian?")
+	r, _ := s.request(ada, "bicocca", "language", "Where can I learn Italian?")
 	postReply := flows.Reply{Messages: only(r, bicoccaChat)}
 
 	// Bea presses; just before her save, Ana's claim is saved.
-	rs.race = func(ctx context.Context, inner flows.Store) {
-		var tk flows.Ticket
+	rs.race = func(ctx context.Context, inner records.Store) {
+		var tk records.Ticket
 		if err := inner.Get(ctx, "ticket:1", &tk); err != nil {
 			t.Fatal(err)
 		}
 		old := tk.Version
-		tk.State, tk.ClaimedBy, tk.ClaimedByName, tk.Version = flows.TicketClaimed, memberAna, "Ana", old+1
+		tk.State, tk.ClaimedBy, tk.ClaimedByName, tk.Version = records.TicketClaimed, memberAna, "Ana", old+1
 		if err := inner.PutIfVersion(ctx, "ticket:1", tk, old); err != nil {
 			t.Fatal(err)
 		}
 	}
-	c := s.pressIn(bicoccaChat, memberBea, postReply, "Take it on")
+	c := s.pressIn(bicoccaChat, memberBea, postReply, "claim")
 	if rs.race != nil {
 		t.Fatal("the race never ran: the claim saved no ticket")
 	}

@@ -3,283 +3,53 @@ package flows
 import (
 	"context"
 	"errors"
-	"fmt"
-	"slices"
-	"strconv"
 	"time"
+
+	"github.com/mentorbot/mentorbot/flows/records"
+	"github.com/mentorbot/mentorbot/locales"
 )
 
-// TicketState is where a support request stands.
-type TicketState string
+// supportDesk is the part of the support flow that works outside a
+// turn: recording the group posts of a ticket, reacting to messages
+// that could not be delivered, reminding committees and exporting or
+// erasing a person's tickets.
+type supportDesk struct {
+	rec     *records.DB
+	program *Program
+	cat     *locales.Catalog
+}
 
-// The states of a ticket. A follow-up from the user puts an answered
-// ticket back to open (or claimed, when someone claimed it).
+// The kinds of Ref the support flow sends messages with; the sender
+// reports the ids of those messages (ticketPosted) or their failure
+// (relayUndelivered, ticketUndelivered) under these.
 const (
-	TicketOpen     TicketState = "open"
-	TicketClaimed  TicketState = "claimed"
-	TicketAnswered TicketState = "answered"
-	TicketClosed   TicketState = "closed"
+	// refTicket marks a message in a committee group about a ticket.
+	refTicket = "ticket"
+	// refRelay marks a committee answer relayed to the student.
+	refRelay = "relay"
 )
 
-// Ticket is one support request of a user to their university's
-// committee. It holds no message text: requests and answers are relayed
-// and not kept, so the record says only who asked whom about what.
-type Ticket struct {
-	// ID is the ticket number, a decimal counter shown as #ID.
-	ID         string `json:"id"`
-	UserID     int64  `json:"user_id"`
-	University string `json:"university"`
-	Topic      string `json:"topic"`
-	// Lang is the user's language when they asked.
-	Lang string `json:"lang"`
-	// FirstName is all the committee sees of who asked.
-	FirstName string      `json:"first_name"`
-	State     TicketState `json:"state"`
-	// ClaimedBy is the committee member who took the ticket on; their
-	// name is shown in the group only.
-	ClaimedBy     int64  `json:"claimed_by,omitempty"`
-	ClaimedByName string `json:"claimed_by_name,omitempty"`
-	// AnsweredBy is the committee member who answered last.
-	AnsweredBy int64 `json:"answered_by,omitempty"`
-	// PostID is the committee group's message that opened the ticket;
-	// follow-ups are posted as replies to it.
-	PostID int `json:"post_id,omitempty"`
-	// Posts are the group messages that belong to the ticket: a reply
-	// to any of them answers the ticket.
-	Posts []int `json:"posts,omitempty"`
+// ticketRef is the Ref of a message of kind about ticket id, as
+// Engine.Sent and Engine.Undeliverable take it apart.
+func ticketRef(kind, id string) string { return kind + ":" + id }
 
-	CreatedAt  time.Time `json:"created_at"`
-	AnsweredAt time.Time `json:"answered_at,omitzero"`
-	ClosedAt   time.Time `json:"closed_at,omitzero"`
-	// RemindAt is when the committee is reminded of the ticket unless
-	// it is answered first; zero when no reminder is due.
-	RemindAt time.Time `json:"remind_at,omitzero"`
-
-	// Version counts saves. The student's chat, the committee group and
-	// the scheduler change a ticket from different turns; a save from a
-	// stale copy fails with ErrConflict and its turn runs again.
-	Version int64 `json:"version"`
+// deskOf returns the support desk over e's records, programme and
+// catalog.
+func deskOf(e *Engine) supportDesk {
+	return supportDesk{rec: e.rec, program: e.program, cat: e.cat}
 }
 
-// Store keys of the support flow.
-const (
-	ticketCounter   = "ticket"
-	ticketReminders = "ticket-reminders"
-	// ticketExpiry queues closed tickets by when they are deleted.
-	ticketExpiry = "ticket-expiry"
-)
+// ticketReminderBatch bounds the reminders one call looks at.
+const ticketReminderBatch = 100
 
-func ticketKey(id string) string           { return "ticket:" + id }
-func ticketsOpenKey(uni string) string     { return "tickets-open:" + uni }
-func ticketsOfUserKey(userID int64) string { return fmt.Sprintf("tickets-of:%d", userID) }
-
-// ticketPostKey maps a committee group message to its ticket; the chat
-// id is part of the key so two groups never share a message.
-func ticketPostKey(chatID int64, messageID int) string {
-	return fmt.Sprintf("ticket-post:%d:%d", chatID, messageID)
+// TicketReminders returns a reminder for each committee group with a
+// ticket that has waited for an answer for the programme's
+// support_reminder_after. Each reminder is claimed in the store, so it
+// is returned once even when several replicas call this at the same
+// time. The scheduler calls it periodically and sends what it returns.
+func (e *Engine) TicketReminders(ctx context.Context, now time.Time) ([]Message, error) {
+	return deskOf(e).reminders(ctx, now)
 }
-
-// ticketSourceKey maps the user's message that opened a ticket to the
-// ticket, so a redelivered update does not open a second one.
-func ticketSourceKey(chatID int64, messageID int) string {
-	return fmt.Sprintf("ticket-src:%d:%d", chatID, messageID)
-}
-
-// Ticket loads a ticket by id; ErrNotFound if there is none.
-func (e *Engine) Ticket(ctx context.Context, id string) (Ticket, error) {
-	var tk Ticket
-	if err := e.store.Get(ctx, ticketKey(id), &tk); err != nil {
-		return Ticket{}, fmt.Errorf("load ticket %s: %w", id, err)
-	}
-	return tk, nil
-}
-
-// saveTicket stores tk and keeps the index of open tickets and the
-// reminder queue in step with its state.
-// ticketWithUniversity loads ticket id and its university. ok is false,
-// with no error, when either is gone: a ticket deleted after its
-// retention, or a university taken out of the programme file.
-func (e *Engine) ticketWithUniversity(ctx context.Context, id string) (Ticket, University, bool, error) {
-	tk, err := e.Ticket(ctx, id)
-	if errors.Is(err, ErrNotFound) {
-		return Ticket{}, University{}, false, nil
-	}
-	if err != nil {
-		return Ticket{}, University{}, false, err
-	}
-	u, ok := e.program.University(tk.University)
-	return tk, u, ok, nil
-}
-
-func (e *Engine) saveTicket(ctx context.Context, tk *Ticket) error {
-	next := *tk
-	next.Version++
-	if err := e.store.PutIfVersion(ctx, ticketKey(tk.ID), next, tk.Version); err != nil {
-		return fmt.Errorf("save ticket %s: %w", tk.ID, err)
-	}
-	*tk = next
-	var err error
-	if tk.State == TicketClosed {
-		err = e.store.RemoveFromSet(ctx, ticketsOpenKey(tk.University), tk.ID)
-	} else {
-		err = e.store.AddToSet(ctx, ticketsOpenKey(tk.University), tk.ID)
-	}
-	if err == nil {
-		err = e.store.AddToSet(ctx, ticketsOfUserKey(tk.UserID), tk.ID)
-	}
-	if err == nil && tk.State == TicketClosed {
-		// Closed is final; the ticket goes after the retention period.
-		err = e.store.Schedule(ctx, ticketExpiry, tk.ID, tk.ClosedAt.Add(e.program.SupportRetention))
-	}
-	if err == nil {
-		if tk.RemindAt.IsZero() {
-			err = e.store.Unschedule(ctx, ticketReminders, tk.ID)
-		} else {
-			err = e.store.Schedule(ctx, ticketReminders, tk.ID, tk.RemindAt)
-		}
-	}
-	if err != nil {
-		return fmt.Errorf("index ticket %s: %w", tk.ID, err)
-	}
-	return nil
-}
-
-// ticketOfPost returns the ticket a committee group message belongs
-// to, or ErrNotFound.
-func (e *Engine) ticketOfPost(ctx context.Context, chatID int64, messageID int) (Ticket, error) {
-	var id string
-	if err := e.store.Get(ctx, ticketPostKey(chatID, messageID), &id); err != nil {
-		return Ticket{}, fmt.Errorf("find ticket of message %d in %d: %w", messageID, chatID, err)
-	}
-	return e.Ticket(ctx, id)
-}
-
-// ticketPosted records that messageID in chatID belongs to ticket id.
-// Messages posted anywhere but the ticket's committee group are ignored.
-// The sender calls it outside any turn, so it retries a conflicting
-// save itself.
-func (e *Engine) ticketPosted(ctx context.Context, id string, chatID int64, messageID int) error {
-	for attempt := 1; ; attempt++ {
-		err := e.recordTicketPost(ctx, id, chatID, messageID)
-		if !errors.Is(err, ErrConflict) || attempt == maxAttempts {
-			return err
-		}
-	}
-}
-
-func (e *Engine) recordTicketPost(ctx context.Context, id string, chatID int64, messageID int) error {
-	tk, err := e.Ticket(ctx, id)
-	if errors.Is(err, ErrNotFound) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	u, ok := e.program.University(tk.University)
-	if !ok || u.CommitteeChat != chatID {
-		return nil
-	}
-	if err := e.store.Put(ctx, ticketPostKey(chatID, messageID), tk.ID, 0); err != nil {
-		return fmt.Errorf("record message %d of ticket %s: %w", messageID, id, err)
-	}
-	if slices.Contains(tk.Posts, messageID) {
-		return nil
-	}
-	tk.Posts = append(tk.Posts, messageID)
-	if tk.PostID == 0 {
-		tk.PostID = messageID
-	}
-	return e.saveTicket(ctx, &tk)
-}
-
-// openTickets returns the tickets of a university that are not closed,
-// oldest first.
-func (e *Engine) openTickets(ctx context.Context, uni string) ([]Ticket, error) {
-	ids, err := e.store.Members(ctx, ticketsOpenKey(uni))
-	if err != nil {
-		return nil, fmt.Errorf("list tickets of %s: %w", uni, err)
-	}
-	return e.loadTickets(ctx, ids)
-}
-
-// ticketsOf returns every ticket userID opened, oldest first.
-func (e *Engine) ticketsOf(ctx context.Context, userID int64) ([]Ticket, error) {
-	ids, err := e.store.Members(ctx, ticketsOfUserKey(userID))
-	if err != nil {
-		return nil, fmt.Errorf("list tickets of %d: %w", userID, err)
-	}
-	return e.loadTickets(ctx, ids)
-}
-
-func (e *Engine) loadTickets(ctx context.Context, ids []string) ([]Ticket, error) {
-	var out []Ticket
-	for _, id := range ids {
-		tk, err := e.Ticket(ctx, id)
-		if errors.Is(err, ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, tk)
-	}
-	slices.SortFunc(out, func(a, b Ticket) int { return ticketNumber(a.ID) - ticketNumber(b.ID) })
-	return out, nil
-}
-
-func ticketNumber(id string) int {
-	n, _ := strconv.Atoi(id)
-	return n
-}
-
-// eraseTickets removes every ticket of userID with the records that
-// point at it.
-func (e *Engine) eraseTickets(ctx context.Context, userID int64) error {
-	tickets, err := e.ticketsOf(ctx, userID)
-	if err != nil {
-		return err
-	}
-	for _, tk := range tickets {
-		if err := e.deleteTicket(ctx, tk); err != nil {
-			return err
-		}
-	}
-	if err := e.store.Delete(ctx, ticketsOfUserKey(userID)); err != nil {
-		return fmt.Errorf("erase tickets of %d: %w", userID, err)
-	}
-	return nil
-}
-
-// deleteTicket removes tk, the mappings of its group messages and its
-// entries in the indexes and queues.
-func (e *Engine) deleteTicket(ctx context.Context, tk Ticket) error {
-	keys := []string{ticketKey(tk.ID)}
-	if u, ok := e.program.University(tk.University); ok {
-		for _, m := range tk.Posts {
-			keys = append(keys, ticketPostKey(u.CommitteeChat, m))
-		}
-	}
-	err := e.store.Delete(ctx, keys...)
-	if err == nil {
-		err = e.store.RemoveFromSet(ctx, ticketsOpenKey(tk.University), tk.ID)
-	}
-	if err == nil {
-		err = e.store.RemoveFromSet(ctx, ticketsOfUserKey(tk.UserID), tk.ID)
-	}
-	if err == nil {
-		err = e.store.Unschedule(ctx, ticketReminders, tk.ID)
-	}
-	if err == nil {
-		err = e.store.Unschedule(ctx, ticketExpiry, tk.ID)
-	}
-	if err != nil {
-		return fmt.Errorf("delete ticket %s: %w", tk.ID, err)
-	}
-	return nil
-}
-
-// expiryBatch bounds the tickets ExpireTickets looks at per round.
-const expiryBatch = 100
 
 // ExpireTickets deletes the tickets closed longer ago than the
 // programme's support_retention, with their message mappings and index
@@ -287,33 +57,187 @@ const expiryBatch = 100
 // periodically; replicas running it at once delete nothing twice that
 // matters, since deleting is idempotent.
 func (e *Engine) ExpireTickets(ctx context.Context, now time.Time) (int, error) {
-	deleted := 0
-	for {
-		ids, err := e.store.Due(ctx, ticketExpiry, now, expiryBatch)
-		if err != nil {
-			return deleted, fmt.Errorf("due ticket expiries: %w", err)
+	return e.rec.ExpireTickets(ctx, now, e.program.SupportRetention, committeeGroupOf(e.program))
+}
+
+// committeeGroupOf returns the committee group of a university of p,
+// 0 for a university no longer in the programme.
+func committeeGroupOf(p *Program) func(uni string) int64 {
+	return func(uni string) int64 {
+		u, ok := p.University(uni)
+		if !ok {
+			return 0
 		}
-		for _, id := range ids {
-			tk, err := e.Ticket(ctx, id)
-			switch {
-			case errors.Is(err, ErrNotFound):
-				err = e.store.Unschedule(ctx, ticketExpiry, id)
-			case err != nil:
-			case tk.State != TicketClosed:
-				err = e.store.Unschedule(ctx, ticketExpiry, id)
-			case now.Before(tk.ClosedAt.Add(e.program.SupportRetention)):
-				// The retention grew since the ticket was closed.
-				err = e.store.Schedule(ctx, ticketExpiry, id, tk.ClosedAt.Add(e.program.SupportRetention))
-			default:
-				err = e.deleteTicket(ctx, tk)
-				deleted++
-			}
-			if err != nil {
-				return deleted, err
-			}
-		}
-		if len(ids) < expiryBatch {
-			return deleted, nil
+		return u.CommitteeChat
+	}
+}
+
+// groupLang is the language the bot writes in u's committee group.
+func groupLang(cat *locales.Catalog, u University) string {
+	if cat.Supported(u.Language) {
+		return u.Language
+	}
+	return locales.Default
+}
+
+// ticketHeader is the part of a group post, message id in lang, that
+// says which ticket, topic and student it is about.
+func ticketHeader(cat *locales.Catalog, lang, id string, tk records.Ticket) string {
+	name := tk.FirstName
+	if name == "" {
+		name = "?"
+	}
+	return cat.T(lang, id, map[string]any{
+		"ID":       tk.ID,
+		"Topic":    cat.T(lang, "support.topic."+tk.Topic, nil),
+		"Name":     name,
+		"Language": cat.T(tk.Lang, "language.self", nil),
+	})
+}
+
+// ticketWithUniversity loads ticket id and its university. ok is false,
+// with no error, when either is gone: a ticket deleted after its
+// retention, or a university taken out of the programme file.
+func (d supportDesk) ticketWithUniversity(ctx context.Context, id string) (records.Ticket, University, bool, error) {
+	tk, err := d.rec.Ticket(ctx, id)
+	if errors.Is(err, records.ErrNotFound) {
+		return records.Ticket{}, University{}, false, nil
+	}
+	if err != nil {
+		return records.Ticket{}, University{}, false, err
+	}
+	u, ok := d.program.University(tk.University)
+	return tk, u, ok, nil
+}
+
+// userLang is the language of userID, for messages to them outside
+// their own turn.
+func (d supportDesk) userLang(ctx context.Context, userID int64) string {
+	p, err := d.rec.Profile(ctx, userID)
+	if err != nil || p.Lang == "" {
+		return locales.Default
+	}
+	return p.Lang
+}
+
+// ticketPosted records that messageID in chatID belongs to ticket id.
+// Messages posted anywhere but the ticket's committee group are ignored.
+// The sender calls it outside any turn, so it retries a conflicting
+// save itself.
+func (d supportDesk) ticketPosted(ctx context.Context, id string, chatID int64, messageID int) error {
+	for attempt := 1; ; attempt++ {
+		err := d.recordTicketPost(ctx, id, chatID, messageID)
+		if !errors.Is(err, records.ErrConflict) || attempt == maxAttempts {
+			return err
 		}
 	}
+}
+
+// recordTicketPost is one attempt of ticketPosted.
+func (d supportDesk) recordTicketPost(ctx context.Context, id string, chatID int64, messageID int) error {
+	tk, u, ok, err := d.ticketWithUniversity(ctx, id)
+	if !ok || err != nil || u.CommitteeChat != chatID {
+		return err
+	}
+	return d.rec.AddTicketPost(ctx, &tk, chatID, messageID, d.program.SupportRetention)
+}
+
+// relayUndelivered tells the committee that the student blocked the bot
+// and the answer to ticket id did not reach them.
+func (d supportDesk) relayUndelivered(ctx context.Context, id string, _ Message) ([]Message, error) {
+	tk, u, ok, err := d.ticketWithUniversity(ctx, id)
+	if !ok || err != nil {
+		return nil, err
+	}
+	return []Message{d.ticketNote(tk, u, "support.group.user_blocked", map[string]any{"ID": tk.ID})}, nil
+}
+
+// ticketUndelivered tells the student that the committee group could
+// not be reached (the bot was removed from it).
+func (d supportDesk) ticketUndelivered(ctx context.Context, id string, m Message) ([]Message, error) {
+	tk, u, ok, err := d.ticketWithUniversity(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !ok || m.ChatID != u.CommitteeChat {
+		return nil, nil
+	}
+	const msg = "support.undelivered"
+	text := d.cat.T(d.userLang(ctx, tk.UserID), msg, map[string]any{"ID": tk.ID, "University": u.Name})
+	return []Message{{ChatID: tk.UserID, Text: text, TextID: msg}}, nil
+}
+
+// ticketNote is message id in u's committee group, as a reply to the
+// post of tk.
+func (d supportDesk) ticketNote(tk records.Ticket, u University, id string, data map[string]any) Message {
+	return Message{ChatID: u.CommitteeChat, ReplyTo: tk.PostID, Ref: ticketRef(refTicket, tk.ID),
+		Text: d.cat.T(groupLang(d.cat, u), id, data), TextID: id}
+}
+
+// reminders returns the ticket reminders due at now that no other
+// replica sends, and takes the tickets that need none off the queue.
+func (d supportDesk) reminders(ctx context.Context, now time.Time) ([]Message, error) {
+	ids, err := d.rec.DueTicketReminders(ctx, now, ticketReminderBatch)
+	if err != nil {
+		return nil, err
+	}
+	var out []Message
+	for _, id := range ids {
+		tk, u, waiting, err := d.waitingTicket(ctx, id)
+		if err != nil {
+			return out, err
+		}
+		if waiting && tk.RemindAt.After(now) {
+			continue // rescheduled since Due looked
+		}
+		if waiting {
+			won, err := d.rec.ClaimTicketReminder(ctx, tk)
+			if err != nil {
+				return out, err
+			}
+			if !won {
+				continue // another replica sends it
+			}
+			out = append(out, d.reminder(tk, u, now))
+		}
+		if err := d.rec.UnqueueTicketReminder(ctx, id); err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+// waitingTicket loads ticket id and its university; waiting is false
+// when the ticket is gone, its university left the programme or it
+// waits for no answer.
+func (d supportDesk) waitingTicket(ctx context.Context, id string) (tk records.Ticket, u University, waiting bool, err error) {
+	tk, u, ok, err := d.ticketWithUniversity(ctx, id)
+	if !ok || err != nil {
+		return tk, u, false, err
+	}
+	waiting = (tk.State == records.TicketOpen || tk.State == records.TicketClaimed) && !tk.RemindAt.IsZero()
+	return tk, u, waiting, nil
+}
+
+// reminder tells u's committee at now how long tk has waited.
+func (d supportDesk) reminder(tk records.Ticket, u University, now time.Time) Message {
+	const id = "support.group.reminder"
+	hours := int(now.Sub(tk.RemindAt.Add(-d.program.SupportReminderAfter)).Hours())
+	return Message{ChatID: u.CommitteeChat, ReplyTo: tk.PostID, Ref: ticketRef(refTicket, tk.ID),
+		Text: d.cat.Plural(groupLang(d.cat, u), id, hours, map[string]any{"ID": tk.ID}), TextID: id}
+}
+
+// exportTickets returns the tickets userID opened, or nil.
+func (d supportDesk) exportTickets(ctx context.Context, userID int64) (any, error) {
+	tickets, err := d.rec.TicketsOf(ctx, userID)
+	if err != nil || len(tickets) == 0 {
+		return nil, err
+	}
+	return tickets, nil
+}
+
+// eraseTickets removes every ticket of userID with the records that
+// point at it.
+func (d supportDesk) eraseTickets(ctx context.Context, userID int64) error {
+	return d.rec.EraseTickets(ctx, userID, committeeGroupOf(d.program))
 }

@@ -2,6 +2,7 @@ package flows
 
 import (
 	"context"
+	"github.com/mentorbot/mentorbot/flows/records"
 	"time"
 
 	"github.com/mentorbot/mentorbot/locales"
@@ -13,8 +14,8 @@ type Turn struct {
 	ctx     context.Context
 	e       *Engine
 	Event   Event
-	Session *Session
-	Profile *Profile
+	Session *records.Session
+	Profile *records.Profile
 	// Callback is the decoded button for KindButton events.
 	Callback Callback
 	reply    Reply
@@ -47,7 +48,13 @@ func (t *Turn) Plural(id string, n int, data map[string]any) string {
 
 // Say replies in the event's chat with message id.
 func (t *Turn) Say(id string, data map[string]any, buttons ...[]Button) {
-	t.Send(Message{ChatID: t.Event.ChatID, Text: t.T(id, data), Buttons: buttons})
+	t.Send(Message{ChatID: t.Event.ChatID, Text: t.T(id, data), TextID: id, Buttons: buttons})
+}
+
+// SayTo sends message id to chatID in lang, such as a note to the other
+// side of a mentorship in their language.
+func (t *Turn) SayTo(chatID int64, lang, id string, data map[string]any, buttons ...[]Button) {
+	t.Send(Message{ChatID: chatID, Text: t.e.cat.T(lang, id, data), TextID: id, Buttons: buttons})
 }
 
 // Reply replies in the event's chat with a text already localized.
@@ -59,7 +66,7 @@ func (t *Turn) Reply(text string, buttons ...[]Button) {
 func (t *Turn) Send(m Message) { t.reply.Messages = append(t.reply.Messages, m) }
 
 // Notice shows message id as a toast on the pressed button.
-func (t *Turn) Notice(id string) { t.reply.Notice = t.T(id, nil) }
+func (t *Turn) Notice(id string) { t.reply.Notice, t.reply.NoticeID = t.T(id, nil), id }
 
 // StartFlow puts the chat into flow at step, forgetting any other flow,
 // with a fresh nonce so older buttons go stale.
@@ -71,12 +78,12 @@ func (t *Turn) StartFlow(flow, step string) {
 // Button returns a button of the current flow run: it goes stale when
 // the flow ends or restarts. text is already localized.
 func (t *Turn) Button(text, action, arg string) Button {
-	return t.e.button(text, Callback{Flow: t.Session.Flow, Action: action, Nonce: t.Session.Nonce, Arg: arg})
+	return newButton(text, Callback{Flow: t.Session.Flow, Action: action, Nonce: t.Session.Nonce, Arg: arg})
 }
 
 // button encodes c; flows only build callbacks from their own constant
 // names and validated ids, so a failure is a programming error.
-func (e *Engine) button(text string, c Callback) Button {
+func newButton(text string, c Callback) Button {
 	data, err := c.Encode()
 	if err != nil {
 		panic(err)
@@ -87,11 +94,21 @@ func (e *Engine) button(text string, c Callback) Button {
 // LastingButton returns a button not tied to a flow run: it stays valid
 // while its target does, and its handler must check who presses it.
 func (t *Turn) LastingButton(text, flow, action, arg string) Button {
-	return t.e.button(text, Callback{Flow: flow, Action: action, Arg: arg})
+	return newButton(text, Callback{Flow: flow, Action: action, Arg: arg})
 }
 
-// Store is the engine's store, for flows that keep records.
-func (t *Turn) Store() Store { return t.e.store }
+// LoadState decodes the state of the chat's flow into v, a pointer to
+// the flow's state struct; no state leaves v as it is. A state that
+// does not decode is an error, not a silent zero.
+func (t *Turn) LoadState(v any) error { return t.Session.Decode(v) }
+
+// SaveState keeps v as the state of the chat's flow, saved with the
+// turn.
+func (t *Turn) SaveState(v any) {
+	if err := t.Session.Encode(v); err != nil {
+		panic(err) // flows' state structs always encode
+	}
+}
 
 // Program is the programme configuration.
 func (t *Turn) Program() *Program { return t.e.program }

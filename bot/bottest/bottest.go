@@ -19,6 +19,7 @@ import (
 	"github.com/mentorbot/mentorbot/bot"
 	"github.com/mentorbot/mentorbot/bot/telegramtest"
 	"github.com/mentorbot/mentorbot/flows"
+	"github.com/mentorbot/mentorbot/flows/records"
 	"github.com/mentorbot/mentorbot/flows/redisstore"
 	"github.com/mentorbot/mentorbot/flows/redisstore/redistest"
 	"github.com/mentorbot/mentorbot/locales"
@@ -42,9 +43,12 @@ func (c *Clock) Add(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.U
 // Env is a running bot with its fake Telegram. Its helpers must be
 // called from the test's goroutine.
 type Env struct {
-	TB      testing.TB
-	Server  *telegramtest.Server
-	Store   *redisstore.Store
+	TB     testing.TB
+	Server *telegramtest.Server
+	Store  *redisstore.Store
+	// Records reads and writes the engine's records, to set up and
+	// check a test.
+	Records *records.DB
 	Engine  *flows.Engine
 	Bot     *bot.Bot
 	Program *flows.Program
@@ -62,7 +66,7 @@ type Env struct {
 
 type options struct {
 	program   *flows.Program
-	wrapStore func(flows.Store) flows.Store
+	wrapStore func(records.Store) records.Store
 	config    func(*bot.Config)
 	server    func(*telegramtest.Server)
 	limits    bool
@@ -76,7 +80,7 @@ func WithProgram(p *flows.Program) Option { return func(o *options) { o.program 
 
 // WithEngineStore makes the engine use wrap(store) instead of the
 // store itself, to inject failures; update claims still use the store.
-func WithEngineStore(wrap func(flows.Store) flows.Store) Option {
+func WithEngineStore(wrap func(records.Store) records.Store) Option {
 	return func(o *options) { o.wrapStore = wrap }
 }
 
@@ -126,10 +130,27 @@ func Start(tb testing.TB, opts ...Option) *Env {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	var engineStore flows.Store = env.Store
+	// Turns run on the bot's goroutines: a missing message is logged
+	// and fails the test when it ends.
+	var missingMu sync.Mutex
+	var missing []string
+	cat.ReportMissing(func(lang, id string) {
+		missingMu.Lock()
+		missing = append(missing, lang+"/"+id)
+		missingMu.Unlock()
+	})
+	tb.Cleanup(func() {
+		missingMu.Lock()
+		defer missingMu.Unlock()
+		if len(missing) > 0 {
+			tb.Errorf("messages missing from the catalog: %q", missing)
+		}
+	})
+	var engineStore records.Store = env.Store
 	if o.wrapStore != nil {
 		engineStore = o.wrapStore(env.Store)
 	}
+	env.Records = records.New(engineStore, env.Clock.Now)
 	env.Engine, err = flows.New(flows.Config{Store: engineStore, Catalog: cat, Program: o.program,
 		Now: env.Clock.Now, BotUsername: telegramtest.BotUsername})
 	if err != nil {

@@ -12,10 +12,9 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/mentorbot/mentorbot/bot/telegramtest"
-	"github.com/mentorbot/mentorbot/flows"
+	"github.com/mentorbot/mentorbot/flows/records"
 	"github.com/mentorbot/mentorbot/flows/redisstore"
 	"github.com/mentorbot/mentorbot/flows/redisstore/redistest"
-	"github.com/mentorbot/mentorbot/locales"
 )
 
 // child is the real program running in a child process (see TestMain).
@@ -131,19 +130,8 @@ func TestKillMidApplyLosesNoAnswer(t *testing.T) {
 		t.Errorf("bot sent %d messages; want %d to the steps and one to /status:%s", len(ms), sent, telegramtest.Dump(ms))
 	}
 
-	cat, err := locales.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := flows.LoadProgram(program)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := flows.New(flows.Config{Store: redisstore.New(rdb, redisstore.Options{Prefix: prefix}), Catalog: cat, Program: p})
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := e.ApplicationOf(context.Background(), u.ID)
+	db := records.New(redisstore.New(rdb, redisstore.Options{Prefix: prefix}), nil)
+	a, err := db.ApplicationOf(context.Background(), u.ID)
 	if err != nil {
 		t.Fatalf("ApplicationOf(%d) = %v; want the draft", u.ID, err)
 	}

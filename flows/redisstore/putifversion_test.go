@@ -5,7 +5,7 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/mentorbot/mentorbot/flows"
+	"github.com/mentorbot/mentorbot/flows/records"
 	"github.com/mentorbot/mentorbot/flows/redisstore/redistest"
 )
 
@@ -22,9 +22,9 @@ func TestPutIfVersion(t *testing.T) {
 		version int64
 		wantErr error
 	}{
-		{versioned{"first", 1}, 1, flows.ErrConflict}, // no record is version 0
+		{versioned{"first", 1}, 1, records.ErrConflict}, // no record is version 0
 		{versioned{"first", 1}, 0, nil},
-		{versioned{"stale", 1}, 0, flows.ErrConflict}, // someone saved since
+		{versioned{"stale", 1}, 0, records.ErrConflict}, // someone saved since
 		{versioned{"second", 2}, 1, nil},
 	}
 	for _, st := range steps {

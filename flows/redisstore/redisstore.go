@@ -1,4 +1,4 @@
-// Package redisstore implements flows.Store on Redis through go-redis's
+// Package redisstore implements records.Store on Redis through go-redis's
 // UniversalClient, so it works with a standalone Redis, Sentinel or a
 // Cluster alike.
 package redisstore
@@ -14,12 +14,12 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/mentorbot/mentorbot/flows"
+	"github.com/mentorbot/mentorbot/flows/records"
 )
 
 var (
-	_ flows.Store     = (*Store)(nil)
-	_ flows.TurnStore = (*Store)(nil)
+	_ records.Store     = (*Store)(nil)
+	_ records.TurnStore = (*Store)(nil)
 )
 
 // Protocol is the RESP version clients of the store should speak when
@@ -69,18 +69,18 @@ func (s *Store) sessionKey(chatID int64) string {
 	return s.prefix + "session:" + strconv.FormatInt(chatID, 10)
 }
 
-// Session implements flows.Store.
-func (s *Store) Session(ctx context.Context, chatID int64) (flows.Session, error) {
+// Session implements records.Store.
+func (s *Store) Session(ctx context.Context, chatID int64) (records.Session, error) {
 	buf, err := s.rdb.Get(ctx, s.sessionKey(chatID)).Bytes()
 	if errors.Is(err, redis.Nil) {
-		return flows.Session{ChatID: chatID}, nil
+		return records.Session{ChatID: chatID}, nil
 	}
 	if err != nil {
-		return flows.Session{}, err
+		return records.Session{}, err
 	}
-	var sess flows.Session
+	var sess records.Session
 	if err := json.Unmarshal(buf, &sess); err != nil {
-		return flows.Session{}, fmt.Errorf("decode session: %w", err)
+		return records.Session{}, fmt.Errorf("decode session: %w", err)
 	}
 	return sess, nil
 }
@@ -99,8 +99,8 @@ redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 return 1
 `)
 
-// SaveSession implements flows.Store.
-func (s *Store) SaveSession(ctx context.Context, sess *flows.Session) error {
+// SaveSession implements records.Store.
+func (s *Store) SaveSession(ctx context.Context, sess *records.Session) error {
 	next := *sess
 	next.Version++
 	buf, err := json.Marshal(next)
@@ -113,15 +113,15 @@ func (s *Store) SaveSession(ctx context.Context, sess *flows.Session) error {
 		return err
 	}
 	if ok == 0 {
-		return flows.ErrConflict
+		return records.ErrConflict
 	}
 	sess.Version = next.Version
 	return nil
 }
 
-// LoadTurn implements flows.TurnStore: the claim (SET NX) and both
+// LoadTurn implements records.TurnStore: the claim (SET NX) and both
 // reads go to Redis in one pipeline, shared with concurrent turns.
-func (s *Store) LoadTurn(ctx context.Context, claim string, ttl time.Duration, chatID int64, key string, v any) (sess flows.Session, claimed, found bool, err error) {
+func (s *Store) LoadTurn(ctx context.Context, claim string, ttl time.Duration, chatID int64, key string, v any) (sess records.Session, claimed, found bool, err error) {
 	sget := redis.NewStringCmd(ctx, "get", s.sessionKey(chatID))
 	rget := redis.NewStringCmd(ctx, "get", s.key(key))
 	cmds := []redis.Cmder{sget, rget}
@@ -132,55 +132,55 @@ func (s *Store) LoadTurn(ctx context.Context, claim string, ttl time.Duration, c
 		cmds = []redis.Cmder{setnx, sget, rget}
 	}
 	if err := s.batch.do(ctx, cmds...); err != nil {
-		return flows.Session{}, false, false, err
+		return records.Session{}, false, false, err
 	}
 	claimed = true
 	if setnx != nil {
 		err := setnx.Err()
 		claimed = err == nil && setnx.Val() == "OK"
 		if err != nil && !errors.Is(err, redis.Nil) {
-			return flows.Session{}, false, false, fmt.Errorf("claim %s: %w", claim, err)
+			return records.Session{}, false, false, fmt.Errorf("claim %s: %w", claim, err)
 		}
 		if !claimed {
-			return flows.Session{}, false, false, nil
+			return records.Session{}, false, false, nil
 		}
 	}
 	sess, err = decodeSession(chatID, sget)
 	if err != nil {
-		return flows.Session{}, claimed, false, err
+		return records.Session{}, claimed, false, err
 	}
 	buf, err := rget.Bytes()
 	switch {
 	case errors.Is(err, redis.Nil):
 		return sess, claimed, false, nil
 	case err != nil:
-		return flows.Session{}, claimed, false, fmt.Errorf("get %s: %w", key, err)
+		return records.Session{}, claimed, false, fmt.Errorf("get %s: %w", key, err)
 	}
 	if err := json.Unmarshal(buf, v); err != nil {
-		return flows.Session{}, claimed, false, fmt.Errorf("decode %s: %w", key, err)
+		return records.Session{}, claimed, false, fmt.Errorf("decode %s: %w", key, err)
 	}
 	return sess, claimed, true, nil
 }
 
-func decodeSession(chatID int64, cmd *redis.StringCmd) (flows.Session, error) {
+func decodeSession(chatID int64, cmd *redis.StringCmd) (records.Session, error) {
 	buf, err := cmd.Bytes()
 	if errors.Is(err, redis.Nil) {
-		return flows.Session{ChatID: chatID}, nil
+		return records.Session{ChatID: chatID}, nil
 	}
 	if err != nil {
-		return flows.Session{}, fmt.Errorf("get session: %w", err)
+		return records.Session{}, fmt.Errorf("get session: %w", err)
 	}
-	var sess flows.Session
+	var sess records.Session
 	if err := json.Unmarshal(buf, &sess); err != nil {
-		return flows.Session{}, fmt.Errorf("decode session: %w", err)
+		return records.Session{}, fmt.Errorf("decode session: %w", err)
 	}
 	return sess, nil
 }
 
-// SaveTurn implements flows.TurnStore: the record's SET and the
+// SaveTurn implements records.TurnStore: the record's SET and the
 // session's versioned save go to Redis in one pipeline, shared with
 // concurrent turns.
-func (s *Store) SaveTurn(ctx context.Context, sess *flows.Session, key string, v any) error {
+func (s *Store) SaveTurn(ctx context.Context, sess *records.Session, key string, v any) error {
 	next := *sess
 	next.Version++
 	buf, err := json.Marshal(next)
@@ -215,7 +215,7 @@ func (s *Store) SaveTurn(ctx context.Context, sess *flows.Session, key string, v
 		return fmt.Errorf("save session: %w", err)
 	}
 	if ok == 0 {
-		return flows.ErrConflict
+		return records.ErrConflict
 	}
 	sess.Version = next.Version
 	return nil
@@ -230,11 +230,16 @@ func scriptArgs(cmd, hashOrSrc string, keys []string, args []any) []any {
 	return append(out, args...)
 }
 
-// Get implements flows.Store.
+var (
+	_ records.Store     = (*Store)(nil)
+	_ records.TurnStore = (*Store)(nil)
+)
+
+// Get implements records.Store.
 func (s *Store) Get(ctx context.Context, key string, v any) error {
 	buf, err := s.rdb.Get(ctx, s.key(key)).Bytes()
 	if errors.Is(err, redis.Nil) {
-		return flows.ErrNotFound
+		return records.ErrNotFound
 	}
 	if err != nil {
 		return err
@@ -245,7 +250,40 @@ func (s *Store) Get(ctx context.Context, key string, v any) error {
 	return nil
 }
 
-// Put implements flows.Store.
+// GetMany implements records.Store with one pipeline of GETs, so keys
+// may lie in different hash slots of a Cluster.
+func (s *Store) GetMany(ctx context.Context, keys []string, vs []any) ([]bool, error) {
+	found := make([]bool, len(keys))
+	if len(keys) == 0 {
+		return found, nil
+	}
+	cmds := make([]*redis.StringCmd, len(keys))
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, k := range keys {
+			cmds[i] = p.Get(ctx, s.key(k))
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, err
+	}
+	for i, cmd := range cmds {
+		buf, err := cmd.Bytes()
+		if errors.Is(err, redis.Nil) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal(buf, vs[i]); err != nil {
+			return nil, fmt.Errorf("decode %s: %w", keys[i], err)
+		}
+		found[i] = true
+	}
+	return found, nil
+}
+
+// Put implements records.Store.
 func (s *Store) Put(ctx context.Context, key string, v any, ttl time.Duration) error {
 	buf, err := json.Marshal(v)
 	if err != nil {
@@ -265,7 +303,7 @@ redis.call('SET', KEYS[1], ARGV[2])
 return 1
 `)
 
-// PutIfVersion implements flows.Store.
+// PutIfVersion implements records.Store.
 func (s *Store) PutIfVersion(ctx context.Context, key string, v any, version int64) error {
 	buf, err := json.Marshal(v)
 	if err != nil {
@@ -276,12 +314,12 @@ func (s *Store) PutIfVersion(ctx context.Context, key string, v any, version int
 		return err
 	}
 	if ok == 0 {
-		return flows.ErrConflict
+		return records.ErrConflict
 	}
 	return nil
 }
 
-// Delete implements flows.Store. Keys are deleted one by one, since in
+// Delete implements records.Store. Keys are deleted one by one, since in
 // a Cluster they may live on different nodes.
 func (s *Store) Delete(ctx context.Context, keys ...string) error {
 	pipe := s.rdb.Pipeline()
@@ -292,7 +330,7 @@ func (s *Store) Delete(ctx context.Context, keys ...string) error {
 	return err
 }
 
-// AddToSet implements flows.Store.
+// AddToSet implements records.Store.
 func (s *Store) AddToSet(ctx context.Context, set string, members ...string) error {
 	if len(members) == 0 {
 		return nil
@@ -300,7 +338,7 @@ func (s *Store) AddToSet(ctx context.Context, set string, members ...string) err
 	return s.rdb.SAdd(ctx, s.key(set), toAny(members)...).Err()
 }
 
-// RemoveFromSet implements flows.Store.
+// RemoveFromSet implements records.Store.
 func (s *Store) RemoveFromSet(ctx context.Context, set string, members ...string) error {
 	if len(members) == 0 {
 		return nil
@@ -308,7 +346,7 @@ func (s *Store) RemoveFromSet(ctx context.Context, set string, members ...string
 	return s.rdb.SRem(ctx, s.key(set), toAny(members)...).Err()
 }
 
-// Members implements flows.Store.
+// Members implements records.Store.
 func (s *Store) Members(ctx context.Context, set string) ([]string, error) {
 	members, err := s.rdb.SMembers(ctx, s.key(set)).Result()
 	if err != nil {
@@ -318,30 +356,30 @@ func (s *Store) Members(ctx context.Context, set string) ([]string, error) {
 	return members, nil
 }
 
-// NextID implements flows.Store.
+// NextID implements records.Store.
 func (s *Store) NextID(ctx context.Context, counter string) (int64, error) {
 	return s.rdb.Incr(ctx, s.key("seq:"+counter)).Result()
 }
 
-// Claim implements flows.Store with SET NX.
+// Claim implements records.Store with SET NX.
 func (s *Store) Claim(ctx context.Context, key string, ttl time.Duration) (bool, error) {
 	return s.rdb.SetNX(ctx, s.key(key), 1, ttl).Result()
 }
 
-// Schedule implements flows.Store with a sorted set scored by Unix
+// Schedule implements records.Store with a sorted set scored by Unix
 // milliseconds.
 func (s *Store) Schedule(ctx context.Context, queue, member string, at time.Time) error {
 	return s.rdb.ZAdd(ctx, s.key(queue), redis.Z{Score: float64(at.UnixMilli()), Member: member}).Err()
 }
 
-// Due implements flows.Store.
+// Due implements records.Store.
 func (s *Store) Due(ctx context.Context, queue string, now time.Time, limit int) ([]string, error) {
 	return s.rdb.ZRangeByScore(ctx, s.key(queue), &redis.ZRangeBy{
 		Min: "-inf", Max: strconv.FormatInt(now.UnixMilli(), 10), Count: int64(limit),
 	}).Result()
 }
 
-// Unschedule implements flows.Store.
+// Unschedule implements records.Store.
 func (s *Store) Unschedule(ctx context.Context, queue string, members ...string) error {
 	if len(members) == 0 {
 		return nil

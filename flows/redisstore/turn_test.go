@@ -2,13 +2,14 @@ package redisstore_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/mentorbot/mentorbot/flows"
+	"github.com/mentorbot/mentorbot/flows/records"
 	"github.com/mentorbot/mentorbot/flows/redisstore/redistest"
 )
 
@@ -40,13 +41,13 @@ func TestLoadTurnClaimsOnceAndReads(t *testing.T) {
 func TestSaveTurnIsVersioned(t *testing.T) {
 	ctx := context.Background()
 	s := redistest.Store(t)
-	sess := flows.Session{ChatID: 9, Flow: "apply", Fields: map[string]string{"note": `ends "version":7}`}}
+	sess := records.Session{ChatID: 9, Flow: "apply", State: json.RawMessage(`{"note":"ends \"version\":7}"}`)}
 	if err := s.SaveTurn(ctx, &sess, "rec:9", record{Name: "Bo"}); err != nil || sess.Version != 1 {
 		t.Fatalf("SaveTurn(new) = %v, version %d; want nil, 1", err, sess.Version)
 	}
 	stale := sess
 	stale.Version = 0
-	if err := s.SaveTurn(ctx, &stale, "", nil); !errors.Is(err, flows.ErrConflict) {
+	if err := s.SaveTurn(ctx, &stale, "", nil); !errors.Is(err, records.ErrConflict) {
 		t.Fatalf("SaveTurn(stale) = %v; want ErrConflict", err)
 	}
 	if err := s.SaveTurn(ctx, &sess, "", nil); err != nil || sess.Version != 2 {
@@ -54,7 +55,7 @@ func TestSaveTurnIsVersioned(t *testing.T) {
 	}
 	var r record
 	got, _, found, err := s.LoadTurn(ctx, "", 0, 9, "rec:9", &r)
-	if err != nil || !found || r.Name != "Bo" || got.Version != 2 || got.Get("note") != sess.Get("note") {
+	if err != nil || !found || r.Name != "Bo" || got.Version != 2 || string(got.State) != string(sess.State) {
 		t.Fatalf("LoadTurn after saves = %+v, %v, %v, %+v; want version 2, Bo", got, found, err, r)
 	}
 	// The plain Store methods agree with the turn methods.
@@ -83,11 +84,11 @@ func TestConcurrentTurnsGetTheirOwnAnswers(t *testing.T) {
 					errs <- fmt.Errorf("chat %d round %d: LoadTurn = %v, %v", chat, round, claimed, err)
 					return
 				}
-				if round > 0 && (sess.Get("round") != fmt.Sprint(round-1) || r.Name != key) {
+				if round > 0 && (string(sess.State) != fmt.Sprint(round-1) || r.Name != key) {
 					errs <- fmt.Errorf("chat %d round %d: read %+v, %+v", chat, round, sess, r)
 					return
 				}
-				sess.Set("round", fmt.Sprint(round))
+				sess.State = json.RawMessage(fmt.Sprint(round))
 				if err := s.SaveTurn(ctx, &sess, key, record{Name: key}); err != nil {
 					errs <- fmt.Errorf("chat %d round %d: SaveTurn = %v", chat, round, err)
 					return

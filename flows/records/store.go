@@ -1,4 +1,4 @@
-package flows
+package records
 
 import (
 	"context"
@@ -6,16 +6,16 @@ import (
 	"time"
 )
 
-// ErrNotFound is returned by a store when a record does not exist.
+// ErrNotFound is returned when a record does not exist.
 var ErrNotFound = errors.New("not found")
 
-// ErrConflict is returned by SaveSession when the session changed since
-// it was loaded; the caller reloads and tries again.
-var ErrConflict = errors.New("session changed concurrently")
+// ErrConflict is returned by a versioned save when the record changed
+// since it was loaded; the caller reloads and tries again.
+var ErrConflict = errors.New("changed concurrently")
 
-// Store is what the flows need from storage. The Redis implementation
-// lives in flows/redisstore; tests use it against an embedded or a real
-// Redis.
+// Store is what records needs from storage: values by key, sets, a
+// counter, time-ordered queues and claims. flows/redisstore implements
+// it on Redis. Keys are built by this package only.
 type Store interface {
 	// Session returns the session of a chat; a chat with none gets a
 	// zero Session with Version 0 and no error.
@@ -26,20 +26,21 @@ type Store interface {
 
 	// Get decodes the record at key into v; ErrNotFound if absent.
 	Get(ctx context.Context, key string, v any) error
+	// GetMany decodes the record at keys[i] into vs[i], in one round
+	// trip; found[i] is false where there is none.
+	GetMany(ctx context.Context, keys []string, vs []any) (found []bool, err error)
 	// Put stores v at key; ttl 0 keeps it forever.
 	Put(ctx context.Context, key string, v any, ttl time.Duration) error
 	// PutIfVersion stores v at key, forever, only if the record there
 	// has the JSON field "version" equal to version (no record counts as
 	// version 0); ErrConflict otherwise. v itself carries the next
-	// version. Records that turns of different chats change (tickets)
-	// use it, so the losing turn runs again on fresh data instead of
-	// overwriting the other's change.
+	// version.
 	PutIfVersion(ctx context.Context, key string, v any, version int64) error
 	// Delete removes the records at keys; absent keys are not an error.
 	Delete(ctx context.Context, keys ...string) error
 
 	// AddToSet and RemoveFromSet maintain a set of strings, used as an
-	// index (applications of a project, tickets of a university...).
+	// index.
 	AddToSet(ctx context.Context, set string, members ...string) error
 	RemoveFromSet(ctx context.Context, set string, members ...string) error
 	// Members returns a set's members, sorted.
@@ -48,8 +49,8 @@ type Store interface {
 	// NextID returns the next number of a named counter, from 1.
 	NextID(ctx context.Context, counter string) (int64, error)
 
-	// Claim atomically takes key for ttl; it reports false when someone
-	// already holds it. It is how replicas agree who does a thing once.
+	// Claim atomically takes key for ttl (0: forever); it reports false
+	// when someone already holds it.
 	Claim(ctx context.Context, key string, ttl time.Duration) (bool, error)
 
 	// Schedule puts member in a time-ordered queue at time at; Due
@@ -62,8 +63,8 @@ type Store interface {
 
 // TurnStore is implemented by stores that can do a turn's storage work
 // in two round trips: one to claim the update and load the session and
-// the sender's profile, one to save them. The engine uses it when its
-// Store has it and calls the Store methods one by one otherwise.
+// the sender's profile, one to save them. DB uses it when its Store has
+// it and calls the Store methods one by one otherwise.
 type TurnStore interface {
 	// LoadTurn claims claim for ttl (skipped when claim is ""), loads
 	// chatID's session (a zero Session when none) and decodes the record

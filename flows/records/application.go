@@ -1,0 +1,214 @@
+package records
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// AppState is where an application stands.
+type AppState string
+
+// The states of an application. Staff decisions (accepted, rejected,
+// matched) stay hidden from the applicant until they are published.
+const (
+	AppDraft     AppState = "draft"
+	AppSubmitted AppState = "submitted"
+	AppReview    AppState = "review" // opened by staff
+	AppInterview AppState = "interview"
+	AppAccepted  AppState = "accepted"
+	AppRejected  AppState = "rejected"
+	AppWithdrawn AppState = "withdrawn"
+	AppMatched   AppState = "matched"
+)
+
+// AppStates lists every state, in the order an application goes
+// through them.
+var AppStates = []AppState{AppDraft, AppSubmitted, AppReview, AppInterview, AppAccepted, AppRejected, AppWithdrawn, AppMatched}
+
+// Document kinds an application needs, in the order they are asked for.
+const (
+	DocCVItalian         = "cv_it"
+	DocCVForeign         = "cv_foreign"
+	DocLetterItalian     = "letter_it"
+	DocLetterForeign     = "letter_foreign"
+	DocLanguageCertified = "certificate"
+)
+
+// DocumentKinds lists the uploads in the order the apply flow asks.
+var DocumentKinds = []string{DocCVItalian, DocCVForeign, DocLetterItalian, DocLetterForeign, DocLanguageCertified}
+
+// Document is an uploaded file; the bytes stay with Telegram.
+type Document struct {
+	FileID   string `json:"file_id"`
+	FileName string `json:"file_name,omitempty"`
+	MIMEType string `json:"mime_type,omitempty"`
+	Size     int64  `json:"size,omitempty"`
+}
+
+// Application is one student's application to the programme. A draft
+// is kept under the student's user id; on submission it gets a
+// reference number and is kept under it.
+type Application struct {
+	Ref       string   `json:"ref,omitempty"`
+	UserID    int64    `json:"user_id"`
+	State     AppState `json:"state"`
+	Degree    string   `json:"degree,omitempty"`
+	Year      int      `json:"year,omitempty"`
+	ProjectID string   `json:"project_id,omitempty"`
+	// Language is the project's foreign language, Level the applicant's
+	// certified level of it (A1..C2).
+	Language  string              `json:"language,omitempty"`
+	Level     string              `json:"level,omitempty"`
+	Documents map[string]Document `json:"documents,omitempty"`
+
+	// Note is the staff's interview note, Reason the optional reason of
+	// a rejection; MentorID is set by a match.
+	Note     string `json:"note,omitempty"`
+	Reason   string `json:"reason,omitempty"`
+	MentorID int64  `json:"mentor_id,omitempty"`
+	// Published is set once the applicant was told the outcome.
+	Published bool `json:"published,omitempty"`
+
+	CreatedAt   time.Time `json:"created_at"`
+	SubmittedAt time.Time `json:"submitted_at,omitzero"`
+	UpdatedAt   time.Time `json:"updated_at,omitzero"`
+}
+
+// Active reports whether the application is submitted and not
+// withdrawn.
+func (a Application) Active() bool { return a.State != AppDraft && a.State != AppWithdrawn }
+
+func appDraftKey(userID int64) string { return "application-draft:" + id64(userID) }
+func appKey(ref string) string        { return "application:" + ref }
+func appOfKey(userID int64) string    { return "application-of:" + id64(userID) }
+func appProjectSet(project string) string {
+	return "applications:" + project
+}
+func publishedKey(ref string) string { return "published:" + ref }
+
+// appAllSet holds the reference numbers of every submitted application.
+const appAllSet = "applications"
+
+// ApplicationOf returns userID's application: the submitted one if
+// there is one, else the draft. ErrNotFound when there is neither.
+func (db *DB) ApplicationOf(ctx context.Context, userID int64) (Application, error) {
+	var ref string
+	err := db.s.Get(ctx, appOfKey(userID), &ref)
+	if err == nil {
+		return db.Application(ctx, ref)
+	}
+	if !errors.Is(err, ErrNotFound) {
+		return Application{}, fmt.Errorf("load application of %d: %w", userID, err)
+	}
+	var a Application
+	if err := db.get(ctx, appDraftKey(userID), &a); err != nil {
+		return Application{}, err
+	}
+	return a, nil
+}
+
+// Application returns the submitted application ref; ErrNotFound if
+// there is none.
+func (db *DB) Application(ctx context.Context, ref string) (Application, error) {
+	var a Application
+	return a, db.get(ctx, appKey(ref), &a)
+}
+
+// Applications returns every submitted application, withdrawn ones
+// included, ordered by reference number.
+func (db *DB) Applications(ctx context.Context) ([]Application, error) {
+	return loadSet[Application](ctx, db, appAllSet, appKey)
+}
+
+// ProjectApplications returns the submitted applications to project,
+// ordered by reference number.
+func (db *DB) ProjectApplications(ctx context.Context, project string) ([]Application, error) {
+	return loadSet[Application](ctx, db, appProjectSet(project), appKey)
+}
+
+// SaveApplication stores a: a draft under its user, a submitted one
+// under its reference number.
+func (db *DB) SaveApplication(ctx context.Context, a *Application) error {
+	a.UpdatedAt = db.now().UTC()
+	if a.State == AppDraft {
+		return db.put(ctx, appDraftKey(a.UserID), a)
+	}
+	return db.put(ctx, appKey(a.Ref), a)
+}
+
+// SubmitApplication gives draft a a reference number made by ref from
+// the application counter, stores it as submitted, indexes it and
+// drops the draft.
+func (db *DB) SubmitApplication(ctx context.Context, a *Application, ref func(n int64) string) error {
+	n, err := db.s.NextID(ctx, "application")
+	if err != nil {
+		return fmt.Errorf("number application of %d: %w", a.UserID, err)
+	}
+	a.Ref = ref(n)
+	a.State = AppSubmitted
+	a.SubmittedAt = db.now().UTC()
+	if err := db.SaveApplication(ctx, a); err != nil {
+		return err
+	}
+	if err := db.s.AddToSet(ctx, appProjectSet(a.ProjectID), a.Ref); err != nil {
+		return fmt.Errorf("index application %s: %w", a.Ref, err)
+	}
+	if err := db.s.AddToSet(ctx, appAllSet, a.Ref); err != nil {
+		return fmt.Errorf("index application %s: %w", a.Ref, err)
+	}
+	if err := db.s.Put(ctx, appOfKey(a.UserID), a.Ref, 0); err != nil {
+		return fmt.Errorf("index application %s: %w", a.Ref, err)
+	}
+	return db.DeleteDraft(ctx, a.UserID)
+}
+
+// DeleteDraft drops userID's unsubmitted application.
+func (db *DB) DeleteDraft(ctx context.Context, userID int64) error {
+	return db.del(ctx, appDraftKey(userID))
+}
+
+// ClaimPublication reports whether this call is the first to announce
+// the result of application ref: of two staff members publishing at
+// once, each result is announced once.
+func (db *DB) ClaimPublication(ctx context.Context, ref string) (bool, error) {
+	first, err := db.s.Claim(ctx, publishedKey(ref), 0)
+	if err != nil {
+		return false, fmt.Errorf("claim publication of %s: %w", ref, err)
+	}
+	return first, nil
+}
+
+// ExportApplication returns userID's application, or nil.
+func (db *DB) ExportApplication(ctx context.Context, userID int64) (any, error) {
+	a, err := db.ApplicationOf(ctx, userID)
+	if ok, err := found(err); !ok {
+		return nil, err
+	}
+	return a, nil
+}
+
+// EraseApplication removes userID's application. A submitted one stays
+// as an anonymous record so the counts per project stay right; one
+// whose result was not yet published counts as withdrawn, since nobody
+// can be told the result any more.
+func (db *DB) EraseApplication(ctx context.Context, userID int64) error {
+	a, err := db.ApplicationOf(ctx, userID)
+	if ok, err := found(err); !ok {
+		return err
+	}
+	if err := db.del(ctx, appDraftKey(userID), appOfKey(userID)); err != nil {
+		return err
+	}
+	if a.State == AppDraft {
+		return nil
+	}
+	anon := Application{Ref: a.Ref, State: a.State, Degree: a.Degree, Year: a.Year,
+		ProjectID: a.ProjectID, Language: a.Language, Level: a.Level, MentorID: a.MentorID,
+		Published: a.Published, CreatedAt: a.CreatedAt, SubmittedAt: a.SubmittedAt}
+	if !a.Published && a.State != AppWithdrawn {
+		anon.State = AppWithdrawn
+	}
+	return db.SaveApplication(ctx, &anon)
+}
