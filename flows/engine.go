@@ -237,57 +237,76 @@ func (e *Engine) turn(ctx context.Context, ev Event, update int64, ttl time.Dura
 }
 
 func (e *Engine) dispatch(t *Turn) error {
-	ev := t.Event
-	switch ev.Kind {
+	switch t.Event.Kind {
 	case KindCommand:
-		c, ok := e.commands[strings.ToLower(ev.Command)]
-		if !ok {
-			t.Say("error.unknown_command", map[string]any{"Command": ev.Command})
-			return nil
-		}
-		allowed, err := e.allowed(t, c.Role, c.Scope)
-		if err != nil {
-			return err
-		}
-		if !allowed {
-			t.Say("error.not_allowed", nil)
-			return nil
-		}
-		return c.Run(t)
+		return e.runCommand(t)
 	case KindEdited:
 		// The original was handled when it arrived; acting on an edit
 		// would answer a step twice. Say so, change nothing.
 		t.Say("error.edited", nil)
 		return nil
 	case KindButton:
-		cb, err := DecodeCallback(ev.Data)
-		if err != nil {
-			t.Notice("error.bad_button")
-			return nil
-		}
-		if cb.Nonce != "" && (cb.Nonce != t.Session.Nonce || cb.Flow != t.Session.Flow) {
-			t.Notice("error.stale_button")
-			return nil
-		}
-		h, ok := e.buttons[cb.Flow]
-		if !ok {
-			t.Notice("error.bad_button")
-			return nil
-		}
-		allowed, err := e.allowed(t, h.role, h.scope)
-		if err != nil {
-			return err
-		}
-		if !allowed {
-			t.Notice("error.not_allowed")
-			return nil
-		}
-		t.Callback = cb
-		return h.run(t)
+		return e.pressButton(t)
 	}
+	return e.takeInput(t)
+}
+
+// runCommand runs the command of the event, if the sender may here.
+func (e *Engine) runCommand(t *Turn) error {
+	c, ok := e.commands[strings.ToLower(t.Event.Command)]
+	if !ok {
+		t.Say("error.unknown_command", map[string]any{"Command": t.Event.Command})
+		return nil
+	}
+	allowed, err := e.allowed(t, c.Role, c.Scope)
+	if err != nil {
+		return err
+	}
+	if !allowed {
+		t.Say("error.not_allowed", nil)
+		return nil
+	}
+	return c.Run(t)
+}
+
+// pressButton runs the handler of a pressed button: only a button the
+// bot made, of the current run of its flow when it is tied to one, and
+// only for someone who may press it here.
+func (e *Engine) pressButton(t *Turn) error {
+	cb, err := DecodeCallback(t.Event.Data)
+	if err != nil {
+		t.Notice("error.bad_button")
+		return nil
+	}
+	if cb.Nonce != "" && (cb.Nonce != t.Session.Nonce || cb.Flow != t.Session.Flow) {
+		t.Notice("error.stale_button")
+		return nil
+	}
+	h, ok := e.buttons[cb.Flow]
+	if !ok {
+		t.Notice("error.bad_button")
+		return nil
+	}
+	allowed, err := e.allowed(t, h.role, h.scope)
+	if err != nil {
+		return err
+	}
+	if !allowed {
+		t.Notice("error.not_allowed")
+		return nil
+	}
+	t.Callback = cb
+	return h.run(t)
+}
+
+// takeInput gives free input (text, files) to the group handler in
+// groups, and in a private chat to the flow the chat is in; idle, the
+// user gets a hint.
+func (e *Engine) takeInput(t *Turn) error {
+	ev := t.Event
 	if ev.ChatType != ChatPrivate && ev.ChatType != "" {
 		// In groups the bot speaks only when addressed; group flows
-		// (support replies) register a step under the name "group".
+		// (support replies) register groupStep.
 		if h, ok := e.steps[groupStep]; ok {
 			return h(t)
 		}
