@@ -30,25 +30,67 @@ const shutdownTimeout = 10 * time.Second
 // run starts mentorbot with cfg and blocks until ctx is cancelled, a
 // part fails, or (in console mode) stdin ends.
 func run(ctx context.Context, cfg Config, stdin io.Reader, stdout io.Writer) error {
-	logOut := cfg.LogOutput
-	if logOut == nil {
-		logOut = os.Stderr
-	}
-	log := slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: cfg.LogLevel}))
-
+	log := newLogger(cfg)
 	rdb, closeRedis, err := openRedis(ctx, cfg.Redis, log)
 	if err != nil {
 		return err
 	}
 	defer closeRedis()
-	store := redisstore.New(rdb, redisstore.Options{Prefix: cfg.RedisPrefix, SessionTTL: cfg.SessionTTL})
+	flowsCfg, err := flowsConfig(cfg, rdb, log)
+	if err != nil {
+		return err
+	}
+	reg, mux := httpHandlers(rdb)
 
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	front, err := startFront(ctx, cfg, flowsCfg, reg, mux, log, stdin, stdout)
+	if err != nil {
+		return err
+	}
+	srv, served, err := serveHTTP(cfg, mux, log)
+	if err != nil {
+		return err
+	}
+
+	fronted := make(chan error, 1)
+	go func() { fronted <- front(ctx) }()
+	runErr := waitForEnd(ctx, cancel, fronted, served)
+	cancel()
+	runErr = shutdownHTTP(ctx, srv, runErr)
+	if errors.Is(runErr, context.Canceled) {
+		runErr = nil
+	}
+	log.Info("stopped")
+	return runErr
+}
+
+// newLogger writes text logs at cfg.LogLevel to cfg.LogOutput, or to
+// os.Stderr when that is nil, so tests can capture what main prints.
+func newLogger(cfg Config) *slog.Logger {
+	logOut := cfg.LogOutput
+	if logOut == nil {
+		logOut = os.Stderr
+	}
+	return slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: cfg.LogLevel}))
+}
+
+// flowsConfig builds the engine's configuration: the Redis store with
+// cfg's prefix and session TTL, the message catalog and the programme.
+// Both front ends start their engine from it.
+func flowsConfig(cfg Config, rdb redis.UniversalClient, log *slog.Logger) (flows.Config, error) {
+	store := redisstore.New(rdb, redisstore.Options{Prefix: cfg.RedisPrefix, SessionTTL: cfg.SessionTTL})
 	cat, err := locales.New()
 	if err != nil {
-		return fmt.Errorf("load messages: %w", err)
+		return flows.Config{}, fmt.Errorf("load messages: %w", err)
 	}
-	flowsCfg := flows.Config{Store: store, Catalog: cat, Program: cfg.Program, Now: cfg.Now, Logger: log}
+	return flows.Config{Store: store, Catalog: cat, Program: cfg.Program, Now: cfg.Now, Logger: log}, nil
+}
 
+// httpHandlers returns the metrics registry and a mux serving /healthz
+// and /metrics; the Telegram front end adds its metrics and webhook to
+// them.
+func httpHandlers(rdb redis.UniversalClient) (*prometheus.Registry, *http.ServeMux) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(
 		collectors.NewGoCollector(),
@@ -57,35 +99,37 @@ func run(ctx context.Context, cfg Config, stdin io.Reader, stdout io.Writer) err
 	mux := http.NewServeMux()
 	mux.Handle("GET /healthz", healthz(rdb))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	return reg, mux
+}
 
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-
-	// front is the part that talks to people: Telegram or the console.
-	var front func(context.Context) error
-	if cfg.Token == "" {
-		engine, err := flows.New(withUsername(flowsCfg, console.BotName))
-		if err != nil {
-			return fmt.Errorf("start flows: %w", err)
-		}
-		log.Info("no TELEGRAM_TOKEN: console mode; type :help for how to use it")
-		front = func(ctx context.Context) error {
-			return console.New(engine, stdin, stdout, log).Run(ctx)
-		}
-	} else {
-		front, err = telegram(ctx, cfg, flowsCfg, reg, mux, log)
-		if err != nil {
-			return err
-		}
+// startFront prepares the part that talks to people: the console when
+// cfg has no token, Telegram otherwise. The returned func runs it until
+// ctx ends or it fails.
+func startFront(ctx context.Context, cfg Config, flowsCfg flows.Config, reg prometheus.Registerer, mux *http.ServeMux,
+	log *slog.Logger, stdin io.Reader, stdout io.Writer) (func(context.Context) error, error) {
+	if cfg.Token != "" {
+		return telegram(ctx, cfg, flowsCfg, reg, mux, log)
 	}
+	engine, err := flows.New(withUsername(flowsCfg, console.BotName))
+	if err != nil {
+		return nil, fmt.Errorf("start flows: %w", err)
+	}
+	log.Info("no TELEGRAM_TOKEN: console mode; type :help for how to use it")
+	return func(ctx context.Context) error {
+		return console.New(engine, stdin, stdout, log).Run(ctx)
+	}, nil
+}
 
-	var srv *http.Server
-	served := make(chan error, 1)
+// serveHTTP serves mux on cfg.ListenAddr in a goroutine whose end is
+// sent on served. In console mode a port that cannot be had only costs
+// /healthz and /metrics: srv is then nil and served never receives.
+func serveHTTP(cfg Config, mux *http.ServeMux, log *slog.Logger) (srv *http.Server, served <-chan error, err error) {
+	done := make(chan error, 1)
 	ln, err := net.Listen("tcp", cfg.ListenAddr)
 	switch {
 	case err == nil:
 		srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-		go func() { served <- srv.Serve(ln) }()
+		go func() { done <- srv.Serve(ln) }()
 		log.Info("HTTP server listening", "addr", ln.Addr().String())
 		if cfg.OnListen != nil {
 			cfg.OnListen(ln.Addr())
@@ -95,34 +139,41 @@ func run(ctx context.Context, cfg Config, stdin io.Reader, stdout io.Writer) err
 		// not keep a newcomer from trying the bot.
 		log.Warn("console mode without /healthz and /metrics", "addr", cfg.ListenAddr, "err", err)
 	default:
-		return fmt.Errorf("listen on %s: %w", cfg.ListenAddr, err)
+		return nil, nil, fmt.Errorf("listen on %s: %w", cfg.ListenAddr, err)
 	}
+	return srv, done, nil
+}
 
-	fronted := make(chan error, 1)
-	go func() { fronted <- front(ctx) }()
-
-	var runErr error
+// waitForEnd blocks until ctx ends, the front end returns or the HTTP
+// server fails, and returns why the program is stopping. When the
+// server fails first it stops the front end with cancel and waits for
+// it, so nothing still runs when run shuts down.
+func waitForEnd(ctx context.Context, cancel context.CancelFunc, fronted, served <-chan error) error {
 	select {
 	case <-ctx.Done():
-		runErr = <-fronted
-	case runErr = <-fronted:
+		return <-fronted
+	case err := <-fronted:
+		return err
 	case err := <-served:
-		runErr = fmt.Errorf("HTTP server: %w", err)
+		runErr := fmt.Errorf("HTTP server: %w", err)
 		cancel()
 		<-fronted
+		return runErr
 	}
-	cancel()
-	if srv != nil {
-		shutCtx, stop := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
-		defer stop()
-		if err := srv.Shutdown(shutCtx); err != nil && runErr == nil {
-			runErr = fmt.Errorf("HTTP server shutdown: %w", err)
-		}
+}
+
+// shutdownHTTP lets in-flight requests to srv (if any) finish within
+// shutdownTimeout, even though ctx is already cancelled. A shutdown
+// error is returned only when runErr is nil, so the first cause wins.
+func shutdownHTTP(ctx context.Context, srv *http.Server, runErr error) error {
+	if srv == nil {
+		return runErr
 	}
-	if errors.Is(runErr, context.Canceled) {
-		runErr = nil
+	shutCtx, stop := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
+	defer stop()
+	if err := srv.Shutdown(shutCtx); err != nil && runErr == nil {
+		return fmt.Errorf("HTTP server shutdown: %w", err)
 	}
-	log.Info("stopped")
 	return runErr
 }
 
