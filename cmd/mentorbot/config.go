@@ -158,6 +158,8 @@ func lookup(getenv func(string) string, key string) (string, bool) {
 	return v, v != ""
 }
 
+// validate turns the raw settings into a Config, checking them in the
+// order they are listed; the error names the first setting at fault.
 func (r *raw) validate() (Config, error) {
 	cfg := Config{
 		Token:         strings.TrimSpace(r.token),
@@ -185,24 +187,8 @@ func (r *raw) validate() (Config, error) {
 	if err := checkListenAddr(cfg.ListenAddr); err != nil {
 		return Config{}, fmt.Errorf("LISTEN_ADDR (-listen): %q %v", cfg.ListenAddr, err)
 	}
-	if cfg.WebhookURL != "" {
-		u, err := url.Parse(cfg.WebhookURL)
-		switch {
-		case err != nil || u.Scheme != "https" || u.Host == "":
-			return Config{}, fmt.Errorf("WEBHOOK_URL (-webhook-url): %q is not an https URL; Telegram only posts to https", cfg.WebhookURL)
-		case !pathPattern.MatchString(webhookPath(u)):
-			return Config{}, fmt.Errorf("WEBHOOK_URL (-webhook-url): path %q may only hold letters, digits and / _ . - ~", u.Path)
-		case webhookPath(u) == "/healthz" || webhookPath(u) == "/metrics":
-			return Config{}, fmt.Errorf("WEBHOOK_URL (-webhook-url): path %s is taken by the server itself; use another, e.g. /telegram", u.Path)
-		case cfg.WebhookSecret == "":
-			return Config{}, errors.New("WEBHOOK_SECRET (-webhook-secret): required with WEBHOOK_URL")
-		}
-	}
-	if cfg.WebhookSecret != "" && !secretPattern.MatchString(cfg.WebhookSecret) {
-		return Config{}, errors.New("WEBHOOK_SECRET (-webhook-secret): must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
-	}
-	if cfg.WebhookSecret != "" && cfg.WebhookURL == "" {
-		return Config{}, errors.New("WEBHOOK_SECRET (-webhook-secret): set without WEBHOOK_URL")
+	if err := checkWebhook(cfg.WebhookURL, cfg.WebhookSecret); err != nil {
+		return Config{}, err
 	}
 	if cfg.LogLevel, err = parseLevel(r.logLevel); err != nil {
 		return Config{}, fmt.Errorf("LOG_LEVEL (-log-level): %w", err)
@@ -210,15 +196,53 @@ func (r *raw) validate() (Config, error) {
 	if cfg.SessionTTL, err = time.ParseDuration(strings.TrimSpace(r.sessionTTL)); err != nil || cfg.SessionTTL <= 0 {
 		return Config{}, fmt.Errorf("SESSION_TTL (-session-ttl): %q is not a positive duration such as 720h", r.sessionTTL)
 	}
-	if cfg.ProgramFile == "" {
-		cfg.Program, err = flows.ParseProgram(exampleProgram)
-	} else {
-		cfg.Program, err = flows.LoadProgram(cfg.ProgramFile)
-	}
-	if err != nil {
-		return Config{}, fmt.Errorf("PROGRAM_FILE (-program): %w", err)
+	if cfg.Program, err = loadProgram(cfg.ProgramFile); err != nil {
+		return Config{}, err
 	}
 	return cfg, nil
+}
+
+// checkWebhook checks WEBHOOK_URL and WEBHOOK_SECRET together: both or
+// neither, an https URL whose path the server can mount without taking
+// /healthz or /metrics, and a secret Telegram accepts.
+func checkWebhook(webhookURL, secret string) error {
+	if webhookURL != "" {
+		u, err := url.Parse(webhookURL)
+		switch {
+		case err != nil || u.Scheme != "https" || u.Host == "":
+			return fmt.Errorf("WEBHOOK_URL (-webhook-url): %q is not an https URL; Telegram only posts to https", webhookURL)
+		case !pathPattern.MatchString(webhookPath(u)):
+			return fmt.Errorf("WEBHOOK_URL (-webhook-url): path %q may only hold letters, digits and / _ . - ~", u.Path)
+		case webhookPath(u) == "/healthz" || webhookPath(u) == "/metrics":
+			return fmt.Errorf("WEBHOOK_URL (-webhook-url): path %s is taken by the server itself; use another, e.g. /telegram", u.Path)
+		case secret == "":
+			return errors.New("WEBHOOK_SECRET (-webhook-secret): required with WEBHOOK_URL")
+		}
+	}
+	if secret != "" && !secretPattern.MatchString(secret) {
+		return errors.New("WEBHOOK_SECRET (-webhook-secret): must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+	}
+	if secret != "" && webhookURL == "" {
+		return errors.New("WEBHOOK_SECRET (-webhook-secret): set without WEBHOOK_URL")
+	}
+	return nil
+}
+
+// loadProgram reads the programme file, or the embedded example when
+// file is empty so the bot can be tried without writing one; the error
+// names PROGRAM_FILE.
+func loadProgram(file string) (*flows.Program, error) {
+	var p *flows.Program
+	var err error
+	if file == "" {
+		p, err = flows.ParseProgram(exampleProgram)
+	} else {
+		p, err = flows.LoadProgram(file)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("PROGRAM_FILE (-program): %w", err)
+	}
+	return p, nil
 }
 
 // checkListenAddr accepts host:port with a numeric port, ":0" included.
@@ -274,54 +298,96 @@ func (r *raw) redisOptions(rawURL string) (*redis.UniversalOptions, error) {
 		}
 		return nil, nil
 	}
-	const setting = "REDIS_URL (-redis-url)"
-	scheme, rest, ok := strings.Cut(rawURL, "://")
-	if !ok || (scheme != "redis" && scheme != "rediss") {
-		return nil, fmt.Errorf("%s: %q is not a redis:// or rediss:// URL", setting, rawURL)
-	}
-	authority, tail := rest, ""
-	if i := strings.IndexAny(rest, "/?"); i >= 0 {
-		authority, tail = rest[:i], rest[i:]
-	}
-	userinfo, hosts := "", authority
-	if i := strings.LastIndex(authority, "@"); i >= 0 {
-		userinfo, hosts = authority[:i+1], authority[i+1:]
+	scheme, userinfo, hosts, tail, err := splitRedisURL(rawURL)
+	if err != nil {
+		return nil, err
 	}
 	defaultPort := "6379"
 	if master != "" {
 		defaultPort = "26379"
 	}
-	var addrs []string
-	for _, h := range strings.Split(hosts, ",") {
-		h = strings.TrimSpace(h)
-		if h == "" {
-			return nil, fmt.Errorf("%s: empty address in %q", setting, hosts)
-		}
-		if _, _, err := net.SplitHostPort(h); err != nil {
-			h = net.JoinHostPort(strings.Trim(h, "[]"), defaultPort)
-		}
-		if err := checkListenAddr(h); err != nil {
-			return nil, fmt.Errorf("%s: address %q %v", setting, h, err)
-		}
-		addrs = append(addrs, h)
+	addrs, err := redisAddrs(hosts, defaultPort)
+	if err != nil {
+		return nil, err
 	}
 	// The first address stands for all in go-redis's own URL parser,
 	// which reads the user, password, database and options.
 	opts, err := redis.ParseURL(scheme + "://" + userinfo + addrs[0] + tail)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %v", setting, err)
+		return nil, fmt.Errorf("%s: %v", redisURLSetting, err)
 	}
-	switch {
-	case master != "" && cluster:
-		return nil, errors.New("REDIS_MASTER (-redis-master): Sentinel and REDIS_CLUSTER exclude each other")
-	case master == "" && r.redisSentinelPassword != "":
-		return nil, errors.New("REDIS_SENTINEL_PASSWORD (-redis-sentinel-password): set without REDIS_MASTER")
-	case master == "" && len(addrs) > 1:
-		cluster = true
+	if cluster, err = r.clusterMode(master, cluster, len(addrs)); err != nil {
+		return nil, err
 	}
 	if cluster && opts.DB != 0 {
-		return nil, fmt.Errorf("%s: a Redis Cluster has only database 0, not %d", setting, opts.DB)
+		return nil, fmt.Errorf("%s: a Redis Cluster has only database 0, not %d", redisURLSetting, opts.DB)
 	}
+	return universalOptions(opts, addrs, master, cluster, r.redisSentinelPassword), nil
+}
+
+// redisURLSetting names REDIS_URL in errors about it.
+const redisURLSetting = "REDIS_URL (-redis-url)"
+
+// splitRedisURL cuts a redis:// or rediss:// URL into its scheme, its
+// user info (with the "@"), its comma-separated hosts and the path and
+// query after them, since url.Parse rejects several hosts.
+func splitRedisURL(rawURL string) (scheme, userinfo, hosts, tail string, err error) {
+	scheme, rest, ok := strings.Cut(rawURL, "://")
+	if !ok || (scheme != "redis" && scheme != "rediss") {
+		return "", "", "", "", fmt.Errorf("%s: %q is not a redis:// or rediss:// URL", redisURLSetting, rawURL)
+	}
+	authority := rest
+	if i := strings.IndexAny(rest, "/?"); i >= 0 {
+		authority, tail = rest[:i], rest[i:]
+	}
+	hosts = authority
+	if i := strings.LastIndex(authority, "@"); i >= 0 {
+		userinfo, hosts = authority[:i+1], authority[i+1:]
+	}
+	return scheme, userinfo, hosts, tail, nil
+}
+
+// redisAddrs splits the comma-separated hosts into host:port addresses,
+// adding defaultPort where a host has none; the error names the first
+// empty or malformed address.
+func redisAddrs(hosts, defaultPort string) ([]string, error) {
+	var addrs []string
+	for _, h := range strings.Split(hosts, ",") {
+		h = strings.TrimSpace(h)
+		if h == "" {
+			return nil, fmt.Errorf("%s: empty address in %q", redisURLSetting, hosts)
+		}
+		if _, _, err := net.SplitHostPort(h); err != nil {
+			h = net.JoinHostPort(strings.Trim(h, "[]"), defaultPort)
+		}
+		if err := checkListenAddr(h); err != nil {
+			return nil, fmt.Errorf("%s: address %q %v", redisURLSetting, h, err)
+		}
+		addrs = append(addrs, h)
+	}
+	return addrs, nil
+}
+
+// clusterMode reports whether the client is to speak Cluster: when
+// REDIS_CLUSTER says so, or for several addresses without a Sentinel
+// master. It rejects Sentinel settings that contradict each other.
+func (r *raw) clusterMode(master string, cluster bool, nAddrs int) (bool, error) {
+	switch {
+	case master != "" && cluster:
+		return false, errors.New("REDIS_MASTER (-redis-master): Sentinel and REDIS_CLUSTER exclude each other")
+	case master == "" && r.redisSentinelPassword != "":
+		return false, errors.New("REDIS_SENTINEL_PASSWORD (-redis-sentinel-password): set without REDIS_MASTER")
+	case master == "" && nAddrs > 1:
+		return true, nil
+	}
+	return cluster, nil
+}
+
+// universalOptions copies what go-redis parsed from the URL into
+// options for every address, speaking redisstore.Protocol unless the
+// URL chose one, and checking TLS against each server's own name when
+// there are several.
+func universalOptions(opts *redis.Options, addrs []string, master string, cluster bool, sentinelPassword string) *redis.UniversalOptions {
 	if opts.Protocol == 0 { // no protocol= in the URL
 		opts.Protocol = redisstore.Protocol
 	}
@@ -336,7 +402,7 @@ func (r *raw) redisOptions(rawURL string) (*redis.UniversalOptions, error) {
 		DB:               opts.DB,
 		Username:         opts.Username,
 		Password:         opts.Password,
-		SentinelPassword: r.redisSentinelPassword,
+		SentinelPassword: sentinelPassword,
 		TLSConfig:        opts.TLSConfig,
 		ClientName:       opts.ClientName,
 		Protocol:         opts.Protocol,
@@ -354,5 +420,5 @@ func (r *raw) redisOptions(rawURL string) (*redis.UniversalOptions, error) {
 		MaxActiveConns:   opts.MaxActiveConns,
 		ConnMaxIdleTime:  opts.ConnMaxIdleTime,
 		ConnMaxLifetime:  opts.ConnMaxLifetime,
-	}, nil
+	}
 }
