@@ -104,6 +104,22 @@ func ProgramPath() string {
 // Start starts everything; it all stops when tb ends.
 func Start(tb testing.TB, opts ...Option) *Env {
 	tb.Helper()
+	o := applyOptions(tb, opts)
+	env := newEnv(tb, o.program)
+	cat := catalog(tb)
+	env.startEngine(cat, o.wrapStore)
+	cfg := env.botConfig(o)
+	if o.server != nil {
+		o.server(env.Server)
+	}
+	env.runBot(cfg)
+	return env
+}
+
+// applyOptions applies opts over the defaults (Telegram's limits on)
+// and loads flows/testdata/program.toml unless WithProgram gave one.
+func applyOptions(tb testing.TB, opts []Option) options {
+	tb.Helper()
 	o := options{limits: true}
 	for _, opt := range opts {
 		opt(&o)
@@ -115,23 +131,36 @@ func Start(tb testing.TB, opts ...Option) *Env {
 		}
 		o.program = p
 	}
+	return o
+}
+
+// newEnv starts the fake server and the store, and sets the clocks:
+// the engine's at 2027-02-01 10:00 in the programme's time zone, and
+// the pacing clock the server measures rate limits by.
+func newEnv(tb testing.TB, program *flows.Program) *Env {
 	env := &Env{
 		TB:        tb,
 		Server:    telegramtest.NewServer(tb),
 		Store:     redistest.Store(tb),
-		Program:   o.program,
-		Clock:     &Clock{now: time.Date(2027, 2, 1, 10, 0, 0, 0, o.program.Location())},
+		Program:   program,
+		Clock:     &Clock{now: time.Date(2027, 2, 1, 10, 0, 0, 0, program.Location())},
 		Pacing:    telegramtest.NewClock(time.Now()),
 		processed: make(map[int64]bool),
 		changed:   make(chan struct{}),
 	}
 	env.Server.SetClock(env.Pacing.Now)
+	return env
+}
+
+// catalog loads the messages and fails the test when it ends if a turn
+// asked for a message some language lacks. Turns run on the bot's
+// goroutines, so the missing ids are collected and reported at the end.
+func catalog(tb testing.TB) *locales.Catalog {
+	tb.Helper()
 	cat, err := locales.New()
 	if err != nil {
 		tb.Fatal(err)
 	}
-	// Turns run on the bot's goroutines: a missing message is logged
-	// and fails the test when it ends.
 	var missingMu sync.Mutex
 	var missing []string
 	cat.ReportMissing(func(lang, id string) {
@@ -146,51 +175,69 @@ func Start(tb testing.TB, opts ...Option) *Env {
 			tb.Errorf("messages missing from the catalog: %q", missing)
 		}
 	})
-	var engineStore records.Store = env.Store
-	if o.wrapStore != nil {
-		engineStore = o.wrapStore(env.Store)
+	return cat
+}
+
+// startEngine builds the flows engine and e.Records over the store, or
+// over wrap(store) when the test injects failures with WithEngineStore.
+func (e *Env) startEngine(cat *locales.Catalog, wrap func(records.Store) records.Store) {
+	e.TB.Helper()
+	var engineStore records.Store = e.Store
+	if wrap != nil {
+		engineStore = wrap(e.Store)
 	}
-	env.Records = records.New(engineStore, env.Clock.Now)
-	env.Engine, err = flows.New(flows.Config{Store: engineStore, Catalog: cat, Program: o.program,
-		Now: env.Clock.Now, BotUsername: telegramtest.BotUsername})
+	e.Records = records.New(engineStore, e.Clock.Now)
+	var err error
+	e.Engine, err = flows.New(flows.Config{Store: engineStore, Catalog: cat, Program: e.Program,
+		Now: e.Clock.Now, BotUsername: telegramtest.BotUsername})
 	if err != nil {
-		tb.Fatal(err)
+		e.TB.Fatal(err)
 	}
+}
+
+// botConfig is the bot's configuration against the fake server, with
+// Telegram's rate limits in both the outbox and the server unless
+// WithoutLimits, and the test's WithConfig changes applied last.
+func (e *Env) botConfig(o options) bot.Config {
 	limits := bot.Limits{}
 	if o.limits {
 		limits = bot.DefaultLimits()
 		l := telegramtest.TelegramLimits()
-		env.Server.EnforceLimits(&l)
+		e.Server.EnforceLimits(&l)
 	}
 	cfg := bot.Config{
-		Token:       env.Server.Token(),
-		APIURL:      env.Server.URL(),
-		Engine:      env.Engine,
+		Token:       e.Server.Token(),
+		APIURL:      e.Server.URL(),
+		Engine:      e.Engine,
 		Limits:      &limits,
-		Clock:       env.Pacing,
-		OnProcessed: env.markProcessed,
+		Clock:       e.Pacing,
+		OnProcessed: e.markProcessed,
 	}
 	if o.config != nil {
 		o.config(&cfg)
 	}
-	if o.server != nil {
-		o.server(env.Server)
-	}
+	return cfg
+}
+
+// runBot starts the bot with cfg, polling in its own goroutine; when
+// the test ends it stops the bot and fails the test if Run failed.
+func (e *Env) runBot(cfg bot.Config) {
+	e.TB.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	env.Bot, err = bot.New(ctx, cfg)
+	var err error
+	e.Bot, err = bot.New(ctx, cfg)
 	if err != nil {
 		cancel()
-		tb.Fatalf("bot.New: %v", err)
+		e.TB.Fatalf("bot.New: %v", err)
 	}
 	done := make(chan error, 1)
-	go func() { done <- env.Bot.Run(ctx) }()
-	tb.Cleanup(func() {
+	go func() { done <- e.Bot.Run(ctx) }()
+	e.TB.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
-			tb.Errorf("bot.Run: %v", err)
+			e.TB.Errorf("bot.Run: %v", err)
 		}
 	})
-	return env
 }
 
 func (e *Env) markProcessed(id int64) {
