@@ -853,6 +853,9 @@ func (s *Server) windowWait(key int64, r Rate, now time.Time) time.Duration {
 	return w[len(w)-r.N].Add(r.Per).Sub(now)
 }
 
+// send handles sendMessage, sendDocument, sendPhoto and copyMessage:
+// it checks the request as Telegram would, applies blocks and rate
+// limits, and records the message for the test.
 func (s *Server) send(method string, p params) (any, *apiError) {
 	chatID, aerr := p.int64("chat_id")
 	if aerr != nil {
@@ -867,52 +870,14 @@ func (s *Server) send(method string, p params) (any, *apiError) {
 	defer s.mu.Unlock()
 	switch method {
 	case "sendmessage":
-		m.Method = "sendMessage"
-		m.Text = p.str("text")
-		if strings.TrimSpace(m.Text) == "" {
-			return nil, badRequest("message text is empty")
-		}
-		if len([]rune(m.Text)) > 4096 {
-			return nil, badRequest("message is too long")
-		}
+		aerr = fillText(p, &m)
 	case "senddocument", "sendphoto":
-		field := "document"
-		m.Method = "sendDocument"
-		if method == "sendphoto" {
-			field, m.Method = "photo", "sendPhoto"
-		}
-		m.Text = p.str("caption")
-		if len([]rune(m.Text)) > 1024 {
-			return nil, badRequest("message caption is too long")
-		}
-		f, aerr := s.inputFileLocked(p, field)
-		if aerr != nil {
-			return nil, aerr
-		}
-		if field == "photo" {
-			m.Photo = f
-		} else {
-			m.Document = f
-		}
+		aerr = s.fillFileLocked(method, p, &m)
 	case "copymessage":
-		m.Method = "copyMessage"
-		from, aerr := p.int64("from_chat_id")
-		if aerr != nil {
-			return nil, aerr
-		}
-		id := p.optInt("message_id")
-		found := false
-		for _, old := range s.messages {
-			if old.ChatID == from && old.MessageID == id {
-				m.Text, m.Document, m.Photo, found = old.Text, old.Document, old.Photo, true
-			}
-		}
-		if !found {
-			m.Text = fmt.Sprintf("(copy of message %d of chat %d)", id, from)
-		}
-		if c, ok := p.values["caption"]; ok {
-			m.Text = c
-		}
+		aerr = s.fillCopyLocked(p, &m)
+	}
+	if aerr != nil {
+		return nil, aerr
 	}
 	if aerr := s.checkSendLocked(chatID); aerr != nil {
 		return nil, aerr
@@ -926,6 +891,70 @@ func (s *Server) send(method string, p params) (any, *apiError) {
 		return map[string]any{"message_id": m.MessageID}, nil
 	}
 	return s.wireMessage(m), nil
+}
+
+// fillText fills m from a sendMessage request, rejecting an empty
+// text or one over Telegram's 4096 characters.
+func fillText(p params, m *Message) *apiError {
+	m.Method = "sendMessage"
+	m.Text = p.str("text")
+	if strings.TrimSpace(m.Text) == "" {
+		return badRequest("message text is empty")
+	}
+	if len([]rune(m.Text)) > 4096 {
+		return badRequest("message is too long")
+	}
+	return nil
+}
+
+// fillFileLocked fills m from a sendDocument or sendPhoto request
+// (method in lower case): the caption, at most 1024 characters, and the
+// uploaded or referenced file.
+func (s *Server) fillFileLocked(method string, p params, m *Message) *apiError {
+	field := "document"
+	m.Method = "sendDocument"
+	if method == "sendphoto" {
+		field, m.Method = "photo", "sendPhoto"
+	}
+	m.Text = p.str("caption")
+	if len([]rune(m.Text)) > 1024 {
+		return badRequest("message caption is too long")
+	}
+	f, aerr := s.inputFileLocked(p, field)
+	if aerr != nil {
+		return aerr
+	}
+	if field == "photo" {
+		m.Photo = f
+	} else {
+		m.Document = f
+	}
+	return nil
+}
+
+// fillCopyLocked fills m from a copyMessage request with the text
+// and files of the message copied, a placeholder text when the server
+// never saw it, and the request's caption when it has one.
+func (s *Server) fillCopyLocked(p params, m *Message) *apiError {
+	m.Method = "copyMessage"
+	from, aerr := p.int64("from_chat_id")
+	if aerr != nil {
+		return aerr
+	}
+	id := p.optInt("message_id")
+	found := false
+	for _, old := range s.messages {
+		if old.ChatID == from && old.MessageID == id {
+			m.Text, m.Document, m.Photo, found = old.Text, old.Document, old.Photo, true
+		}
+	}
+	if !found {
+		m.Text = fmt.Sprintf("(copy of message %d of chat %d)", id, from)
+	}
+	if c, ok := p.values["caption"]; ok {
+		m.Text = c
+	}
+	return nil
 }
 
 // inputFileLocked reads an InputFile field: an uploaded part, or a
