@@ -116,11 +116,30 @@ func ParseProgram(buf []byte) (*Program, error) {
 	return p, nil
 }
 
+// validate checks the programme and fills the fields parsed from text
+// (Deadline, MaxMeeting, the reminders, the time zone); the error names
+// the first TOML field at fault.
 func (p *Program) validate() error {
-	var err error
 	if strings.TrimSpace(p.Name) == "" {
 		return errors.New("name: must not be empty")
 	}
+	if err := p.validateSchedule(); err != nil {
+		return err
+	}
+	if err := p.validateProjects(); err != nil {
+		return err
+	}
+	if err := p.validateUniversities(); err != nil {
+		return err
+	}
+	return p.validateQuestionnaire()
+}
+
+// validateSchedule parses the time zone, the deadline and every
+// duration, and checks the number of meetings, so the flows get times
+// and durations they can compute with.
+func (p *Program) validateSchedule() error {
+	var err error
 	if p.loc, err = time.LoadLocation(p.TimeZone); err != nil {
 		return fmt.Errorf("time_zone: %q is not a known time zone", p.TimeZone)
 	}
@@ -147,6 +166,13 @@ func (p *Program) validate() error {
 		}
 		p.MeetingReminders = append(p.MeetingReminders, d)
 	}
+	return nil
+}
+
+// validateProjects checks that there is at least one project and that
+// each has a unique short id (it goes into button data), a title and a
+// language code.
+func (p *Program) validateProjects() error {
 	if len(p.Projects) == 0 {
 		return errors.New("projects: at least one project is needed")
 	}
@@ -155,20 +181,28 @@ func (p *Program) validate() error {
 		switch {
 		case !validPart(pr.ID) || pr.ID == "" || len(pr.ID) > 16:
 			return fmt.Errorf("projects[%d].id: %q must be 1-16 letters, digits, '_', '.' or '-'", i, pr.ID)
-		case seen["p"+pr.ID]:
+		case seen[pr.ID]:
 			return fmt.Errorf("projects[%d].id: %q is used twice", i, pr.ID)
 		case strings.TrimSpace(pr.Title) == "":
 			return fmt.Errorf("projects[%d].title: must not be empty", i)
 		case len(pr.Language) != 2:
 			return fmt.Errorf("projects[%d].language: %q is not a two-letter language code", i, pr.Language)
 		}
-		seen["p"+pr.ID] = true
+		seen[pr.ID] = true
 	}
+	return nil
+}
+
+// validateUniversities checks that each university has a unique short
+// id, a name, the committee group's chat id and, if given, a language
+// code, so support requests can reach its committee.
+func (p *Program) validateUniversities() error {
+	seen := make(map[string]bool)
 	for i, u := range p.Universities {
 		switch {
 		case !validPart(u.ID) || u.ID == "" || len(u.ID) > 16:
 			return fmt.Errorf("universities[%d].id: %q must be 1-16 letters, digits, '_', '.' or '-'", i, u.ID)
-		case seen["u"+u.ID]:
+		case seen[u.ID]:
 			return fmt.Errorf("universities[%d].id: %q is used twice", i, u.ID)
 		case strings.TrimSpace(u.Name) == "":
 			return fmt.Errorf("universities[%d].name: must not be empty", i)
@@ -177,8 +211,15 @@ func (p *Program) validate() error {
 		case u.Language != "" && len(u.Language) != 2:
 			return fmt.Errorf("universities[%d].language: %q is not a two-letter language code", i, u.Language)
 		}
-		seen["u"+u.ID] = true
+		seen[u.ID] = true
 	}
+	return nil
+}
+
+// validateQuestionnaire checks that each question has an id, a known
+// kind and an English text, and English choices when it is a choice,
+// since English is what every language falls back to.
+func (p *Program) validateQuestionnaire() error {
 	for i, q := range p.Questionnaire {
 		switch {
 		case !validPart(q.ID) || q.ID == "":
