@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"strconv"
 	"strings"
 	"testing"
@@ -22,6 +23,43 @@ const (
 	pdfMIME       = "application/pdf"
 	docxMIME      = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 )
+
+// applySteps is how many steps /apply has.
+const applySteps = 9
+
+// rendered is message id of the catalog in lang, filled with data the
+// way the flows fill it. A test compares it with a part of a message
+// built from several ids, or with a PDF's text: that checks an id and
+// its data, and no rewording or translation breaks it.
+func (h *harness) rendered(lang, id string, data map[string]any) string {
+	return h.engine.Catalog().T(lang, id, data)
+}
+
+// renderedN is rendered for a message with plural forms, for count.
+func (h *harness) renderedN(lang, id string, count int, data map[string]any) string {
+	return h.engine.Catalog().Plural(lang, id, count, data)
+}
+
+// wantRendered fails unless the text of r to chat holds message id in
+// lang, filled with data: a part of a message built from several ids,
+// or the data a message carries.
+func (h *harness) wantRendered(tb testing.TB, r flows.Reply, chat int64, lang, id string, data map[string]any) {
+	tb.Helper()
+	if want := h.rendered(lang, id, data); !strings.Contains(textTo(r, chat), want) {
+		tb.Fatalf("reply to %d lacks %s %v (%q); got:%s", chat, id, data, want, dump(r))
+	}
+}
+
+// wantStep fails unless r shows u that the apply flow is at step n.
+func (h *harness) wantStep(tb testing.TB, r flows.Reply, u flows.User, n int) {
+	tb.Helper()
+	h.wantRendered(tb, r, u.ID, u.LanguageCode, "apply.progress", map[string]any{"N": n, "Total": applySteps})
+}
+
+// when formats at the way the apply flow shows times in lang.
+func (h *harness) when(lang string, at time.Time) string {
+	return at.In(h.program.Location()).Format(h.rendered(lang, "apply.time_layout", nil))
+}
 
 // uploads are five valid documents, in the order the flow asks.
 var uploads = []struct{ name, mime string }{
@@ -47,7 +85,7 @@ func (h *harness) answer(u flows.User, degree string, year int, project, level s
 func (h *harness) uploadAll(u flows.User, r flows.Reply) flows.Reply {
 	h.tb.Helper()
 	for i, up := range uploads {
-		wantText(h.tb, r, u.ID, fmt.Sprintf("Step %d of 9", 5+i))
+		h.wantStep(h.tb, r, u, 5+i)
 		r = h.document(u, up.name, up.mime, 200_000)
 	}
 	return r
@@ -81,31 +119,41 @@ func TestApplyShowsProgressAndSubmits(t *testing.T) {
 	h := newHarness(t)
 	u := user(studentA, "en")
 	r := h.command(u, "apply", "")
-	wantText(t, r, studentA, "Step 1 of 9")
+	h.wantStep(t, r, u, 1)
 	wantSaid(t, r, studentA, "apply.step.degree")
 	r = h.pressAction(u, r, "deg", flows.DegreeBachelor)
-	wantText(t, r, studentA, "Step 2 of 9")
+	h.wantStep(t, r, u, 2)
 	wantSaid(t, r, studentA, "apply.step.year")
 	if _, ok := buttonFor(r, studentA, "year", "3"); !ok {
 		t.Errorf("Bachelor's year buttons lack Year 3:%s", dump(r))
 	}
 	r = h.pressAction(u, r, "year", "2")
-	wantText(t, r, studentA, "Step 3 of 9")
+	h.wantStep(t, r, u, 3)
 	wantSaid(t, r, studentA, "apply.step.project")
-	wantText(t, r, studentA, "Universidad Complutense de Madrid (Spanish)")
+	h.wantRendered(t, r, studentA, "en", "apply.project.line",
+		map[string]any{"Title": projectMadrid, "Host": "Universidad Complutense de Madrid", "Language": "Spanish"})
 	r = h.pressAction(u, r, "proj", madrid)
-	wantText(t, r, studentA, "Step 4 of 9")
+	h.wantStep(t, r, u, 4)
 	wantSaid(t, r, studentA, "apply.step.level")
-	wantText(t, r, studentA, "Spanish")
+	h.wantRendered(t, r, studentA, "en", "apply.step.level", map[string]any{"Language": "Spanish"})
 	r = h.pressAction(u, r, "lvl", "B1")
-	wantText(t, r, studentA, "Step 5 of 9")
+	h.wantStep(t, r, u, 5)
 	wantSaid(t, r, studentA, "apply.step.document")
-	wantText(t, r, studentA, "CV in Italian")
+	h.wantRendered(t, r, studentA, "en", "apply.step.document", map[string]any{
+		"Document": h.rendered("en", "apply.doc.cv_it", nil), "Formats": h.rendered("en", "apply.formats.office", nil)})
 	r = h.uploadAll(u, r)
 	wantSaid(t, r, studentA, "apply.summary")
-	for _, want := range []string{"Degree: Bachelor's, year 2", "Project: Machine learning for public health",
-		"Language: Spanish, level B1", "CV in Spanish: cv-es.docx", "language certificate: dele-b1.pdf"} {
-		wantText(t, r, studentA, want)
+	for _, line := range []struct {
+		id   string
+		data map[string]any
+	}{
+		{"apply.summary.degree", map[string]any{"Degree": h.rendered("en", "apply.degree.bachelor", nil), "Year": 2}},
+		{"apply.summary.project", map[string]any{"Project": projectMadrid}},
+		{"apply.summary.level", map[string]any{"Language": "Spanish", "Level": "B1"}},
+		{"apply.summary.document", map[string]any{"Document": h.rendered("en", "apply.doc.cv_foreign", map[string]any{"Language": "Spanish"}), "Name": "cv-es.docx"}},
+		{"apply.summary.document", map[string]any{"Document": h.rendered("en", "apply.doc.certificate", nil), "Name": "dele-b1.pdf"}},
+	} {
+		h.wantRendered(t, r, studentA, "en", line.id, line.data)
 	}
 	r = h.pressAction(u, r, "confirm", "")
 	wantSaid(t, r, studentA, "apply.submitted")
@@ -121,7 +169,10 @@ func TestApplyShowsProgressAndSubmits(t *testing.T) {
 	if a.Degree != flows.DegreeBachelor || a.Year != 2 || a.ProjectID != "madrid-ai" || a.Language != "es" || a.Level != "B1" {
 		t.Errorf("application = %+v", a)
 	}
-	wantText(t, h.command(u, "status", ""), studentA, "State: submitted")
+	r = h.command(u, "status", "")
+	wantSaid(t, r, studentA, "apply.status.submitted")
+	h.wantRendered(t, r, studentA, "en", "apply.status.submitted", map[string]any{"Ref": "MIE-2027-0001",
+		"State": h.rendered("en", "apply.state.submitted", nil), "Submitted": h.when("en", a.SubmittedAt)})
 	r = h.command(u, "apply", "")
 	wantSaid(t, r, studentA, "apply.already")
 	wantText(t, r, studentA, "MIE-2027-0001")
@@ -131,17 +182,15 @@ func TestApplyInItalian(t *testing.T) {
 	h := newHarness(t)
 	u := user(studentB, "it")
 	r := h.command(u, "apply", "")
-	wantText(t, r, studentB, "Passo 1 di 9")
-	r = h.press(u, r, "Laurea magistrale")
-	if _, ok := findButton(r, "3° anno"); ok {
-		t.Errorf("Master's offers a third year:%s", dump(r))
-	}
+	h.wantStep(t, r, u, 1)
+	r = h.pressAction(u, r, "deg", flows.DegreeMaster)
 	if _, ok := buttonFor(r, studentB, "year", "3"); ok {
 		t.Errorf("Master's offers a third year:%s", dump(r))
 	}
-	r = h.press(u, r, "2° anno")
+	r = h.pressAction(u, r, "year", "2")
 	r = h.pressAction(u, r, "proj", "lyon-law")
-	wantText(t, r, studentB, "livello certificato di francese")
+	wantSaid(t, r, studentB, "apply.step.level")
+	h.wantRendered(t, r, studentB, "it", "apply.step.level", map[string]any{"Language": "francese"})
 }
 
 func TestApplyIneligible(t *testing.T) {
@@ -149,12 +198,12 @@ func TestApplyIneligible(t *testing.T) {
 		name                  string
 		degree, year, level   string
 		want                  string
-		wantData              []string // values the explanation names
+		wantData              map[string]any // values the explanation names, besides the degree
 		wantDegree, wantLevel string
 	}{
 		{"bachelor first year", flows.DegreeBachelor, "1", "", "apply.ineligible.first_year", nil, "", ""},
-		{"bachelor below B1", flows.DegreeBachelor, "3", "A2", "apply.ineligible.level", []string{"B1 in Spanish", "A2"}, flows.DegreeBachelor, ""},
-		{"master below B2", flows.DegreeMaster, "1", "B1", "apply.ineligible.level", []string{"B2 in Spanish", "B1"}, flows.DegreeMaster, ""},
+		{"bachelor below B1", flows.DegreeBachelor, "3", "A2", "apply.ineligible.level", map[string]any{"Min": "B1", "Language": "Spanish", "Level": "A2"}, flows.DegreeBachelor, ""},
+		{"master below B2", flows.DegreeMaster, "1", "B1", "apply.ineligible.level", map[string]any{"Min": "B2", "Language": "Spanish", "Level": "B1"}, flows.DegreeMaster, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -168,8 +217,10 @@ func TestApplyIneligible(t *testing.T) {
 				r = h.pressAction(u, r, "lvl", tt.level)
 			}
 			wantSaid(t, r, studentA, tt.want)
-			for _, want := range tt.wantData {
-				wantText(t, r, studentA, want)
+			if tt.wantData != nil {
+				data := maps.Clone(tt.wantData)
+				data["Degree"] = h.rendered("en", "apply.degree."+tt.degree, nil)
+				h.wantRendered(t, r, studentA, "en", tt.want, data)
 			}
 			a := h.application(studentA)
 			if a.Degree != tt.wantDegree || a.Level != tt.wantLevel || a.ProjectID != "" || a.State != records.AppDraft {
@@ -186,17 +237,17 @@ func TestApplyItalianIneligibleExplainsInItalian(t *testing.T) {
 	h := newHarness(t)
 	u := user(studentB, "it")
 	r := h.command(u, "apply", "")
-	r = h.press(u, r, "Laurea triennale")
-	r = h.press(u, r, "1° anno")
+	r = h.pressAction(u, r, "deg", flows.DegreeBachelor)
+	r = h.pressAction(u, r, "year", "1")
 	wantSaid(t, r, studentB, "apply.ineligible.first_year")
-	wantText(t, r, studentB, "dal secondo anno")
+	h.wantRendered(t, r, studentB, "it", "apply.ineligible.first_year", nil)
 }
 
 func TestApplyMasterB2IsEligible(t *testing.T) {
 	h := newHarness(t)
 	u := user(studentA, "en")
 	r := h.answer(u, flows.DegreeMaster, 2, madrid, "B2")
-	wantText(t, r, studentA, "Step 5 of 9")
+	h.wantStep(t, r, u, 5)
 	wantSaid(t, r, studentA, "apply.step.document")
 }
 
@@ -206,14 +257,16 @@ func TestApplyBadUploads(t *testing.T) {
 		ev   flows.Event
 		want string
 		// wantData are values the message names.
-		wantData []string
+		wantData map[string]any
+		// wantFormats is the id of the accepted formats the message names.
+		wantFormats string
 	}{
-		{"photo", flows.Event{Kind: flows.KindPhoto, File: &flows.File{FileID: "photo1", Size: 1000}}, "apply.upload.photo", nil},
-		{"sticker", flows.Event{Kind: flows.KindOther}, "apply.upload.other", nil},
-		{"text", flows.Event{Kind: flows.KindText, Text: "here is my CV"}, "apply.upload.text", nil},
-		{"image as document", flows.Event{Kind: flows.KindDocument, File: &flows.File{FileID: "f", FileName: "scan.png", MIMEType: "image/png", Size: 1000}}, "apply.upload.wrong_type", []string{"PDF, DOC or DOCX"}},
-		{"pdf name but zip type", flows.Event{Kind: flows.KindDocument, File: &flows.File{FileID: "f", FileName: "cv.pdf", MIMEType: "application/zip", Size: 1000}}, "apply.upload.wrong_type", []string{"PDF, DOC or DOCX"}},
-		{"too big", flows.Event{Kind: flows.KindDocument, File: &flows.File{FileID: "f", FileName: "cv.pdf", MIMEType: pdfMIME, Size: 21 << 20}}, "apply.upload.too_big", []string{"21.0", "20"}},
+		{"photo", flows.Event{Kind: flows.KindPhoto, File: &flows.File{FileID: "photo1", Size: 1000}}, "apply.upload.photo", nil, ""},
+		{"sticker", flows.Event{Kind: flows.KindOther}, "apply.upload.other", nil, ""},
+		{"text", flows.Event{Kind: flows.KindText, Text: "here is my CV"}, "apply.upload.text", nil, ""},
+		{"image as document", flows.Event{Kind: flows.KindDocument, File: &flows.File{FileID: "f", FileName: "scan.png", MIMEType: "image/png", Size: 1000}}, "apply.upload.wrong_type", nil, "apply.formats.office"},
+		{"pdf name but zip type", flows.Event{Kind: flows.KindDocument, File: &flows.File{FileID: "f", FileName: "cv.pdf", MIMEType: "application/zip", Size: 1000}}, "apply.upload.wrong_type", nil, "apply.formats.office"},
+		{"too big", flows.Event{Kind: flows.KindDocument, File: &flows.File{FileID: "f", FileName: "cv.pdf", MIMEType: pdfMIME, Size: 21 << 20}}, "apply.upload.too_big", map[string]any{"Size": "21.0", "Max": 20}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -226,10 +279,14 @@ func TestApplyBadUploads(t *testing.T) {
 			ev.From = u
 			r := h.handle(ev)
 			wantSaid(t, r, studentA, tt.want)
-			for _, want := range tt.wantData {
-				wantText(t, r, studentA, want)
+			data := tt.wantData
+			if tt.wantFormats != "" {
+				data = map[string]any{"Formats": h.rendered("en", tt.wantFormats, nil)}
 			}
-			wantText(t, r, studentA, "Step 6 of 9") // the step is asked again
+			if data != nil {
+				h.wantRendered(t, r, studentA, "en", tt.want, data)
+			}
+			h.wantStep(t, r, u, 6) // the step is asked again
 			wantSaid(t, r, studentA, "apply.step.document")
 			after := h.application(studentA)
 			if len(after.Documents) != 1 || after.Documents[records.DocCVItalian] != before.Documents[records.DocCVItalian] {
@@ -237,7 +294,7 @@ func TestApplyBadUploads(t *testing.T) {
 			}
 			// Nothing is lost: the right file is taken next.
 			r = h.document(u, "cv-es.pdf", pdfMIME, 1000)
-			wantText(t, r, studentA, "Step 7 of 9")
+			h.wantStep(t, r, u, 7)
 		})
 	}
 }
@@ -249,10 +306,10 @@ func TestApplyCertificateMustBePDF(t *testing.T) {
 	for _, up := range uploads[:4] {
 		r = h.document(u, up.name, up.mime, 1000)
 	}
-	wantText(t, r, studentA, "Step 9 of 9")
+	h.wantStep(t, r, u, 9)
 	r = h.document(u, "cert.docx", docxMIME, 1000)
 	wantSaid(t, r, studentA, "apply.upload.wrong_type")
-	wantText(t, r, studentA, "Please send PDF.")
+	h.wantRendered(t, r, studentA, "en", "apply.upload.wrong_type", map[string]any{"Formats": h.rendered("en", "apply.formats.pdf", nil)})
 	if _, ok := h.application(studentA).Documents[records.DocLanguageCertified]; ok {
 		t.Fatal("a DOCX certificate was accepted")
 	}
@@ -267,7 +324,7 @@ func TestApplyUsesButtonsOnButtonSteps(t *testing.T) {
 	h.command(u, "apply", "")
 	r := h.text(u, "Bachelor")
 	wantSaid(t, r, studentA, "apply.use_buttons")
-	wantText(t, r, studentA, "Step 1 of 9")
+	h.wantStep(t, r, u, 1)
 	wantSaid(t, r, studentA, "apply.step.degree")
 	if a := h.application(studentA); a.Degree != "" {
 		t.Errorf("typed text set degree %q", a.Degree)
@@ -311,15 +368,15 @@ func TestApplyProjectsArePaged(t *testing.T) {
 	r := h.command(u, "apply", "")
 	r = h.pressAction(u, r, "deg", flows.DegreeBachelor)
 	r = h.pressAction(u, r, "year", "2")
-	wantText(t, r, studentA, "Page 1 of 2")
+	h.wantRendered(t, r, studentA, "en", "apply.project.page", map[string]any{"Page": 1, "Pages": 2})
 	if _, ok := buttonFor(r, studentA, "proj", "extra3"); ok {
 		t.Fatalf("page 1 shows the eighth project:%s", dump(r))
 	}
 	r = h.pressAction(u, r, "page", "1")
-	wantText(t, r, studentA, "Page 2 of 2")
+	h.wantRendered(t, r, studentA, "en", "apply.project.page", map[string]any{"Page": 2, "Pages": 2})
 	r = h.pressAction(u, r, "proj", "extra3")
 	wantSaid(t, r, studentA, "apply.step.level")
-	wantText(t, r, studentA, "Portuguese")
+	h.wantRendered(t, r, studentA, "en", "apply.step.level", map[string]any{"Language": "Portuguese"})
 }
 
 func TestApplyDeadline(t *testing.T) {
@@ -327,11 +384,15 @@ func TestApplyDeadline(t *testing.T) {
 		h := newHarness(t)
 		h.clock.Set(h.program.Deadline.Add(time.Minute))
 		r := h.command(user(studentA, "en"), "apply", "")
+		deadline := time.Date(2027, 3, 31, 23, 59, 0, 0, h.program.Location())
+		if !h.program.Deadline.Equal(deadline) {
+			t.Fatalf("programme deadline = %v; want %v", h.program.Deadline, deadline)
+		}
 		wantSaid(t, r, studentA, "apply.closed")
-		wantText(t, r, studentA, "March 31, 2027 at 23:59 CEST")
+		h.wantRendered(t, r, studentA, "en", "apply.closed", map[string]any{"Deadline": h.when("en", deadline)})
 		r = h.command(user(studentB, "it"), "apply", "")
 		wantSaid(t, r, studentB, "apply.closed")
-		wantText(t, r, studentB, "31/03/2027 alle 23:59 CEST")
+		h.wantRendered(t, r, studentB, "it", "apply.closed", map[string]any{"Deadline": h.when("it", deadline)})
 		if _, err := h.rec.ApplicationOf(context.Background(), studentA); !errors.Is(err, records.ErrNotFound) {
 			t.Errorf("ApplicationOf after refusal: %v; want ErrNotFound", err)
 		}
@@ -348,7 +409,8 @@ func TestApplyDeadline(t *testing.T) {
 		}
 		r = h.command(u, "status", "")
 		wantSaid(t, r, studentA, "apply.status.draft")
-		wantText(t, r, studentA, "9 of 9")
+		h.wantRendered(t, r, studentA, "en", "apply.status.draft",
+			map[string]any{"Done": 9, "Total": applySteps, "Deadline": h.when("en", h.program.Deadline)})
 	})
 	t.Run("last minute", func(t *testing.T) {
 		h := newHarness(t)
@@ -371,10 +433,10 @@ func TestApplyResumesAfterRestart(t *testing.T) {
 	second := newHarnessWith(t, redisstore.New(rdb, redisstore.Options{Prefix: prefix}), program)
 	second.update = 1000
 	r := second.document(u, "cv-es.pdf", pdfMIME, 1000)
-	wantText(t, r, studentA, "Step 7 of 9")
+	second.wantStep(t, r, u, 7)
 	r = second.command(u, "apply", "")
 	wantSaid(t, r, studentA, "apply.resume")
-	wantText(t, r, studentA, "Step 7 of 9")
+	second.wantStep(t, r, u, 7)
 	for _, up := range uploads[2:] {
 		r = second.document(u, up.name, up.mime, 1000)
 	}
@@ -391,7 +453,7 @@ func TestApplyStartAgain(t *testing.T) {
 	u := user(studentA, "en")
 	summary := h.uploadAll(u, h.answer(u, flows.DegreeBachelor, 2, madrid, "B1"))
 	r := h.pressAction(u, summary, "restart", "")
-	wantText(t, r, studentA, "Step 1 of 9")
+	h.wantStep(t, r, u, 1)
 	wantSaid(t, r, studentA, "apply.step.degree")
 	if a := h.application(studentA); a.Degree != "" || len(a.Documents) != 0 {
 		t.Errorf("draft after Start again = %+v; want empty", a)
@@ -404,12 +466,15 @@ func TestStatusStates(t *testing.T) {
 	wantSaid(t, h.command(u, "status", ""), studentA, "apply.status.none")
 	h.command(u, "apply", "")
 	r := h.command(u, "status", "")
+	draft := func(done int) map[string]any {
+		return map[string]any{"Done": done, "Total": applySteps, "Deadline": h.when("en", h.program.Deadline)}
+	}
 	wantSaid(t, r, studentA, "apply.status.draft")
-	wantText(t, r, studentA, "0 of 9")
+	h.wantRendered(t, r, studentA, "en", "apply.status.draft", draft(0))
 	h.pressAction(u, h.command(u, "apply", ""), "deg", flows.DegreeBachelor)
 	r = h.command(u, "status", "")
 	wantSaid(t, r, studentA, "apply.status.draft")
-	wantText(t, r, studentA, "1 of 9")
+	h.wantRendered(t, r, studentA, "en", "apply.status.draft", draft(1))
 }
 
 func TestWithdraw(t *testing.T) {
@@ -440,9 +505,14 @@ func TestWithdraw(t *testing.T) {
 		done := h.pressAction(u, r, "yes", ref)
 		wantSaid(t, done, studentA, "apply.withdraw.done")
 		wantText(t, done, studentA, ref)
-		wantText(t, h.command(u, "status", ""), studentA, "State: withdrawn")
+		r = h.command(u, "status", "")
+		wantSaid(t, r, studentA, "apply.status.submitted")
+		h.wantRendered(t, r, studentA, "en", "apply.status.submitted", map[string]any{"Ref": ref,
+			"State": h.rendered("en", "apply.state.withdrawn", nil), "Submitted": h.when("en", h.application(studentA).SubmittedAt)})
 		wantSaid(t, h.command(u, "withdraw", ""), studentA, "apply.withdraw.already")
-		wantText(t, h.command(user(staffID, "en"), "applications", ""), staffID, "Machine learning for public health: 0 applications")
+		r = h.command(user(staffID, "en"), "applications", "")
+		wantSaid(t, r, staffID, "review.list.intro")
+		wantText(t, r, staffID, projectMadrid+": "+h.renderedN("en", "review.count.applications", 0, nil))
 	})
 	t.Run("nothing", func(t *testing.T) {
 		h := newHarness(t)

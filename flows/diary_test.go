@@ -76,66 +76,70 @@ func wantInPDF(tb testing.TB, text string, wants ...string) {
 	}
 }
 
-// writeDiary writes a whole entry for meeting n through the buttons.
+// writeDiary writes a whole entry for meeting n of testMentorship
+// through the buttons.
 func (h *harness) writeDiary(u flows.User, n string, answers ...string) flows.Reply {
 	h.tb.Helper()
 	r := h.command(u, "diary", "")
-	r = h.press(u, r, " "+n)
+	r = h.pressAction(u, r, "write", diaryArg(n))
 	for _, a := range answers {
 		h.text(u, a)
-		r = h.press(u, r, doneLabel(u))
+		r = h.pressAction(u, r, "done", "")
 	}
 	return r
 }
 
-func doneLabel(u flows.User) string {
-	if u.LanguageCode == "it" {
-		return "Fatto"
-	}
-	return "Done"
-}
+// diaryArg is the button argument of meeting n of testMentorship.
+func diaryArg(n string) string { return testMentorship + "." + n }
+
+// The scheduled times of the first two meetings of h.mentorship(1), as
+// the diary shows them.
+const (
+	meeting1At = "2027-02-01 09:00"
+	meeting2At = "2027-02-08 09:00"
+)
 
 func TestDiaryEntryBecomesPDF(t *testing.T) {
 	h := newHarness(t)
 	h.mentorship(1)
 
 	r := h.command(menteeAyse, "diary", "")
-	wantText(t, r, menteeAyse.ID, "Incontro 1")
-	wantText(t, r, menteeAyse.ID, "voce mancante")
-	wantText(t, r, menteeAyse.ID, "non ancora svolto")
-	if _, ok := findButton(r, "Scrivi incontro 2"); ok {
+	wantSaid(t, r, menteeAyse.ID, "diary.list.mentee")
+	h.wantRendered(t, r, menteeAyse.ID, "it", "diary.list.missing", map[string]any{"N": 1, "When": meeting1At})
+	h.wantRendered(t, r, menteeAyse.ID, "it", "diary.list.upcoming", map[string]any{"N": 2, "When": meeting2At})
+	if _, ok := buttonFor(r, menteeAyse.ID, "write", diaryArg("2")); ok {
 		t.Errorf("/diary offers to write a meeting not held yet:%s", dump(r))
 	}
-	r = h.press(menteeAyse, r, "Scrivi incontro 1")
-	wantText(t, r, menteeAyse.ID, "Quando si è svolto")
-	r = h.press(menteeAyse, r, "Usa ")
-	wantText(t, r, menteeAyse.ID, "Quali argomenti")
+	r = h.pressAction(menteeAyse, r, "write", diaryArg("1"))
+	wantSaid(t, r, menteeAyse.ID, "diary.q.date")
+	r = h.pressAction(menteeAyse, r, "usedate", "")
+	wantSaid(t, r, menteeAyse.ID, "diary.q.topics")
 
 	h.text(menteeAyse, "Perché è così difficile scegliere?")
 	r = h.text(menteeAyse, "Lo stato dell'arte: ğüşıöç, Ελληνικά, Кириллица, العربية")
-	r = h.press(menteeAyse, r, "Fatto")
-	wantText(t, r, menteeAyse.ID, "Che cosa hai imparato")
+	r = h.pressAction(menteeAyse, r, "done", "")
+	wantSaid(t, r, menteeAyse.ID, "diary.q.learned")
 	h.text(menteeAyse, "Ho imparato molto sulla città di Madrid")
-	r = h.press(menteeAyse, r, "Fatto")
+	r = h.pressAction(menteeAyse, r, "done", "")
 	h.text(menteeAyse, "Leggere tre articoli")
-	r = h.press(menteeAyse, r, "Fatto")
+	r = h.pressAction(menteeAyse, r, "done", "")
 
 	msg, text := pdfTo(t, r, menteeAyse.ID)
-	if !strings.Contains(msg.Text, "salvata") {
-		t.Errorf("caption to mentee = %q; want the saved message", msg.Text)
+	if msg.TextID != "diary.saved" {
+		t.Errorf("caption to mentee = %s (%q); want diary.saved", msg.TextID, msg.Text)
 	}
 	wantInPDF(t, text,
-		"Diario di mentoring — incontro 1",
+		h.rendered("it", "diary.pdf.title", map[string]any{"N": 1}),
 		h.program.Name, "Machine learning for public health",
 		"Ayşe Yılmaz", "Дмитрий Иванов",
 		"Perché è così difficile scegliere?",
 		"ğüşıöç, Ελληνικά, Кириллица, العربية",
 		"Ho imparato molto sulla città di Madrid", "Leggere tre articoli",
-		"2027-02-01 09:00", testMentorship)
+		meeting1At, testMentorship)
 
 	toMentor, mentorText := pdfTo(t, r, mentorDima.ID)
-	if !strings.Contains(toMentor.Text, "Ayşe Yılmaz wrote the diary entry for meeting 1") {
-		t.Errorf("message to mentor = %q; want it to name the mentee and meeting", toMentor.Text)
+	if want := h.rendered("en", "diary.to_mentor", map[string]any{"Mentee": "Ayşe Yılmaz", "N": 1}); toMentor.TextID != "diary.to_mentor" || toMentor.Text != want {
+		t.Errorf("message to mentor = %s (%q); want diary.to_mentor naming the mentee and meeting (%q)", toMentor.TextID, toMentor.Text, want)
 	}
 	wantInPDF(t, mentorText, "Perché è così difficile scegliere?")
 
@@ -153,8 +157,8 @@ func TestDiaryEntryBecomesPDF(t *testing.T) {
 	}
 
 	r = h.command(menteeAyse, "diary", "")
-	wantText(t, r, menteeAyse.ID, "Incontro 1 (2027-02-01 09:00): voce scritta")
-	if _, ok := findButton(r, "Modifica incontro 1"); !ok {
+	h.wantRendered(t, r, menteeAyse.ID, "it", "diary.list.done", map[string]any{"N": 1, "When": meeting1At})
+	if b, ok := buttonFor(r, menteeAyse.ID, "write", diaryArg("1")); !ok || b.Text != h.rendered("it", "diary.button.edit", map[string]any{"N": 1}) {
 		t.Errorf("/diary offers no edit of a written entry:%s", dump(r))
 	}
 }
@@ -164,25 +168,26 @@ func TestDiaryMentorComment(t *testing.T) {
 	h.mentorship(1)
 	r := h.writeDiary(menteeAyse, "1", "1 febbraio", "Temi", "Imparato", "Passi vecchi")
 	toMentor, _ := pdfTo(t, r, mentorDima.ID)
-	comment, ok := findButton(flows.Reply{Messages: []flows.Message{toMentor}}, "Comment on meeting 1")
+	comment, ok := buttonFor(flows.Reply{Messages: []flows.Message{toMentor}}, mentorDima.ID, "comment", diaryArg("1"))
 	if !ok {
 		t.Fatalf("no comment button for the mentor:%s", dump(r))
 	}
 
 	// Only the mentor may use it.
 	r = h.pressData(stranger, comment.Data)
-	if r.Notice == "" || len(r.Messages) > 0 {
-		t.Errorf("stranger pressing comment: got%s; want a notice only", dump(r))
+	if r.NoticeID != "error.bad_button" || len(r.Messages) > 0 {
+		t.Errorf("stranger pressing comment: got%s; want notice error.bad_button only", dump(r))
 	}
 	r = h.pressData(menteeAyse, comment.Data)
-	if r.Notice == "" || len(r.Messages) > 0 {
-		t.Errorf("mentee pressing comment: got%s; want a notice only", dump(r))
+	if r.NoticeID != "error.bad_button" || len(r.Messages) > 0 {
+		t.Errorf("mentee pressing comment: got%s; want notice error.bad_button only", dump(r))
 	}
 
 	r = h.pressData(mentorDima, comment.Data)
-	wantText(t, r, mentorDima.ID, "Write your comment on meeting 1")
+	wantSaid(t, r, mentorDima.ID, "diary.comment.prompt")
+	h.wantRendered(t, r, mentorDima.ID, "en", "diary.comment.prompt", map[string]any{"N": 1, "Max": 1000})
 	r = h.text(mentorDima, strings.Repeat("é", 1001))
-	wantText(t, r, mentorDima.ID, "too long")
+	wantSaid(t, r, mentorDima.ID, "diary.comment.too_long")
 	if d, _ := h.rec.DiaryEntry(context.Background(), testMentorship, 1); d.Comment != "" {
 		t.Errorf("Comment after a too long one = %q; want none", d.Comment)
 	}
@@ -190,18 +195,22 @@ func TestDiaryMentorComment(t *testing.T) {
 	_, mentorText := pdfTo(t, r, mentorDima.ID)
 	_, menteeText := pdfTo(t, r, menteeAyse.ID)
 	for _, text := range []string{mentorText, menteeText} {
-		wantInPDF(t, text, "Commento del mentor, Дмитрий Иванов", "Ottimo lavoro, Ayşe! Продолжай.", "Temi")
+		wantInPDF(t, text, h.rendered("it", "diary.pdf.comment", map[string]any{"Mentor": "Дмитрий Иванов"}), "Ottimo lavoro, Ayşe! Продолжай.", "Temi")
 	}
 
 	// The mentee editing the entry keeps the comment.
 	r = h.command(menteeAyse, "diary", "")
-	r = h.press(menteeAyse, r, "Modifica incontro 1")
-	wantText(t, r, menteeAyse.ID, "1 febbraio")
+	if b, ok := buttonFor(r, menteeAyse.ID, "write", diaryArg("1")); !ok || b.Text != h.rendered("it", "diary.button.edit", map[string]any{"N": 1}) {
+		t.Fatalf("/diary offers no edit of the commented entry:%s", dump(r))
+	}
+	r = h.pressAction(menteeAyse, r, "write", diaryArg("1"))
+	wantSaid(t, r, menteeAyse.ID, "diary.q.date")
+	h.wantRendered(t, r, menteeAyse.ID, "it", "diary.current", map[string]any{"Answer": "1 febbraio"})
 	for range 3 {
-		r = h.press(menteeAyse, r, "Fatto")
+		r = h.pressAction(menteeAyse, r, "done", "")
 	}
 	h.text(menteeAyse, "Nuovi passi")
-	r = h.press(menteeAyse, r, "Fatto")
+	r = h.pressAction(menteeAyse, r, "done", "")
 	_, text := pdfTo(t, r, menteeAyse.ID)
 	wantInPDF(t, text, "1 febbraio", "Temi", "Imparato", "Nuovi passi", "Ottimo lavoro, Ayşe!")
 	if strings.Contains(text, "Passivecchi") {
@@ -221,30 +230,32 @@ func TestDiaryRefusesBadInput(t *testing.T) {
 	}
 
 	// Nobody's diary.
-	wantText(t, h.command(stranger, "diary", ""), stranger.ID, "no mentorship")
+	wantSaid(t, h.command(stranger, "diary", ""), stranger.ID, "diary.none")
 
 	// Buttons of another's meeting, of a future meeting, of nonsense.
 	future := flows.DiaryButton(h.engine.Catalog(), "en", m.ID, 2)
-	if r := h.pressData(stranger, flows.DiaryButton(h.engine.Catalog(), "en", m.ID, 1).Data); r.Notice == "" {
-		t.Errorf("stranger writing the diary: got%s; want a notice", dump(r))
+	if r := h.pressData(stranger, flows.DiaryButton(h.engine.Catalog(), "en", m.ID, 1).Data); r.NoticeID != "error.bad_button" {
+		t.Errorf("stranger writing the diary: got%s; want notice error.bad_button", dump(r))
 	}
-	wantText(t, h.pressData(menteeAyse, future.Data), menteeAyse.ID, "previsto per")
+	r := h.pressData(menteeAyse, future.Data)
+	wantSaid(t, r, menteeAyse.ID, "diary.not_held")
+	h.wantRendered(t, r, menteeAyse.ID, "it", "diary.not_held", map[string]any{"N": 2, "When": meeting2At})
 	for _, arg := range []string{"x", m.ID + ".0", m.ID + ".99", "NOPE.1"} {
 		data := "1:diary:write::" + arg
-		if r := h.pressData(menteeAyse, data); r.Notice == "" {
-			t.Errorf("pressing %q: got%s; want a notice", data, dump(r))
+		if r := h.pressData(menteeAyse, data); r.NoticeID != "error.bad_button" {
+			t.Errorf("pressing %q: got%s; want notice error.bad_button", data, dump(r))
 		}
 	}
 
 	// Done before writing, a photo, a too long answer.
-	r := h.pressData(menteeAyse, flows.DiaryButton(h.engine.Catalog(), "it", m.ID, 1).Data)
-	wantText(t, r, menteeAyse.ID, "Quando si è svolto")
-	wantText(t, h.press(menteeAyse, r, "Fatto"), menteeAyse.ID, "Scrivi prima")
-	wantText(t, h.handle(flows.Event{Kind: flows.KindPhoto, From: menteeAyse, File: &flows.File{FileID: "p"}}), menteeAyse.ID, "messaggio di testo")
+	r = h.pressData(menteeAyse, flows.DiaryButton(h.engine.Catalog(), "it", m.ID, 1).Data)
+	wantSaid(t, r, menteeAyse.ID, "diary.q.date")
+	wantSaid(t, h.pressAction(menteeAyse, r, "done", ""), menteeAyse.ID, "diary.empty")
+	wantSaid(t, h.handle(flows.Event{Kind: flows.KindPhoto, From: menteeAyse, File: &flows.File{FileID: "p"}}), menteeAyse.ID, "diary.text_only")
 	h.text(menteeAyse, "1 febbraio")
-	wantText(t, h.text(menteeAyse, strings.Repeat("a", 6000)), menteeAyse.ID, "troppo lunga")
-	r = h.press(menteeAyse, r, "Fatto")
-	wantText(t, r, menteeAyse.ID, "Quali argomenti")
+	wantSaid(t, h.text(menteeAyse, strings.Repeat("a", 6000)), menteeAyse.ID, "diary.too_long")
+	r = h.pressAction(menteeAyse, r, "done", "")
+	wantSaid(t, r, menteeAyse.ID, "diary.q.topics")
 	h.command(menteeAyse, "cancel", "")
 	noEntry(1)
 
@@ -255,11 +266,11 @@ func TestDiaryRefusesBadInput(t *testing.T) {
 	}
 	h.clock.Add(flows.DiaryEditWindow + time.Hour)
 	r = h.command(menteeAyse, "diary", "")
-	wantText(t, r, menteeAyse.ID, "non si può più modificare")
-	if _, ok := findButton(r, "Scrivi"); ok {
+	h.wantRendered(t, r, menteeAyse.ID, "it", "diary.list.locked", nil)
+	if _, ok := buttonFor(r, menteeAyse.ID, "write", "*"); ok {
 		t.Errorf("/diary offers writing after the end:%s", dump(r))
 	}
-	wantText(t, h.pressData(menteeAyse, flows.DiaryButton(h.engine.Catalog(), "it", m.ID, 1).Data), menteeAyse.ID, "non si può più modificare")
+	wantSaid(t, h.pressData(menteeAyse, flows.DiaryButton(h.engine.Catalog(), "it", m.ID, 1).Data), menteeAyse.ID, "diary.locked")
 	noEntry(1)
 }
 
@@ -272,7 +283,7 @@ func TestDiaryLockedMidEntry(t *testing.T) {
 	if err := h.rec.SaveMentorship(context.Background(), m); err != nil {
 		t.Fatal(err)
 	}
-	wantText(t, h.press(menteeAyse, r, "Fatto"), menteeAyse.ID, "non si può più modificare")
+	wantSaid(t, h.pressAction(menteeAyse, r, "done", ""), menteeAyse.ID, "diary.locked")
 	if _, err := h.rec.DiaryEntry(context.Background(), m.ID, 1); !errors.Is(err, records.ErrNotFound) {
 		t.Errorf("DiaryEntry after a locked save error = %v; want ErrNotFound", err)
 	}

@@ -3,6 +3,7 @@ package flows_test
 import (
 	"context"
 	"github.com/mentorbot/mentorbot/flows/records"
+	"slices"
 	"strings"
 	"testing"
 
@@ -72,34 +73,52 @@ func TestECTSFormWithDiary(t *testing.T) {
 	h.writeDiary(menteeAyse, "1", "1 febbraio", "Città e università", "Molto", "Altro")
 
 	r := h.command(menteeAyse, "ects", "")
-	wantText(t, r, menteeAyse.ID, "fino a 3 CFU") // the programme's text
-	wantText(t, r, menteeAyse.ID, "riconosce questa esperienza")
-	r = h.press(menteeAyse, r, "Sì")
-	wantText(t, r, menteeAyse.ID, "nome completo")
-	r = h.press(menteeAyse, r, "Usa Ayşe Yılmaz")
-	wantText(t, r, menteeAyse.ID, "matricola")
+	wantText(t, r, menteeAyse.ID, h.program.ECTS["it"]) // the programme's text
+	wantSaid(t, r, menteeAyse.ID, "ects.recognised")
+	r = h.pressAction(menteeAyse, r, "yes", "")
+	wantSaid(t, r, menteeAyse.ID, "ects.q.name")
+	if b, ok := buttonFor(r, menteeAyse.ID, "usename", ""); !ok || b.Text != h.rendered("it", "ects.button.use", map[string]any{"Value": "Ayşe Yılmaz"}) {
+		t.Fatalf("no button offering the name Ayşe Yılmaz:%s", dump(r))
+	}
+	r = h.pressAction(menteeAyse, r, "usename", "")
+	wantSaid(t, r, menteeAyse.ID, "ects.q.number")
 
-	for _, step := range []struct{ bad, want, good string }{
-		{"12a456", "solo cifre", "123 456"},
-		{"!", "da 2 a 200", "Scienze dell'educazione"},
-		{"?", "da 2 a 200", ""}, // the university comes from a button
-		{"2026/2028", "due anni consecutivi", "2026-27"},
+	textData := map[string]any{"Max": 200}
+	for _, step := range []struct {
+		bad, want string
+		data      map[string]any // values the refusal names
+		good      string
+	}{
+		{"12a456", "ects.bad.number", nil, "123 456"},
+		{"!", "ects.bad.text", textData, "Scienze dell'educazione"},
+		{"?", "ects.bad.text", textData, ""}, // the university comes from a button
+		{"2026/2028", "ects.bad.year", nil, "2026-27"},
 	} {
-		wantText(t, h.text(menteeAyse, step.bad), menteeAyse.ID, step.want)
+		refusal := h.text(menteeAyse, step.bad)
+		wantSaid(t, refusal, menteeAyse.ID, step.want)
+		if step.data != nil {
+			h.wantRendered(t, refusal, menteeAyse.ID, "it", step.want, step.data)
+		}
 		if step.good == "" {
-			r = h.press(menteeAyse, r, "University of Palermo")
+			r = h.pressAction(menteeAyse, r, "uni", "palermo")
 			continue
 		}
 		r = h.text(menteeAyse, step.good)
 	}
 	for _, bad := range []string{"31", "0", "3.5", "tre"} {
-		wantText(t, h.text(menteeAyse, bad), menteeAyse.ID, "da 1 a 30")
+		refusal := h.text(menteeAyse, bad)
+		wantSaid(t, refusal, menteeAyse.ID, "ects.bad.credits")
+		h.wantRendered(t, refusal, menteeAyse.ID, "it", "ects.bad.credits", map[string]any{"Min": 1, "Max": 30})
 	}
 	r = h.text(menteeAyse, "3")
-	for _, want := range []string{"Ayşe Yılmaz", "Matricola: 123456", "University of Palermo", "2026/2027", "Crediti richiesti: 3"} {
-		wantText(t, r, menteeAyse.ID, want)
+	wantSaid(t, r, menteeAyse.ID, "ects.review")
+	for _, f := range []struct{ label, value string }{
+		{"name", "Ayşe Yılmaz"}, {"number", "123456"}, {"course", "Scienze dell'educazione"},
+		{"university", "University of Palermo"}, {"year", "2026/2027"}, {"credits", "3"},
+	} {
+		wantText(t, r, menteeAyse.ID, h.rendered("it", "ects.label."+f.label, nil)+": "+f.value)
 	}
-	r = h.press(menteeAyse, r, "Conferma")
+	r = h.pressAction(menteeAyse, r, "confirm", "")
 
 	var pdfs []flows.Message
 	for _, m := range r.Messages {
@@ -110,15 +129,16 @@ func TestECTSFormWithDiary(t *testing.T) {
 	if len(pdfs) != 2 || pdfs[0].File.FileName != "ects-"+testMentorship+".pdf" || !strings.HasPrefix(pdfs[1].File.FileName, "diary-") {
 		t.Fatalf("ECTS reply files = %v; want the form and one diary PDF:%s", pdfs, dump(r))
 	}
-	if !strings.Contains(pdfs[0].Text, "1 voce di diario") {
-		t.Errorf("form caption = %q; want it to count one diary entry", pdfs[0].Text)
+	if want := h.renderedN("it", "ects.ready", 1, nil); pdfs[0].TextID != "ects.ready" || pdfs[0].Text != want {
+		t.Errorf("form caption = %s (%q); want ects.ready counting one diary entry (%q)", pdfs[0].TextID, pdfs[0].Text, want)
 	}
 	wantInPDF(t, pdfText(t, pdfs[0].File.Content),
-		"Richiesta di riconoscimento", "Ayşe Yılmaz", "123456", "Scienze dell'educazione",
-		"University of Palermo", "2026/2027", "Crediti richiesti 3", "Дмитрий Иванов",
-		"Incontri svolti 2", "Voci di diario allegate 1", "2027-01-25 – 2027-02-01")
+		h.rendered("it", "ects.pdf.title", nil), "Ayşe Yılmaz", "123456", "Scienze dell'educazione",
+		"University of Palermo", "2026/2027", h.rendered("it", "ects.label.credits", nil)+" 3", "Дмитрий Иванов",
+		h.rendered("it", "ects.pdf.meetings", nil)+" 2", h.rendered("it", "ects.pdf.diary", nil)+" 1", "2027-01-25 – 2027-02-01")
 	wantInPDF(t, pdfText(t, pdfs[1].File.Content), "Città e università")
-	wantText(t, r, menteeAyse.ID, "incontri 2, 3, 4, 5, 6")
+	wantSaid(t, r, menteeAyse.ID, "ects.missing")
+	h.wantRendered(t, r, menteeAyse.ID, "it", "ects.missing", map[string]any{"Meetings": "2, 3, 4, 5, 6"})
 
 	doc, err := h.engine.ExportUser(context.Background(), menteeAyse.ID)
 	if err != nil {
@@ -141,14 +161,14 @@ func TestECTSRefusals(t *testing.T) {
 	h.mentorship(1)
 	ctx := context.Background()
 
-	wantText(t, h.command(stranger, "ects", ""), stranger.ID, "you have none")
-	wantText(t, h.command(mentorDima, "ects", ""), mentorDima.ID, "you have none")
+	wantSaid(t, h.command(stranger, "ects", ""), stranger.ID, "ects.none")
+	wantSaid(t, h.command(mentorDima, "ects", ""), mentorDima.ID, "ects.none")
 
 	r := h.command(menteeAyse, "ects", "")
-	wantText(t, h.text(menteeAyse, "sì"), menteeAyse.ID, "pulsanti")
-	r = h.press(menteeAyse, r, "No")
-	wantText(t, r, menteeAyse.ID, "non c'è nulla da fare")
-	if r := h.press(menteeAyse, h.command(menteeAyse, "ects", ""), "Sì"); !strings.Contains(textTo(r, menteeAyse.ID), "nome completo") {
+	wantSaid(t, h.text(menteeAyse, "sì"), menteeAyse.ID, "ects.use_buttons")
+	r = h.pressAction(menteeAyse, r, "no", "")
+	wantSaid(t, r, menteeAyse.ID, "ects.not_recognised")
+	if r := h.pressAction(menteeAyse, h.command(menteeAyse, "ects", ""), "yes", ""); !slices.Contains(saidTo(r, menteeAyse.ID), "ects.q.name") {
 		t.Errorf("asking again after No: got%s; want the form", dump(r))
 	}
 	h.command(menteeAyse, "cancel", "")

@@ -24,8 +24,8 @@ func TestDeleteMyDataLeavesAnAnonymousMentorship(t *testing.T) {
 		t.Fatalf("ExportUser(mentee) = %v, %v; want their mentorship", doc, err)
 	}
 
-	r := h.press(menteeAyse, h.command(menteeAyse, "deletemydata", ""), "Sì")
-	wantText(t, r, menteeAyse.ID, "dati")
+	r := h.pressAction(menteeAyse, h.command(menteeAyse, "deletemydata", ""), "delete", "")
+	wantSaid(t, r, menteeAyse.ID, "mydata.deleted")
 	wantForgotten(t, rdb, prefix, menteeAyse.ID)
 
 	got, err := h.rec.Mentorship(ctx, m.ID)
