@@ -94,7 +94,7 @@ func startBenchBot(tb testing.TB, clients int) *benchBot {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	e, err := flows.New(flows.Config{Store: store, Catalog: cat, Program: program})
+	e, err := flows.New(flows.Config{Store: store, Catalog: cat, Program: program, Outbox: true})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -22,14 +23,21 @@ import (
 	"github.com/go-telegram/bot/models"
 
 	"github.com/mentorbot/mentorbot/flows"
+	"github.com/mentorbot/mentorbot/flows/records"
 	"github.com/mentorbot/mentorbot/locales"
 )
 
 // engine is what the bot needs from *flows.Engine.
 type engine interface {
-	// HandleOnce handles an update (ev.UpdateID) once across replicas;
-	// see flows.Engine.HandleOnce.
-	HandleOnce(ctx context.Context, ev flows.Event, ttl time.Duration) (reply flows.Reply, duplicate bool, err error)
+	// HandleOnce handles an update (ev.UpdateID) once across replicas
+	// and commits its messages to the durable outbox; see
+	// flows.Engine.HandleOnce.
+	HandleOnce(ctx context.Context, ev flows.Event) (reply flows.Reply, duplicate bool, err error)
+	// Records holds the durable outbox the bot sends from.
+	Records() *records.DB
+	// QueuesMessages reports whether turns commit their messages to the
+	// durable outbox (flows.Config.Outbox), which the bot needs.
+	QueuesMessages() bool
 	Sent(ctx context.Context, ref string, chatID int64, messageID int) error
 	Undeliverable(ctx context.Context, m flows.Message) ([]flows.Message, error)
 	Commands(lang string) []flows.Button
@@ -37,10 +45,6 @@ type engine interface {
 }
 
 var _ engine = (*flows.Engine)(nil)
-
-// claimTTL is how long an update id stays claimed; Telegram does not
-// redeliver updates older than a day.
-const claimTTL = 24 * time.Hour
 
 // drainTimeout bounds how long Run waits for queued work at shutdown.
 const drainTimeout = 10 * time.Second
@@ -85,9 +89,13 @@ type Bot struct {
 	log      *slog.Logger
 	metrics  *Metrics
 	outbox   *Outbox
+	feeder   *feeder
 	username string
+	apiURL   string
+	http     *http.Client
 
-	shards  []chan *models.Update
+	shards  []chan job
+	failed  failedUpdates
 	stopped chan struct{}
 	once    sync.Once
 }
@@ -98,6 +106,9 @@ type Bot struct {
 func New(ctx context.Context, cfg Config) (*Bot, error) {
 	if cfg.Token == "" || cfg.Engine == nil {
 		return nil, errors.New("bot: Token and Engine are required")
+	}
+	if !cfg.Engine.QueuesMessages() {
+		return nil, errors.New("bot: the Engine must commit messages to the durable outbox (flows.Config.Outbox)")
 	}
 	if cfg.WebhookURL != "" && !validSecret(cfg.WebhookSecret) {
 		return nil, errors.New("bot: a WebhookSecret of 1-256 characters A-Z, a-z, 0-9, _ or - is required with WebhookURL")
@@ -112,22 +123,23 @@ func New(ctx context.Context, cfg Config) (*Bot, error) {
 		workers = 64
 	}
 	for range workers {
-		b.shards = append(b.shards, make(chan *models.Update, 64))
+		b.shards = append(b.shards, make(chan job, 64))
 	}
 	opts := []tgbot.Option{
 		tgbot.WithSkipGetMe(),
-		tgbot.WithNotAsyncHandlers(), // order per chat is kept by our shards
-		tgbot.WithDefaultHandler(func(ctx context.Context, _ *tgbot.Bot, u *models.Update) { b.dispatch(ctx, u) }),
 		tgbot.WithErrorsHandler(func(err error) {
 			if !errors.Is(err, context.Canceled) {
 				b.log.Warn("telegram client", "err", err)
 			}
 		}),
 	}
+	b.apiURL, b.http = "https://api.telegram.org", &http.Client{Timeout: pollTimeout + 10*time.Second}
 	if cfg.APIURL != "" {
+		b.apiURL = strings.TrimSuffix(cfg.APIURL, "/")
 		opts = append(opts, tgbot.WithServerURL(cfg.APIURL))
 	}
 	if cfg.HTTPClient != nil {
+		b.http = cfg.HTTPClient
 		opts = append(opts, tgbot.WithHTTPClient(time.Minute, cfg.HTTPClient))
 	}
 	tg, err := tgbot.New(cfg.Token, opts...)
@@ -149,6 +161,7 @@ func New(ctx context.Context, cfg Config) (*Bot, error) {
 		Logger:        b.log,
 		Metrics:       cfg.Metrics,
 	})
+	b.feeder = newFeeder(cfg.Engine.Records(), b.outbox, b.log)
 	return b, nil
 }
 
@@ -171,10 +184,16 @@ func (b *Bot) Username() string { return b.username }
 // (reminders). The Bot owns it; Run closes it.
 func (b *Bot) Outbox() *Outbox { return b.outbox }
 
+// Flush waits until every message committed so far, by any replica,
+// left the durable outbox and was sent, or until ctx ends.
+func (b *Bot) Flush(ctx context.Context) error { return b.feeder.flush(ctx) }
+
 // Run registers the command menu, then receives updates by long
-// polling, or sets the webhook, and handles them until ctx ends. It
-// returns after the updates in hand were handled and the outbox
-// drained (bounded by a few seconds). It returns an error only when
+// polling, or sets the webhook, and handles them until ctx ends, while
+// the feeder sends what the turns committed. When ctx ends it stops
+// taking updates, finishes the turns in hand, and sends for a few
+// seconds more; messages still unsent stay in the durable outbox for
+// the next start or another replica. It returns an error only when
 // the webhook cannot be set.
 func (b *Bot) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
@@ -188,12 +207,24 @@ func (b *Bot) Run(ctx context.Context) error {
 			b.work(ctx, ch)
 		}()
 	}
+	feeding, stopFeeding := context.WithCancel(context.WithoutCancel(ctx))
+	fed := make(chan struct{})
+	go func() {
+		defer close(fed)
+		b.feeder.run(feeding)
+	}()
 	err := b.receive(ctx)
 	cancel()
 	b.once.Do(func() { close(b.stopped) })
 	workers.Wait()
 	drain, stop := context.WithTimeout(context.WithoutCancel(ctx), drainTimeout)
 	defer stop()
+	if ferr := b.feeder.flush(drain); ferr != nil {
+		b.log.Warn("messages left in the durable outbox for the next start", "err", ferr)
+	}
+	stopFeeding()
+	<-fed
+	b.feeder.wait(drain)
 	if cerr := b.outbox.Close(drain); cerr != nil {
 		b.log.Error("outbox not drained", "err", cerr)
 	}
@@ -214,7 +245,7 @@ func (b *Bot) receive(ctx context.Context) error {
 	if _, err := b.tg.DeleteWebhook(ctx, &tgbot.DeleteWebhookParams{}); err != nil && ctx.Err() == nil {
 		b.log.Warn("delete webhook", "err", err)
 	}
-	b.tg.Start(ctx)
+	b.poll(ctx)
 	return nil
 }
 
@@ -244,8 +275,10 @@ func (b *Bot) registerCommands(ctx context.Context) {
 }
 
 // WebhookHandler receives updates posted by Telegram. Requests without
-// the secret token get 401; a body that is not an update gets 400.
-// Updates are accepted once queued for handling.
+// the secret token get 401; a body that is not an update gets 400. An
+// update is answered 200 only once its turn committed (or it was a
+// duplicate); 503 when it could not be, so Telegram delivers it again,
+// perhaps to another replica.
 func (b *Bot) WebhookHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost {
@@ -263,28 +296,81 @@ func (b *Bot) WebhookHandler() http.Handler {
 			http.Error(w, "not an update", http.StatusBadRequest)
 			return
 		}
-		if !b.dispatch(r.Context(), &u) {
+		done := b.dispatch(r.Context(), &u, nil)
+		var err error
+		if done == nil {
+			err = errStopped
+		} else {
+			select {
+			case err = <-done:
+			case <-r.Context().Done():
+				err = r.Context().Err()
+			}
+		}
+		if err != nil {
 			// Telegram retries later, perhaps on another replica.
-			http.Error(w, "shutting down", http.StatusServiceUnavailable)
+			http.Error(w, "update not handled, try again", http.StatusServiceUnavailable)
 			return
 		}
 		w.WriteHeader(http.StatusOK)
 	})
 }
 
+// job is an update on its way through a shard, and where its result
+// goes: nil once its turn committed (or it needed none), the error
+// otherwise.
+type job struct {
+	u    *models.Update
+	done chan error
+	// batch, for polled updates, is where a failure of one update of a
+	// chat stops the later ones of that chat in the same fetch: they
+	// come again, after it, in order.
+	batch *batch
+}
+
+// batch records the chats of one fetch whose update failed.
+type batch struct {
+	mu     sync.Mutex
+	failed map[int64]bool
+}
+
+func (bt *batch) fail(chat int64) {
+	if bt == nil {
+		return
+	}
+	bt.mu.Lock()
+	bt.failed[chat] = true
+	bt.mu.Unlock()
+}
+
+func (bt *batch) failedBefore(chat int64) bool {
+	if bt == nil {
+		return false
+	}
+	bt.mu.Lock()
+	defer bt.mu.Unlock()
+	return bt.failed[chat]
+}
+
+// errLaterUpdate is the result of an update left for its fetch's
+// earlier update of the same chat, which failed.
+var errLaterUpdate = errors.New("an earlier update of the chat failed")
+
 // dispatch queues u on its chat's shard, so one chat's updates are
-// handled in order and different chats in parallel. It reports false
-// when the bot stopped or ctx ended first.
-func (b *Bot) dispatch(ctx context.Context, u *models.Update) bool {
+// handled in order and different chats in parallel, and returns the
+// channel its result arrives on; nil when the bot stopped or ctx ended
+// first.
+func (b *Bot) dispatch(ctx context.Context, u *models.Update, bt *batch) chan error {
 	h := fnv.New32a()
 	h.Write([]byte(strconv.FormatInt(chatOf(u), 10)))
+	j := job{u: u, done: make(chan error, 1), batch: bt}
 	select {
-	case b.shards[h.Sum32()%uint32(len(b.shards))] <- u:
-		return true
+	case b.shards[h.Sum32()%uint32(len(b.shards))] <- j:
+		return j.done
 	case <-ctx.Done():
-		return false
+		return nil
 	case <-b.stopped:
-		return false
+		return nil
 	}
 }
 
@@ -308,18 +394,18 @@ func chatOf(u *models.Update) int64 {
 
 // work handles the updates of one shard until ctx ends, then those
 // already queued.
-func (b *Bot) work(ctx context.Context, ch chan *models.Update) {
+func (b *Bot) work(ctx context.Context, ch chan job) {
 	for {
 		select {
-		case u := <-ch:
-			b.process(ctx, u)
+		case j := <-ch:
+			b.process(ctx, j)
 		case <-ctx.Done():
 			drain, cancel := context.WithTimeout(context.WithoutCancel(ctx), drainTimeout)
 			defer cancel()
 			for {
 				select {
-				case u := <-ch:
-					b.process(drain, u)
+				case j := <-ch:
+					b.process(drain, j)
 				default:
 					return
 				}
@@ -328,21 +414,39 @@ func (b *Bot) work(ctx context.Context, ch chan *models.Update) {
 	}
 }
 
-// process handles u with panics recovered, then reports it processed.
-func (b *Bot) process(ctx context.Context, u *models.Update) {
+// process handles j's update with panics recovered, then reports its
+// result and that it was processed.
+func (b *Bot) process(ctx context.Context, j job) {
 	if b.cfg.OnProcessed != nil {
-		defer b.cfg.OnProcessed(u.ID)
+		defer b.cfg.OnProcessed(j.u.ID)
 	}
-	b.recoverPanics(b.handle)(ctx, u)
+	chat := chatOf(j.u)
+	if j.batch.failedBefore(chat) {
+		// Not handled now, so the chat's order holds; the sender is
+		// still told, once, that the bot cannot answer at the moment.
+		if ev, ok := toEvent(j.u, b.username); ok && b.failed.first(j.u.ID) {
+			b.answerError(ctx, j.u, ev, "error.unavailable")
+		}
+		j.done <- errLaterUpdate
+		return
+	}
+	err := b.recoverPanics(b.handle)(ctx, j.u)
+	if err != nil {
+		j.batch.fail(chat)
+	}
+	j.done <- err
 }
 
-type handlerFunc func(ctx context.Context, u *models.Update)
+type handlerFunc func(ctx context.Context, u *models.Update) error
 
 // recoverPanics is the middleware that keeps a bug in one flow from
 // taking the bot down: it logs the panic with the update id and tells
 // the user something went wrong.
+//
+// A panicking update counts as handled: handling it again would panic
+// again, and Telegram would redeliver it forever.
 func (b *Bot) recoverPanics(next handlerFunc) handlerFunc {
-	return func(ctx context.Context, u *models.Update) {
+	return func(ctx context.Context, u *models.Update) (err error) {
 		defer func() {
 			if p := recover(); p != nil {
 				b.metrics.update("panic")
@@ -350,41 +454,71 @@ func (b *Bot) recoverPanics(next handlerFunc) handlerFunc {
 				if ev, ok := toEvent(u, b.username); ok {
 					b.answerError(ctx, u, ev, "error.internal")
 				}
+				err = nil
 			}
 		}()
-		next(ctx, u)
+		return next(ctx, u)
 	}
 }
 
 // handle runs one update through the engine, once across replicas.
-func (b *Bot) handle(ctx context.Context, u *models.Update) {
+// The turn commits its messages to the durable outbox and the feeder
+// sends them. It returns the error of a turn that could not commit.
+func (b *Bot) handle(ctx context.Context, u *models.Update) error {
 	ev, ok := toEvent(u, b.username)
 	if !ok {
 		b.metrics.update("ignored")
-		return
+		return nil
 	}
-	// The claim goes out in the round trip that loads the turn; the
-	// engine releases it when the turn fails.
 	start := time.Now()
-	reply, duplicate, err := b.engine.HandleOnce(ctx, ev, claimTTL)
+	reply, duplicate, err := b.engine.HandleOnce(ctx, ev)
 	if duplicate {
 		b.metrics.update("duplicate")
-		return
+		return nil
 	}
 	b.metrics.step(time.Since(start))
 	if err != nil {
 		b.metrics.update("failed")
 		b.log.Error("handle update", "update_id", u.ID, "chat_id", ev.ChatID, "err", err)
-		b.answerError(ctx, u, ev, "error.unavailable")
-		return
+		if b.failed.first(u.ID) {
+			// Telegram delivers the update again until it commits;
+			// the user is told once.
+			b.answerError(ctx, u, ev, "error.unavailable")
+		}
+		return err
 	}
 	b.metrics.update(kindName(ev.Kind))
 	if ev.Kind == flows.KindButton {
 		b.answerCallback(ctx, u.CallbackQuery.ID, reply.Notice)
 	}
-	for _, m := range reply.Messages {
-		b.outbox.Enqueue(m)
+	if len(reply.Messages) > 0 {
+		b.feeder.poke()
 	}
+	return nil
+}
+
+// failedUpdates remembers the updates whose turn failed and whose
+// sender was told, so a redelivery that fails again stays quiet.
+type failedUpdates struct {
+	mu  sync.Mutex
+	ids map[int64]bool
+}
+
+// maxFailedUpdates bounds the memory of failed updates.
+const maxFailedUpdates = 4096
+
+// first reports whether update id failed for the first time.
+func (f *failedUpdates) first(id int64) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.ids[id] {
+		return false
+	}
+	if f.ids == nil || len(f.ids) >= maxFailedUpdates {
+		f.ids = make(map[int64]bool)
+	}
+	f.ids[id] = true
+	return true
 }
 
 // answerError tells the user, in their Telegram language, that their

@@ -3,7 +3,6 @@ package bot_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -205,7 +204,7 @@ func TestWebhookSecret(t *testing.T) {
 		})
 	}
 	log.wait(t, upd["update_id"].(int64), 1)
-	if err := b.Outbox().Flush(context.Background()); err != nil {
+	if err := b.Flush(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	ms := env.Server.Messages(u.ID)
@@ -227,7 +226,7 @@ func TestRedeliveredUpdateHandledOnce(t *testing.T) {
 		}
 	}
 	log.wait(t, upd["update_id"].(int64), 2)
-	if err := b.Outbox().Flush(context.Background()); err != nil {
+	if err := b.Flush(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	if got := len(env.Server.Messages(u.ID)); got != 1 {
@@ -255,7 +254,7 @@ func TestTwoReplicasHandleAnUpdateOnce(t *testing.T) {
 		log.wait(t, id, 2)
 	}
 	for _, b := range bots {
-		if err := b.Outbox().Flush(context.Background()); err != nil {
+		if err := b.Flush(t.Context()); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -264,7 +263,7 @@ func TestTwoReplicasHandleAnUpdateOnce(t *testing.T) {
 	}
 }
 
-// failingStore fails session loads while fail is set, as when Redis is
+// failingStore fails turn loads while fail is set, as when Redis is
 // down for the engine.
 type failingStore struct {
 	records.Store
@@ -273,14 +272,14 @@ type failingStore struct {
 
 var _ records.Store = (*failingStore)(nil)
 
-func (s *failingStore) Session(ctx context.Context, chatID int64) (records.Session, error) {
+func (s *failingStore) LoadTurn(ctx context.Context, handled string, chatID int64, key string, v any) (records.Session, bool, bool, error) {
 	if s.fail.Load() {
-		return records.Session{}, errors.New("redis: connection refused")
+		return records.Session{}, false, false, errors.New("redis: connection refused")
 	}
-	return s.Store.Session(ctx, chatID)
+	return s.Store.LoadTurn(ctx, handled, chatID, key, v)
 }
 
-func TestEngineFailureAnswersUnavailableAndReleasesClaim(t *testing.T) {
+func TestEngineFailureAnswersUnavailableAndMarksNothing(t *testing.T) {
 	fs := &failingStore{}
 	env := bottest.Start(t, bottest.WithEngineStore(func(s records.Store) records.Store { fs.Store = s; return fs }))
 	u := bottest.User(9, "Ada", "it-IT")
@@ -289,10 +288,11 @@ func TestEngineFailureAnswersUnavailableAndReleasesClaim(t *testing.T) {
 	if got := r.Text(u.ID); got != "Il bot non è momentaneamente disponibile. Riprova tra un minuto." {
 		t.Fatalf("engine failure answered %q; want error.unavailable in Italian", got)
 	}
-	// The claim was released, so a redelivery would be handled.
-	claimed, err := env.Store.Claim(context.Background(), fmt.Sprintf("update:%d", r.UpdateID), time.Minute)
-	if err != nil || !claimed {
-		t.Errorf("Claim(update:%d) = %v, %v; want the failed update's claim released", r.UpdateID, claimed, err)
+	// The update is not marked handled, so a redelivery is handled.
+	fs.fail.Store(false)
+	loaded, err := records.New(env.Store, nil).LoadTurn(context.Background(), r.UpdateID, u.ID, u.ID)
+	if err != nil || loaded.Handled {
+		t.Errorf("LoadTurn(update %d) = handled %v, %v; want the failed update not handled", r.UpdateID, loaded.Handled, err)
 	}
 	m := env.Last(u.ID)
 

@@ -138,7 +138,7 @@ func TestChunk(t *testing.T) {
 // panicking is an engine whose HandleOnce panics, as a buggy flow would.
 type panicking struct{ engine }
 
-func (panicking) HandleOnce(context.Context, flows.Event, time.Duration) (flows.Reply, bool, error) {
+func (panicking) HandleOnce(context.Context, flows.Event) (flows.Reply, bool, error) {
 	panic("flow bug")
 }
 
@@ -153,7 +153,7 @@ func TestPanicIsRecovered(t *testing.T) {
 		t.Fatal(err)
 	}
 	store := redistest.Store(t)
-	e, err := flows.New(flows.Config{Store: store, Catalog: cat, Program: program})
+	e, err := flows.New(flows.Config{Store: store, Catalog: cat, Program: program, Outbox: true})
 	if err != nil {
 		t.Fatal(err)
 	}

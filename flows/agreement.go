@@ -35,8 +35,10 @@ func registerAgreement(e *Engine) {
 	e.onStep(flowStep(flowAgreement), agreementStep)
 	e.onButton(flowAgreement, records.RoleAnyone, Anywhere, agreementButton)
 	e.personalData(flowAgreement, PersonalData{
-		Export: func(ctx context.Context, userID int64) (any, error) { return exportAgreements(ctx, e.rec, userID) },
-		Erase:  func(ctx context.Context, userID int64) error { return eraseAgreements(ctx, e.rec, e.program, userID) },
+		Export: exportAgreements,
+		Erase: func(ctx context.Context, db *records.DB, userID int64) error {
+			return eraseAgreements(ctx, db, e.program, userID)
+		},
 	})
 }
 
@@ -368,7 +370,7 @@ func agreementSend(t *Turn) error {
 	if err := t.LoadState(&st); err != nil {
 		return err
 	}
-	m, err := t.e.rec.Mentorship(t.ctx, st.MID)
+	m, err := t.rec.Mentorship(t.ctx, st.MID)
 	if errors.Is(err, records.ErrNotFound) || (err == nil && (m.MenteeID != t.Event.From.ID || !m.EndedAt.IsZero())) {
 		t.Session.Reset()
 		t.Say("agreement.none", nil)
@@ -399,7 +401,7 @@ func agreementSend(t *Turn) error {
 	}
 	p := records.Proposal{Kind: records.ProposalAgreement, MentorshipID: m.ID, From: m.MenteeID, To: m.MentorID,
 		Topics: st.Topics, Meetings: st.Meetings, CreatedAt: now.UTC()}
-	if err := t.e.rec.SaveProposal(t.ctx, &p); err != nil {
+	if err := t.rec.SaveProposal(t.ctx, &p); err != nil {
 		return err
 	}
 	t.Session.Reset()
@@ -410,8 +412,8 @@ func agreementSend(t *Turn) error {
 
 // sendProposal asks p.To to confirm p, in their language.
 func sendProposal(t *Turn, p records.Proposal) {
-	lang := t.e.LangOf(t.ctx, p.To)
-	from, err := t.e.rec.Profile(t.ctx, p.From)
+	lang := t.LangOf(p.To)
+	from, err := t.rec.Profile(t.ctx, p.From)
 	name := from.DisplayName()
 	if err != nil {
 		name = strconv.FormatInt(p.From, 10)
@@ -442,7 +444,7 @@ func decideProposal(t *Turn, confirm bool) error {
 	after, problem := applyProposal(t.Program(), m, p, t.Now())
 	// Whoever presses first decides; a second press, here or from
 	// another device, changes nothing.
-	won, err := t.e.rec.DecideProposal(t.ctx, p)
+	won, err := t.rec.DecideProposal(t.ctx, p)
 	if err != nil {
 		return err
 	}
@@ -450,7 +452,7 @@ func decideProposal(t *Turn, confirm bool) error {
 		t.Say("agreement.decided_already", nil)
 		return nil
 	}
-	fromLang := t.e.LangOf(t.ctx, p.From)
+	fromLang := t.LangOf(p.From)
 	switch {
 	case confirm && problem != nil:
 		sayDateError(t, t.T("agreement.cannot_confirm", nil)+" ", problem, "")
@@ -461,10 +463,10 @@ func decideProposal(t *Turn, confirm bool) error {
 		t.SayTo(p.From, fromLang, "agreement.declined", nil)
 		return nil
 	}
-	if err := t.e.rec.SaveMentorship(t.ctx, after); err != nil {
+	if err := t.rec.SaveMentorship(t.ctx, after); err != nil {
 		return err
 	}
-	if err := rescheduleReminders(t.ctx, t.e.rec, t.Program(), m, after, t.Now()); err != nil {
+	if err := rescheduleReminders(t.ctx, t.rec, t.Program(), m, after, t.Now()); err != nil {
 		return err
 	}
 	return announceConfirmed(t, p, after)
@@ -479,7 +481,7 @@ func proposalToDecide(t *Turn) (p records.Proposal, m records.Mentorship, ok boo
 		t.Notice("error.bad_button")
 		return p, m, false, nil
 	}
-	p, err = t.e.rec.Proposal(t.ctx, id)
+	p, err = t.rec.Proposal(t.ctx, id)
 	if errors.Is(err, records.ErrNotFound) {
 		t.Notice("error.stale_button")
 		return p, m, false, nil
@@ -491,13 +493,13 @@ func proposalToDecide(t *Turn) (p records.Proposal, m records.Mentorship, ok boo
 		t.Notice("error.not_allowed")
 		return p, m, false, nil
 	}
-	if pending, err := t.e.rec.IsPending(t.ctx, p); err != nil || !pending {
+	if pending, err := t.rec.IsPending(t.ctx, p); err != nil || !pending {
 		if err == nil {
 			t.Say("agreement.superseded", nil)
 		}
 		return p, m, false, err
 	}
-	m, err = t.e.rec.Mentorship(t.ctx, p.MentorshipID)
+	m, err = t.rec.Mentorship(t.ctx, p.MentorshipID)
 	if errors.Is(err, records.ErrNotFound) {
 		t.Notice("error.stale_button")
 		return p, m, false, nil
@@ -521,7 +523,7 @@ func announceConfirmed(t *Turn, p records.Proposal, after records.Mentorship) er
 		changed = p.Meetings
 	}
 	for _, uid := range []int64{p.To, p.From} {
-		lang := t.e.LangOf(t.ctx, uid)
+		lang := t.LangOf(uid)
 		if p.Kind != records.ProposalAgreement {
 			t.SayTo(uid, lang, "meetings.resched.confirmed", map[string]any{
 				"N": changed[0].N, "When": formatMeeting(changed[0], t.Program().Location())})
@@ -582,7 +584,8 @@ func applyProposal(prog *Program, m records.Mentorship, p records.Proposal, now 
 // agreement in chat does, for staff tools and tests. Errors come from
 // the store.
 func (e *Engine) Agree(ctx context.Context, m records.Mentorship, now time.Time) error {
-	before, err := e.rec.Mentorship(ctx, m.ID)
+	tx := e.rec.Begin()
+	before, err := tx.Mentorship(ctx, m.ID)
 	if errors.Is(err, records.ErrNotFound) {
 		before = records.Mentorship{}
 	} else if err != nil {
@@ -591,10 +594,13 @@ func (e *Engine) Agree(ctx context.Context, m records.Mentorship, now time.Time)
 	if m.AgreedAt.IsZero() {
 		m.AgreedAt = now.UTC()
 	}
-	if err := e.rec.SaveMentorship(ctx, m); err != nil {
+	if err := tx.SaveMentorship(ctx, m); err != nil {
 		return err
 	}
-	return rescheduleReminders(ctx, e.rec, e.program, before, m, now)
+	if err := rescheduleReminders(ctx, tx.DB, e.program, before, m, now); err != nil {
+		return err
+	}
+	return tx.Commit(ctx, nil, nil, 0)
 }
 
 // agreementPDF renders m's confirmed agreement in lang, with lines for
@@ -603,11 +609,11 @@ func (e *Engine) Agree(ctx context.Context, m records.Mentorship, now time.Time)
 func agreementPDF(t *Turn, m records.Mentorship, lang string) ([]byte, error) {
 	prog := t.Program()
 	tr := func(id string, data map[string]any) string { return t.e.cat.T(lang, id, data) }
-	mentee, err := personName(t.ctx, t.e.rec, m.MenteeID)
+	mentee, err := personName(t.ctx, t.rec, m.MenteeID)
 	if err != nil {
 		return nil, err
 	}
-	mentor, err := personName(t.ctx, t.e.rec, m.MentorID)
+	mentor, err := personName(t.ctx, t.rec, m.MentorID)
 	if err != nil {
 		return nil, err
 	}

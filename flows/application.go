@@ -52,7 +52,7 @@ func maxYear(degree string) int {
 // counter, and stores it as submitted.
 func submitApplication(t *Turn, a *records.Application) error {
 	prefix, year := refPrefix(t.Program().Name), t.Program().Deadline.Year()
-	return t.e.rec.SubmitApplication(t.ctx, a, func(n int64) string {
+	return t.rec.SubmitApplication(t.ctx, a, func(n int64) string {
 		return fmt.Sprintf("%s-%d-%04d", prefix, year, n)
 	})
 }
@@ -75,6 +75,4 @@ func refPrefix(name string) string {
 
 // applicationData exports and erases what the apply flow keeps about a
 // person (see records.DB.EraseApplication).
-func applicationData(db *records.DB) PersonalData {
-	return PersonalData{Export: db.ExportApplication, Erase: db.EraseApplication}
-}
+var applicationData = PersonalData{Export: exportBy((*records.DB).ExportApplication), Erase: eraseBy((*records.DB).EraseApplication)}

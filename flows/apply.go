@@ -51,7 +51,7 @@ func registerApply(e *Engine) {
 		t.Say("apply.withdraw.use_buttons", nil)
 		return nil
 	})
-	e.personalData(flowApply, applicationData(e.rec))
+	e.personalData(flowApply, applicationData)
 }
 
 // nextStep is the first step a draft still lacks, or stepSummary.
@@ -123,7 +123,7 @@ func sayBuilt(t *Turn, id, text string, buttons ...[]Button) {
 
 // loadOwn returns the sender's application, or a new draft.
 func loadOwn(t *Turn) (records.Application, error) {
-	a, err := t.e.rec.ApplicationOf(t.ctx, t.Event.From.ID)
+	a, err := t.rec.ApplicationOf(t.ctx, t.Event.From.ID)
 	if errors.Is(err, records.ErrNotFound) {
 		return records.Application{UserID: t.Event.From.ID, State: records.AppDraft, CreatedAt: t.Now().UTC()}, nil
 	}
@@ -149,7 +149,7 @@ func applyCommand(t *Turn) error {
 		return nil
 	}
 	if a.UpdatedAt.IsZero() { // a new draft: /status shows it from now on
-		if err := t.e.rec.SaveApplication(t.ctx, &a); err != nil {
+		if err := t.rec.SaveApplication(t.ctx, &a); err != nil {
 			return err
 		}
 	}
@@ -328,7 +328,7 @@ func applyButton(t *Turn) error {
 	if err != nil || !next {
 		return err
 	}
-	if err := t.e.rec.SaveApplication(t.ctx, &a); err != nil {
+	if err := t.rec.SaveApplication(t.ctx, &a); err != nil {
 		return err
 	}
 	askNext(t, a, 0)
@@ -359,7 +359,7 @@ func answerYear(t *Turn, a *records.Application, arg string) (bool, error) {
 	}
 	if a.Degree == DegreeBachelor && y == 1 {
 		a.Degree = ""
-		if err := t.e.rec.SaveApplication(t.ctx, a); err != nil {
+		if err := t.rec.SaveApplication(t.ctx, a); err != nil {
 			return false, err
 		}
 		t.Session.Reset()
@@ -391,7 +391,7 @@ func answerLevel(t *Turn, a *records.Application, arg string) (bool, error) {
 	if min := minLevel(a.Degree); !levelAtLeast(arg, min) {
 		lang := languageName(t, a.Language)
 		a.ProjectID, a.Language = "", ""
-		if err := t.e.rec.SaveApplication(t.ctx, a); err != nil {
+		if err := t.rec.SaveApplication(t.ctx, a); err != nil {
 			return false, err
 		}
 		t.Session.Reset()
@@ -424,7 +424,7 @@ func confirmApplication(t *Turn, a records.Application) error {
 	if _, ok := t.Program().Project(a.ProjectID); !ok || !levelAtLeast(a.Level, minLevel(a.Degree)) {
 		// The programme file changed under the draft: ask again.
 		a.ProjectID, a.Language, a.Level = "", "", ""
-		if err := t.e.rec.SaveApplication(t.ctx, &a); err != nil {
+		if err := t.rec.SaveApplication(t.ctx, &a); err != nil {
 			return err
 		}
 		askNext(t, a, 0)
@@ -468,7 +468,7 @@ func applyInput(t *Turn) error {
 			a.Documents = make(map[string]records.Document)
 		}
 		a.Documents[step] = records.Document{FileID: f.FileID, FileName: f.FileName, MIMEType: f.MIMEType, Size: f.Size}
-		if err := t.e.rec.SaveApplication(t.ctx, &a); err != nil {
+		if err := t.rec.SaveApplication(t.ctx, &a); err != nil {
 			return err
 		}
 		t.Say("apply.upload.received", map[string]any{"Document": documentLabel(t, a, step)})
@@ -507,7 +507,7 @@ func acceptedType(kind string, f *File) bool {
 // statusCommand tells the sender where their application stands.
 // Staff decisions show as "under review" until they are published.
 func statusCommand(t *Turn) error {
-	a, err := t.e.rec.ApplicationOf(t.ctx, t.Event.From.ID)
+	a, err := t.rec.ApplicationOf(t.ctx, t.Event.From.ID)
 	if errors.Is(err, records.ErrNotFound) {
 		t.Say("apply.status.none", nil)
 		return nil
@@ -531,7 +531,7 @@ func statusCommand(t *Turn) error {
 	case state == records.AppRejected && a.Reason != "":
 		b.WriteString("\n" + t.T("apply.status.reason", map[string]any{"Reason": a.Reason}))
 	case state == records.AppMatched:
-		mentor, err := t.e.rec.Profile(t.ctx, a.MentorID)
+		mentor, err := t.rec.Profile(t.ctx, a.MentorID)
 		if err != nil {
 			return err
 		}
@@ -559,7 +559,7 @@ func visibleState(a records.Application) records.AppState {
 
 // withdrawCommand asks the sender to confirm withdrawing.
 func withdrawCommand(t *Turn) error {
-	a, err := t.e.rec.ApplicationOf(t.ctx, t.Event.From.ID)
+	a, err := t.rec.ApplicationOf(t.ctx, t.Event.From.ID)
 	if errors.Is(err, records.ErrNotFound) {
 		t.Say("apply.withdraw.none", nil)
 		return nil
@@ -608,7 +608,7 @@ func withdrawButton(t *Turn) error {
 		t.Notice("error.bad_button")
 		return nil
 	}
-	a, err := t.e.rec.ApplicationOf(t.ctx, t.Event.From.ID)
+	a, err := t.rec.ApplicationOf(t.ctx, t.Event.From.ID)
 	if err != nil && !errors.Is(err, records.ErrNotFound) {
 		return err
 	}
@@ -626,14 +626,14 @@ func withdrawButton(t *Turn) error {
 		return nil
 	}
 	if a.State == records.AppDraft {
-		if err := t.e.rec.DeleteDraft(t.ctx, a.UserID); err != nil {
+		if err := t.rec.DeleteDraft(t.ctx, a.UserID); err != nil {
 			return err
 		}
 		t.Say("apply.withdraw.done_draft", nil)
 		return nil
 	}
 	a.State = records.AppWithdrawn
-	if err := t.e.rec.SaveApplication(t.ctx, &a); err != nil {
+	if err := t.rec.SaveApplication(t.ctx, &a); err != nil {
 		return err
 	}
 	t.Say("apply.withdraw.done", map[string]any{"Ref": a.Ref})

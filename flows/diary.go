@@ -113,17 +113,19 @@ func registerDiary(e *Engine) {
 	e.onButton(flowDiary, records.RoleAnyone, Anywhere, diaryButton)
 	e.onStep(flowStep(flowDiary), diaryStep)
 	e.personalData(flowDiary, PersonalData{
-		Export: func(ctx context.Context, userID int64) (any, error) {
-			return exportDiary(ctx, e.rec, e.program, userID)
+		Export: func(ctx context.Context, db *records.DB, userID int64) (any, error) {
+			return exportDiary(ctx, db, e.program, userID)
 		},
-		Erase: func(ctx context.Context, userID int64) error { return eraseDiary(ctx, e.rec, e.program, userID) },
+		Erase: func(ctx context.Context, db *records.DB, userID int64) error {
+			return eraseDiary(ctx, db, e.program, userID)
+		},
 	})
 }
 
 // diaryList shows the mentee each meeting with its entry done or
 // missing, and the mentor the entries they can comment on.
 func diaryList(t *Turn) error {
-	ms, err := t.e.rec.MentorshipsOf(t.ctx, t.Event.From.ID)
+	ms, err := t.rec.MentorshipsOf(t.ctx, t.Event.From.ID)
 	if err != nil {
 		return err
 	}
@@ -147,7 +149,7 @@ func showDiary(t *Turn, m records.Mentorship) error {
 	pr, _ := t.Program().Project(m.ProjectID)
 	id, data := "diary.list.mentee", map[string]any{"Project": pr.Title}
 	if !mentee {
-		name, err := personName(t.ctx, t.e.rec, m.MenteeID)
+		name, err := personName(t.ctx, t.rec, m.MenteeID)
 		if err != nil {
 			return err
 		}
@@ -178,7 +180,7 @@ func showDiary(t *Turn, m records.Mentorship) error {
 // to write or comment on its entry, if any.
 func diaryLine(t *Turn, m records.Mentorship, n int, mentee, locked bool) (string, *Button, error) {
 	now := t.Now()
-	_, err := t.e.rec.DiaryEntry(t.ctx, m.ID, n)
+	_, err := t.rec.DiaryEntry(t.ctx, m.ID, n)
 	done := err == nil
 	if err != nil && !errors.Is(err, records.ErrNotFound) {
 		return "", nil, err
@@ -245,7 +247,7 @@ func diaryUseDate(t *Turn) error {
 	if err := t.LoadState(&st); err != nil {
 		return err
 	}
-	m, err := t.e.rec.Mentorship(t.ctx, st.MID)
+	m, err := t.rec.Mentorship(t.ctx, st.MID)
 	if err != nil {
 		return err
 	}
@@ -266,7 +268,7 @@ func diaryTarget(t *Turn, asMentee bool) (m records.Mentorship, n int, ok bool, 
 		t.Notice("error.bad_button")
 		return m, 0, false, nil
 	}
-	m, err = t.e.rec.Mentorship(t.ctx, id)
+	m, err = t.rec.Mentorship(t.ctx, id)
 	if errors.Is(err, records.ErrNotFound) {
 		t.Notice("error.bad_button")
 		return m, 0, false, nil
@@ -299,7 +301,7 @@ func diaryStart(t *Turn) error {
 		t.Say("diary.not_held", map[string]any{"N": n, "When": meetingWhen(t, m, n, t.Lang())})
 		return nil
 	}
-	old, err := t.e.rec.DiaryEntry(t.ctx, m.ID, n)
+	old, err := t.rec.DiaryEntry(t.ctx, m.ID, n)
 	if err != nil && !errors.Is(err, records.ErrNotFound) {
 		return err
 	}
@@ -388,7 +390,7 @@ func diaryDone(t *Turn) error {
 		t.Say("diary.empty", nil)
 		return nil
 	}
-	m, err := t.e.rec.Mentorship(t.ctx, st.MID)
+	m, err := t.rec.Mentorship(t.ctx, st.MID)
 	if err != nil {
 		return err
 	}
@@ -408,7 +410,7 @@ func diaryDone(t *Turn) error {
 // diarySave stores the entry, keeping a comment the mentor wrote
 // meanwhile, and sends the PDF to the mentee and the mentor.
 func diarySave(t *Turn, m records.Mentorship, st diaryState) error {
-	d, err := t.e.rec.DiaryEntry(t.ctx, m.ID, st.N)
+	d, err := t.rec.DiaryEntry(t.ctx, m.ID, st.N)
 	if err != nil && !errors.Is(err, records.ErrNotFound) {
 		return err
 	}
@@ -420,7 +422,7 @@ func diarySave(t *Turn, m records.Mentorship, st diaryState) error {
 	for _, q := range diaryQuestions {
 		*diaryAnswer(&d, q) = *st.answer(q)
 	}
-	if err := t.e.rec.SaveDiaryEntry(t.ctx, d); err != nil {
+	if err := t.rec.SaveDiaryEntry(t.ctx, d); err != nil {
 		return err
 	}
 	t.Session.Reset()
@@ -430,7 +432,7 @@ func diarySave(t *Turn, m records.Mentorship, st diaryState) error {
 	if m.MentorID == 0 {
 		return nil
 	}
-	lang := t.e.LangOf(t.ctx, m.MentorID)
+	lang := t.LangOf(m.MentorID)
 	comment := t.LastingButton(t.e.cat.T(lang, "diary.button.comment", map[string]any{"N": st.N}), flowDiary, "comment", meetingArg(m.ID, st.N))
 	return sendDiary(t, m, d, m.MentorID, "diary.to_mentor", []Button{comment})
 }
@@ -441,11 +443,11 @@ func sendDiary(t *Turn, m records.Mentorship, d records.DiaryEntry, userID int64
 	if err != nil {
 		return err
 	}
-	mentee, err := personName(t.ctx, t.e.rec, m.MenteeID)
+	mentee, err := personName(t.ctx, t.rec, m.MenteeID)
 	if err != nil {
 		return err
 	}
-	lang := t.e.LangOf(t.ctx, userID)
+	lang := t.LangOf(userID)
 	if userID == t.Event.From.ID {
 		lang = t.Lang()
 	}
@@ -465,15 +467,15 @@ func diaryFileName(d records.DiaryEntry) string {
 // diaryPDF renders entry d of mentorship m, in the mentee's language.
 func diaryPDF(t *Turn, m records.Mentorship, d records.DiaryEntry) ([]byte, error) {
 	prog := t.Program()
-	lang := t.e.LangOf(t.ctx, m.MenteeID)
+	lang := t.LangOf(m.MenteeID)
 	tr := func(id string, data map[string]any) string { return t.e.cat.T(lang, id, data) }
-	mentee, err := personName(t.ctx, t.e.rec, m.MenteeID)
+	mentee, err := personName(t.ctx, t.rec, m.MenteeID)
 	if err != nil {
 		return nil, err
 	}
 	mentor := tr("diary.pdf.no_mentor", nil)
 	if m.MentorID != 0 {
-		if mentor, err = personName(t.ctx, t.e.rec, m.MentorID); err != nil {
+		if mentor, err = personName(t.ctx, t.rec, m.MentorID); err != nil {
 			return nil, err
 		}
 	}
@@ -516,7 +518,7 @@ func diaryCommentStart(t *Turn) error {
 	if !ok || err != nil {
 		return err
 	}
-	d, err := t.e.rec.DiaryEntry(t.ctx, m.ID, n)
+	d, err := t.rec.DiaryEntry(t.ctx, m.ID, n)
 	if errors.Is(err, records.ErrNotFound) {
 		t.Notice("error.bad_button")
 		return nil
@@ -546,7 +548,7 @@ func diaryCommentSave(t *Turn, text string) error {
 	if err := t.LoadState(&st); err != nil {
 		return err
 	}
-	m, err := t.e.rec.Mentorship(t.ctx, st.MID)
+	m, err := t.rec.Mentorship(t.ctx, st.MID)
 	if err != nil {
 		return err
 	}
@@ -559,12 +561,12 @@ func diaryCommentSave(t *Turn, text string) error {
 		t.Say("diary.locked", nil)
 		return nil
 	}
-	d, err := t.e.rec.DiaryEntry(t.ctx, m.ID, st.N)
+	d, err := t.rec.DiaryEntry(t.ctx, m.ID, st.N)
 	if err != nil {
 		return err
 	}
 	d.Comment, d.CommentedAt = text, t.Now().UTC()
-	if err := t.e.rec.SaveDiaryEntry(t.ctx, d); err != nil {
+	if err := t.rec.SaveDiaryEntry(t.ctx, d); err != nil {
 		return err
 	}
 	if err := sendDiary(t, m, d, m.MentorID, "diary.comment.saved", nil); err != nil {

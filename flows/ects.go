@@ -109,13 +109,13 @@ func registerECTS(e *Engine) {
 	e.onButton(flowECTS, records.RoleAnyone, Anywhere, ectsButton)
 	e.onStep(flowStep(flowECTS), ectsStep)
 	e.personalData(flowECTS, PersonalData{
-		Export: func(ctx context.Context, userID int64) (any, error) { return exportECTS(ctx, e.rec, userID) },
-		Erase:  func(ctx context.Context, userID int64) error { return eraseECTS(ctx, e.rec, userID) },
+		Export: exportECTS,
+		Erase:  eraseECTS,
 	})
 }
 
 func ectsCommand(t *Turn) error {
-	ms, err := t.e.rec.MentorshipsOf(t.ctx, t.Event.From.ID)
+	ms, err := t.rec.MentorshipsOf(t.ctx, t.Event.From.ID)
 	if err != nil {
 		return err
 	}
@@ -161,7 +161,7 @@ func ectsAskRecognised(t *Turn, m records.Mentorship) {
 func ectsButton(t *Turn) error {
 	switch a := t.Callback.Action; {
 	case a == "pick" && t.Session.Step == "pick":
-		m, err := t.e.rec.Mentorship(t.ctx, t.Callback.Arg)
+		m, err := t.rec.Mentorship(t.ctx, t.Callback.Arg)
 		if errors.Is(err, records.ErrNotFound) || (err == nil && m.MenteeID != t.Event.From.ID) {
 			t.Notice("error.bad_button")
 			return nil
@@ -309,7 +309,7 @@ func ectsSubmit(t *Turn) error {
 	if err := t.LoadState(&st); err != nil {
 		return err
 	}
-	m, err := t.e.rec.Mentorship(t.ctx, st.MID)
+	m, err := t.rec.Mentorship(t.ctx, st.MID)
 	if err != nil {
 		return err
 	}
@@ -321,7 +321,7 @@ func ectsSubmit(t *Turn) error {
 	f := records.ECTSForm{MentorshipID: m.ID, UserID: t.Event.From.ID,
 		FullName: st.Name, StudentNumber: st.Number, DegreeCourse: st.Course, University: st.University,
 		AcademicYear: st.Year, Credits: st.Credits, CreatedAt: t.Now().UTC()}
-	diary, err := t.e.rec.Diary(t.ctx, m.ID, meetingCount(t.Program(), m))
+	diary, err := t.rec.Diary(t.ctx, m.ID, meetingCount(t.Program(), m))
 	if err != nil {
 		return err
 	}
@@ -329,7 +329,7 @@ func ectsSubmit(t *Turn) error {
 	if err != nil {
 		return err
 	}
-	if err := t.e.rec.SaveECTSForm(t.ctx, f); err != nil {
+	if err := t.rec.SaveECTSForm(t.ctx, f); err != nil {
 		return err
 	}
 	t.Session.Reset()
@@ -371,7 +371,7 @@ func ectsPDF(t *Turn, m records.Mentorship, f records.ECTSForm, written int, lan
 	mentor := tr("diary.pdf.no_mentor", nil)
 	if m.MentorID != 0 {
 		var err error
-		if mentor, err = personName(t.ctx, t.e.rec, m.MentorID); err != nil {
+		if mentor, err = personName(t.ctx, t.rec, m.MentorID); err != nil {
 			return nil, err
 		}
 	}

@@ -27,6 +27,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"github.com/mentorbot/mentorbot/flows/records"
 	"log/slog"
 	"strings"
@@ -50,6 +51,11 @@ type Config struct {
 	Logger *slog.Logger
 	// BotUsername is used to build deep links (t.me/<name>?start=...).
 	BotUsername string
+	// Outbox commits each turn's messages to the durable outbox in
+	// flows/records with the turn, for the Telegram sender to deliver
+	// (Handle still returns them). The console leaves it off: it prints
+	// the reply itself.
+	Outbox bool
 }
 
 // Engine routes events to flows and keeps their sessions. It is safe
@@ -62,6 +68,7 @@ type Engine struct {
 	now     func() time.Time
 	log     *slog.Logger
 	botName string
+	outbox  bool
 
 	commands map[string]Command
 	order    []string                 // command names in registration order, for /help
@@ -90,6 +97,7 @@ func New(cfg Config) (*Engine, error) {
 		now:      cfg.Now,
 		log:      cfg.Logger,
 		botName:  cfg.BotUsername,
+		outbox:   cfg.Outbox,
 		commands: make(map[string]Command),
 		steps:    make(map[Step]Handler),
 		buttons:  make(map[string]buttonHandler),
@@ -157,59 +165,45 @@ func (e *Engine) Handle(ctx context.Context, ev Event) (Reply, error) {
 	return reply, err
 }
 
-// HandleOnce is Handle for a Telegram update that may be redelivered,
-// or reach several replicas: it first claims ev.UpdateID for ttl, in
-// the same round trip that loads the turn. duplicate reports that the
-// claim was held already, so nothing was done. On error nothing was
-// saved and the claim is released, so a redelivery is handled.
-func (e *Engine) HandleOnce(ctx context.Context, ev Event, ttl time.Duration) (reply Reply, duplicate bool, err error) {
-	return e.handle(ctx, ev, ttl)
+// HandleOnce is Handle for a Telegram update, which may be delivered
+// twice or reach several replicas: the turn's commit marks
+// ev.UpdateID handled, and duplicate reports that it was handled
+// already, so nothing was done. On error nothing was saved, so a
+// redelivery is handled afresh.
+func (e *Engine) HandleOnce(ctx context.Context, ev Event) (reply Reply, duplicate bool, err error) {
+	return e.handle(ctx, ev, ev.UpdateID)
 }
 
-// handle runs ev, claiming its update for ttl unless ttl is 0, and
-// runs it again from scratch when the session changed under it.
-func (e *Engine) handle(ctx context.Context, ev Event, ttl time.Duration) (reply Reply, duplicate bool, err error) {
-	claim := int64(0)
-	if ttl > 0 {
-		claim = ev.UpdateID
-	}
-	claimed := false
+// handle runs ev, marking update handled with its commit unless update
+// is 0, and runs it again from scratch when something it read changed
+// before it committed.
+func (e *Engine) handle(ctx context.Context, ev Event, update int64) (Reply, bool, error) {
 	for attempt := 1; ; attempt++ {
-		update := claim
-		if claimed {
-			update = 0 // a retry after a conflict holds the claim already
-		}
-		var took bool
-		reply, took, err = e.turn(ctx, ev, update, ttl)
-		claimed = claimed || (took && claim != 0)
-		if claim != 0 && !claimed && err == nil {
+		reply, handled, err := e.turn(ctx, ev, update)
+		if handled {
 			return Reply{}, true, nil
 		}
+		if err == nil {
+			return reply, false, nil
+		}
 		if !errors.Is(err, records.ErrConflict) || attempt == maxAttempts {
-			break
+			return Reply{}, false, err
 		}
 	}
-	if err != nil {
-		if claimed {
-			if derr := e.rec.ReleaseClaim(context.WithoutCancel(ctx), claim); derr != nil {
-				e.log.Error("release claim", "update", claim, "err", derr)
-			}
-		}
-		return Reply{}, false, err
-	}
-	return reply, false, nil
 }
 
-// turn runs one attempt at ev. It claims update first unless it is 0;
-// took reports whether the claim was taken (true when there was none
-// to take).
-func (e *Engine) turn(ctx context.Context, ev Event, update int64, ttl time.Duration) (_ Reply, took bool, _ error) {
-	loaded, err := e.rec.LoadTurn(ctx, update, ttl, ev.ChatID, ev.From.ID)
+// turn runs one attempt at ev: it loads the session and profile, runs
+// the handler against a view of the records that keeps its writes, and
+// commits them with the session, the profile, the reply's messages
+// (with Config.Outbox) and update's handled mark, at once. handled
+// reports that update was handled already.
+func (e *Engine) turn(ctx context.Context, ev Event, update int64) (_ Reply, handled bool, _ error) {
+	loaded, err := e.rec.LoadTurn(ctx, update, ev.ChatID, ev.From.ID)
 	if err != nil {
-		return Reply{}, loaded.Claimed, err
+		return Reply{}, false, err
 	}
-	if !loaded.Claimed {
-		return Reply{}, false, nil
+	if loaded.Handled {
+		return Reply{}, true, nil
 	}
 	s, p := loaded.Session, loaded.Profile
 	s.ChatID = ev.ChatID
@@ -222,18 +216,42 @@ func (e *Engine) turn(ctx context.Context, ev Event, update int64, ttl time.Dura
 		p.Started = true
 		p.Blocked = false
 	}
-	t := &Turn{ctx: ctx, e: e, Event: ev, Session: &s, Profile: &p}
+	tx := e.rec.Begin()
+	t := &Turn{ctx: ctx, e: e, rec: tx.DB, Event: ev, Session: &s, Profile: &p}
 	if err := e.dispatch(t); err != nil {
-		return Reply{}, true, err
+		return Reply{}, false, err
 	}
 	var save *records.Profile
 	if p != before && ev.From.ID != 0 && !t.forget {
 		save = &p
 	}
-	if err := e.rec.SaveTurn(ctx, &s, save); err != nil {
-		return Reply{}, true, err
+	if e.outbox {
+		if err := e.enqueue(ctx, tx.DB, update, t.reply.Messages); err != nil {
+			return Reply{}, false, err
+		}
 	}
-	return t.reply, true, nil
+	if err := tx.Commit(ctx, &s, save, update); err != nil {
+		return Reply{}, false, err
+	}
+	return t.reply, false, nil
+}
+
+// enqueue puts msgs in the durable outbox of db, with ids made from
+// the update they answer.
+func (e *Engine) enqueue(ctx context.Context, db *records.DB, update int64, msgs []Message) error {
+	for i, m := range msgs {
+		id := fmt.Sprintf("u%d.%d", update, i)
+		if update == 0 {
+			var err error
+			if id, err = db.NewMessageID(ctx); err != nil {
+				return err
+			}
+		}
+		if err := db.Enqueue(ctx, m.ChatID, id, m); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (e *Engine) dispatch(t *Turn) error {
@@ -376,3 +394,11 @@ func newNonce() string {
 	}
 	return hex.EncodeToString(b[:])
 }
+
+// Records returns the records the engine keeps, for the Telegram edge's
+// sender (the durable outbox) and for tools.
+func (e *Engine) Records() *records.DB { return e.rec }
+
+// QueuesMessages reports whether turns commit their messages to the
+// durable outbox (Config.Outbox).
+func (e *Engine) QueuesMessages() bool { return e.outbox }

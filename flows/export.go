@@ -49,7 +49,7 @@ func csvDocument(rows [][]string) ([]byte, error) {
 
 // exportApplications sends staff every submitted application as CSV.
 func exportApplications(t *Turn) error {
-	apps, err := t.e.rec.Applications(t.ctx)
+	apps, err := t.rec.Applications(t.ctx)
 	if err != nil {
 		return err
 	}
@@ -59,7 +59,7 @@ func exportApplications(t *Turn) error {
 	for _, a := range apps {
 		var p records.Profile
 		if a.UserID != 0 {
-			if p, err = t.e.rec.Profile(t.ctx, a.UserID); err != nil {
+			if p, err = t.rec.Profile(t.ctx, a.UserID); err != nil {
 				return err
 			}
 		}

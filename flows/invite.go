@@ -67,7 +67,7 @@ func registerInvite(e *Engine) {
 		return nil
 	})
 	e.onButton(flowInvite, records.RoleAnyone, Anywhere, inviteLanguage)
-	e.personalData(flowInvite, PersonalData{Export: e.rec.ExportInvites, Erase: e.rec.EraseInvites})
+	e.personalData(flowInvite, PersonalData{Export: exportBy((*records.DB).ExportInvites), Erase: eraseBy((*records.DB).EraseInvites)})
 }
 
 // inviteState is the state of the invite flow: the invite just used,
@@ -88,7 +88,7 @@ type invites struct {
 
 // invitesOf is the invite service of the engine running t.
 func invitesOf(t *Turn) invites {
-	return invites{rec: t.e.rec, roster: rosterOf(t), now: t.e.now, botName: t.e.botName}
+	return invites{rec: t.rec, roster: rosterOf(t), now: t.e.now, botName: t.e.botName}
 }
 
 // link returns the link to hand to the invited person. Without a bot
@@ -494,7 +494,7 @@ func joinByInvite(t *Turn) error {
 		return err
 	}
 	if inv.By != t.Event.From.ID {
-		lang := t.e.LangOf(t.ctx, inv.By)
+		lang := t.LangOf(inv.By)
 		t.SayTo(inv.By, lang, "invite.joined_notice", map[string]any{
 			"N": inv.N, "Name": t.Profile.DisplayName(), "Role": describeInvite(t, lang, inv),
 		})
@@ -520,7 +520,7 @@ func inviteLanguage(t *Turn) error {
 		t.Notice("error.bad_button")
 		return nil
 	}
-	inv, err := t.e.rec.Invite(t.ctx, st.Invite)
+	inv, err := t.rec.Invite(t.ctx, st.Invite)
 	if err != nil {
 		return err
 	}

@@ -29,7 +29,7 @@ func registerMeetings(e *Engine) {
 }
 
 func meetingsList(t *Turn) error {
-	ms, err := t.e.rec.MentorshipsOf(t.ctx, t.Event.From.ID)
+	ms, err := t.rec.MentorshipsOf(t.ctx, t.Event.From.ID)
 	if err != nil {
 		return err
 	}
@@ -50,7 +50,7 @@ func meetingsList(t *Turn) error {
 // meetings still ahead and to get a calendar file.
 func showSchedule(t *Turn, m records.Mentorship) error {
 	pr, _ := t.Program().Project(m.ProjectID)
-	other, err := t.e.rec.Profile(t.ctx, otherSide(m, t.Event.From.ID))
+	other, err := t.rec.Profile(t.ctx, otherSide(m, t.Event.From.ID))
 	if err != nil {
 		return err
 	}
@@ -92,7 +92,7 @@ func scheduleLines(t *Turn, m records.Mentorship) (string, []Button, error) {
 		case !mt.End().After(now):
 			passed++
 			id := "meetings.line.done"
-			_, err := t.e.rec.DiaryEntry(t.ctx, m.ID, mt.N)
+			_, err := t.rec.DiaryEntry(t.ctx, m.ID, mt.N)
 			if errors.Is(err, records.ErrNotFound) {
 				id = "meetings.line.no_diary"
 			} else if err != nil {
@@ -115,7 +115,7 @@ func scheduleLines(t *Turn, m records.Mentorship) (string, []Button, error) {
 // meetingsTarget loads the mentorship a button or the session names and
 // checks the user is part of it.
 func meetingsTarget(t *Turn, mid string) (records.Mentorship, bool, error) {
-	m, err := t.e.rec.Mentorship(t.ctx, mid)
+	m, err := t.rec.Mentorship(t.ctx, mid)
 	if errors.Is(err, records.ErrNotFound) {
 		return records.Mentorship{}, false, nil
 	}
@@ -209,7 +209,7 @@ func meetingsStep(t *Turn) error {
 	}
 	p := records.Proposal{Kind: records.ProposalReschedule, MentorshipID: m.ID, From: t.Event.From.ID,
 		To: otherSide(m, t.Event.From.ID), Meetings: []records.Meeting{mt}, CreatedAt: now.UTC()}
-	if err := t.e.rec.SaveProposal(t.ctx, &p); err != nil {
+	if err := t.rec.SaveProposal(t.ctx, &p); err != nil {
 		return fmt.Errorf("reschedule meeting %d of %s: %w", st.N, m.ID, err)
 	}
 	t.Session.Reset()

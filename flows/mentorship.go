@@ -24,7 +24,7 @@ func otherSide(m records.Mentorship, userID int64) int64 { return m.MenteeID + m
 // mentee when asMentee, else as either side; ok is false when there is
 // none.
 func openMentorship(t *Turn, asMentee bool) (records.Mentorship, bool, error) {
-	ms, err := t.e.rec.MentorshipsOf(t.ctx, t.Event.From.ID)
+	ms, err := t.rec.MentorshipsOf(t.ctx, t.Event.From.ID)
 	if err != nil {
 		return records.Mentorship{}, false, err
 	}

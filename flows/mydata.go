@@ -14,12 +14,22 @@ import (
 // refugee or migration background; they must be able to see and remove
 // what we hold.
 type PersonalData struct {
-	// Export returns what the flow holds about userID, ready for JSON,
-	// or nil when it holds nothing.
-	Export func(ctx context.Context, userID int64) (any, error)
+	// Export returns what the flow holds about userID in db, ready for
+	// JSON, or nil when it holds nothing.
+	Export func(ctx context.Context, db *records.DB, userID int64) (any, error)
 	// Erase removes it. Where the programme needs counts (applications
 	// per project), the flow keeps an anonymous record instead.
-	Erase func(ctx context.Context, userID int64) error
+	Erase func(ctx context.Context, db *records.DB, userID int64) error
+}
+
+// exportBy and eraseBy adapt records methods (receiver first, as
+// method expressions give them) to PersonalData.
+func exportBy(f func(*records.DB, context.Context, int64) (any, error)) func(context.Context, *records.DB, int64) (any, error) {
+	return func(ctx context.Context, db *records.DB, userID int64) (any, error) { return f(db, ctx, userID) }
+}
+
+func eraseBy(f func(*records.DB, context.Context, int64) error) func(context.Context, *records.DB, int64) error {
+	return func(ctx context.Context, db *records.DB, userID int64) error { return f(db, ctx, userID) }
 }
 
 // personalData registers how flow exports and erases personal data.
@@ -57,7 +67,7 @@ func confirmDelete(t *Turn) error {
 func deleteMyData(t *Turn) error {
 	switch t.Callback.Action {
 	case "delete":
-		if err := t.e.EraseUser(t.ctx, t.Event.From.ID); err != nil {
+		if err := t.e.eraseUser(t.ctx, t.rec, t.Event.From.ID); err != nil {
 			return err
 		}
 		t.forget = true
@@ -75,7 +85,7 @@ func deleteMyData(t *Turn) error {
 // exportMyData sends the user a JSON document of everything the bot
 // holds about them.
 func exportMyData(t *Turn) error {
-	doc, err := t.e.ExportUser(t.ctx, t.Event.From.ID)
+	doc, err := t.e.exportUser(t.ctx, t.rec, t.Event.From.ID)
 	if err != nil {
 		return err
 	}
@@ -92,13 +102,18 @@ func exportMyData(t *Turn) error {
 // roles they hold ("roles") and joined with ("people"), what every flow
 // keeps, keyed by flow, and their mentorships ("mentorship").
 func (e *Engine) ExportUser(ctx context.Context, userID int64) (map[string]any, error) {
+	return e.exportUser(ctx, e.rec, userID)
+}
+
+// exportUser is ExportUser reading db, a turn's view when in a turn.
+func (e *Engine) exportUser(ctx context.Context, db *records.DB, userID int64) (map[string]any, error) {
 	doc := make(map[string]any)
-	p, err := e.rec.Profile(ctx, userID)
+	p, err := db.Profile(ctx, userID)
 	if err != nil {
 		return nil, err
 	}
 	doc["profile"] = p
-	r := roster{rec: e.rec, program: e.program}
+	r := roster{rec: db, program: e.program}
 	roles, err := r.held(ctx, userID)
 	if err != nil {
 		return nil, err
@@ -106,15 +121,15 @@ func (e *Engine) ExportUser(ctx context.Context, userID int64) (map[string]any, 
 	if len(roles) > 0 {
 		doc["roles"] = roles
 	}
-	exports := map[string]func(context.Context, int64) (any, error){
-		flowPeople:   r.export,
-		"mentorship": e.rec.ExportMentorships,
+	exports := map[string]func(context.Context, *records.DB, int64) (any, error){
+		flowPeople:   func(ctx context.Context, _ *records.DB, userID int64) (any, error) { return r.export(ctx, userID) },
+		"mentorship": exportBy((*records.DB).ExportMentorships),
 	}
 	for _, flow := range sortedKeys(e.personal) {
 		exports[flow] = e.personal[flow].Export
 	}
 	for _, name := range sortedKeys(exports) {
-		v, err := exports[name](ctx, userID)
+		v, err := exports[name](ctx, db, userID)
 		if err != nil {
 			return nil, fmt.Errorf("export %s data of %d: %w", name, userID, err)
 		}
@@ -131,18 +146,27 @@ func (e *Engine) ExportUser(ctx context.Context, userID int64) (map[string]any, 
 // joined with and removes the profile. The handler resets the private
 // chat's session.
 func (e *Engine) EraseUser(ctx context.Context, userID int64) error {
+	tx := e.rec.Begin()
+	if err := e.eraseUser(ctx, tx.DB, userID); err != nil {
+		return err
+	}
+	return tx.Commit(ctx, nil, nil, 0)
+}
+
+// eraseUser is EraseUser writing to db, a turn's view when in a turn.
+func (e *Engine) eraseUser(ctx context.Context, db *records.DB, userID int64) error {
 	for _, flow := range sortedKeys(e.personal) {
-		if err := e.personal[flow].Erase(ctx, userID); err != nil {
+		if err := e.personal[flow].Erase(ctx, db, userID); err != nil {
 			return fmt.Errorf("erase %s data of %d: %w", flow, userID, err)
 		}
 	}
-	if err := e.rec.EraseMentorships(ctx, userID); err != nil {
+	if err := db.EraseMentorships(ctx, userID); err != nil {
 		return fmt.Errorf("erase mentorships of %d: %w", userID, err)
 	}
-	if err := (roster{rec: e.rec, program: e.program}).erase(ctx, userID); err != nil {
+	if err := (roster{rec: db, program: e.program}).erase(ctx, userID); err != nil {
 		return fmt.Errorf("erase roles of %d: %w", userID, err)
 	}
-	return e.rec.DeleteProfile(ctx, userID)
+	return db.DeleteProfile(ctx, userID)
 }
 
 // sortedKeys returns the keys of m in order.

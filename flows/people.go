@@ -64,7 +64,7 @@ func (l *peopleList) line(id int64) (text string, reachable bool, err error) {
 	t := l.t
 	p := *t.Profile // the sender's, not saved until the turn ends
 	if id != t.Event.From.ID {
-		if p, err = t.e.rec.Profile(t.ctx, id); err != nil {
+		if p, err = t.rec.Profile(t.ctx, id); err != nil {
 			return "", false, err
 		}
 	}
@@ -133,7 +133,7 @@ func (l *peopleList) committees() error {
 	var b strings.Builder
 	b.WriteString(t.T("people.committees", nil))
 	for _, u := range t.Program().Universities {
-		ids, err := t.e.rec.CommitteeMembers(t.ctx, u.ID)
+		ids, err := t.rec.CommitteeMembers(t.ctx, u.ID)
 		if err != nil {
 			return err
 		}

@@ -47,7 +47,7 @@ func registerQuestionnaire(e *Engine) {
 	e.onButton(flowQuestionnaire, records.RoleAnyone, Anywhere, questionnaireButton)
 	e.onStep(flowStep(flowQuestionnaire), questionnaireStep)
 	e.onArgument("export", "questionnaire", exportQuestionnaire)
-	e.personalData(flowQuestionnaire, questionnairePersonalData(e.rec))
+	e.personalData(flowQuestionnaire, questionnaireData)
 }
 
 // questionnaireOpen reports whether the questionnaire of m can be
@@ -61,14 +61,14 @@ func questionnaireOpen(t *Turn, m records.Mentorship) (bool, error) {
 	if last, ok := meetingN(m, t.Program().Meetings); ok && !last.Start.IsZero() && !last.End().After(now) {
 		return true, nil
 	}
-	_, opened, err := t.e.rec.QuestionnaireOpened(t.ctx, m.ID)
+	_, opened, err := t.rec.QuestionnaireOpened(t.ctx, m.ID)
 	return opened, err
 }
 
 // submitted reports whether userID submitted their answers about
 // mentorship mid.
 func submitted(t *Turn, mid string, userID int64) (bool, error) {
-	_, err := t.e.rec.Response(t.ctx, mid, userID)
+	_, err := t.rec.Response(t.ctx, mid, userID)
 	if errors.Is(err, records.ErrNotFound) {
 		return false, nil
 	}
@@ -82,7 +82,7 @@ func questionnaireCommand(t *Turn) error {
 		t.Say("questionnaire.none_configured", nil)
 		return nil
 	}
-	ms, err := t.e.rec.MentorshipsOf(t.ctx, t.Event.From.ID)
+	ms, err := t.rec.MentorshipsOf(t.ctx, t.Event.From.ID)
 	if err != nil {
 		return err
 	}
@@ -147,7 +147,7 @@ func openQuestionnaire(t *Turn) error {
 		t.Say("questionnaire.none_configured", nil)
 		return nil
 	}
-	m, err := t.e.rec.Mentorship(t.ctx, id)
+	m, err := t.rec.Mentorship(t.ctx, id)
 	if errors.Is(err, records.ErrNotFound) {
 		t.Say("questionnaire.open.unknown", map[string]any{"ID": id})
 		return nil
@@ -163,14 +163,14 @@ func openQuestionnaire(t *Turn) error {
 		t.Say("questionnaire.open.already", map[string]any{"ID": id})
 		return nil
 	}
-	if err := t.e.rec.OpenQuestionnaire(t.ctx, id, t.Event.From.ID); err != nil {
+	if err := t.rec.OpenQuestionnaire(t.ctx, id, t.Event.From.ID); err != nil {
 		return err
 	}
 	for _, uid := range []int64{m.MenteeID, m.MentorID} {
 		if uid == 0 {
 			continue
 		}
-		lang := t.e.LangOf(t.ctx, uid)
+		lang := t.LangOf(uid)
 		start := t.LastingButton(t.e.cat.T(lang, "questionnaire.button.start", nil), flowQuestionnaire, "start", id)
 		t.SayTo(uid, lang, "questionnaire.invitation", nil, []Button{start})
 	}
@@ -229,7 +229,7 @@ func questionnaireRunButton(t *Turn, st questState) error {
 // startFromButton starts the questionnaire of the mentorship a start
 // or pick button names, for one of its participants.
 func startFromButton(t *Turn) error {
-	m, err := t.e.rec.Mentorship(t.ctx, t.Callback.Arg)
+	m, err := t.rec.Mentorship(t.ctx, t.Callback.Arg)
 	if errors.Is(err, records.ErrNotFound) {
 		t.Notice("error.bad_button")
 		return nil
@@ -263,9 +263,9 @@ func startFromButton(t *Turn) error {
 // questionnaireDraft loads the sender's draft about mentorship mid, or
 // a new one.
 func questionnaireDraft(t *Turn, mid string) (records.QuestionnaireResponse, error) {
-	r, err := t.e.rec.DraftResponse(t.ctx, mid, t.Event.From.ID)
+	r, err := t.rec.DraftResponse(t.ctx, mid, t.Event.From.ID)
 	if errors.Is(err, records.ErrNotFound) {
-		m, err := t.e.rec.Mentorship(t.ctx, mid)
+		m, err := t.rec.Mentorship(t.ctx, mid)
 		if err != nil {
 			return r, err
 		}
@@ -439,7 +439,7 @@ func questionnaireAnswer(t *Turn, st questState, value string, fromButton bool) 
 	}
 	r.Answers[q.ID] = value
 	r.Lang = t.Lang()
-	if err := t.e.rec.SaveDraftResponse(t.ctx, r); err != nil {
+	if err := t.rec.SaveDraftResponse(t.ctx, r); err != nil {
 		return err
 	}
 	if st.Review {
@@ -505,7 +505,7 @@ func questionnaireSubmit(t *Turn, st questState) error {
 	}
 	r.SubmittedAt = t.Now().UTC()
 	r.Lang = t.Lang()
-	if err := t.e.rec.SubmitResponse(t.ctx, r); err != nil {
+	if err := t.rec.SubmitResponse(t.ctx, r); err != nil {
 		return err
 	}
 	t.Session.Reset()
@@ -516,7 +516,7 @@ func questionnaireSubmit(t *Turn, st questState) error {
 // exportQuestionnaire sends staff one CSV row per respondent and the
 // mean of each scale question.
 func exportQuestionnaire(t *Turn) error {
-	rs, err := t.e.rec.Responses(t.ctx)
+	rs, err := t.rec.Responses(t.ctx)
 	if err != nil {
 		return err
 	}
@@ -544,7 +544,7 @@ func responseRows(t *Turn, rs []records.QuestionnaireResponse) ([][]string, erro
 	rows := [][]string{header}
 	for _, r := range rs {
 		project := ""
-		if m, err := t.e.rec.Mentorship(t.ctx, r.MentorshipID); err == nil {
+		if m, err := t.rec.Mentorship(t.ctx, r.MentorshipID); err == nil {
 			project = m.ProjectID
 		} else if !errors.Is(err, records.ErrNotFound) {
 			return nil, err
@@ -584,35 +584,35 @@ func responseSummary(t *Turn, rs []records.QuestionnaireResponse) string {
 	return b.String()
 }
 
-// questionnairePersonalData exports and erases a person's responses
+// questionnaireData exports and erases a person's responses
 // and drafts, about every mentorship they took part in; the export no
 // longer counts erased responses.
-func questionnairePersonalData(rec *records.DB) PersonalData {
-	mentorships := func(ctx context.Context, userID int64) ([]string, error) {
-		ms, err := rec.MentorshipsOf(ctx, userID)
+var questionnaireData = PersonalData{
+	Export: func(ctx context.Context, rec *records.DB, userID int64) (any, error) {
+		mids, err := mentorshipIDs(ctx, rec, userID)
 		if err != nil {
 			return nil, err
 		}
-		ids := make([]string, len(ms))
-		for i, m := range ms {
-			ids[i] = m.ID
+		return rec.ExportResponses(ctx, userID, mids)
+	},
+	Erase: func(ctx context.Context, rec *records.DB, userID int64) error {
+		mids, err := mentorshipIDs(ctx, rec, userID)
+		if err != nil {
+			return err
 		}
-		return ids, nil
+		return rec.EraseResponses(ctx, userID, mids)
+	},
+}
+
+// mentorshipIDs lists the ids of the mentorships userID takes part in.
+func mentorshipIDs(ctx context.Context, rec *records.DB, userID int64) ([]string, error) {
+	ms, err := rec.MentorshipsOf(ctx, userID)
+	if err != nil {
+		return nil, err
 	}
-	return PersonalData{
-		Export: func(ctx context.Context, userID int64) (any, error) {
-			mids, err := mentorships(ctx, userID)
-			if err != nil {
-				return nil, err
-			}
-			return rec.ExportResponses(ctx, userID, mids)
-		},
-		Erase: func(ctx context.Context, userID int64) error {
-			mids, err := mentorships(ctx, userID)
-			if err != nil {
-				return err
-			}
-			return rec.EraseResponses(ctx, userID, mids)
-		},
+	ids := make([]string, len(ms))
+	for i, m := range ms {
+		ids[i] = m.ID
 	}
+	return ids, nil
 }

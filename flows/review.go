@@ -70,7 +70,7 @@ func listProjects(t *Turn) error {
 	b.WriteString(t.T("review.list.intro", nil))
 	var rows [][]Button
 	for _, p := range t.Program().Projects {
-		apps, err := t.e.rec.ProjectApplications(t.ctx, p.ID)
+		apps, err := t.rec.ProjectApplications(t.ctx, p.ID)
 		if err != nil {
 			return err
 		}
@@ -97,7 +97,7 @@ func listApplications(t *Turn, projectID string) error {
 		t.Notice("error.bad_button")
 		return nil
 	}
-	apps, err := t.e.rec.ProjectApplications(t.ctx, p.ID)
+	apps, err := t.rec.ProjectApplications(t.ctx, p.ID)
 	if err != nil {
 		return err
 	}
@@ -123,7 +123,7 @@ func applicantName(t *Turn, a records.Application) (string, error) {
 	if a.UserID == 0 {
 		return t.T("review.erased", nil), nil
 	}
-	p, err := t.e.rec.Profile(t.ctx, a.UserID)
+	p, err := t.rec.Profile(t.ctx, a.UserID)
 	if err != nil {
 		return "", err
 	}
@@ -169,7 +169,7 @@ func card(t *Turn, a records.Application) error {
 func openApplication(t *Turn, a records.Application) error {
 	if a.State == records.AppSubmitted {
 		a.State = records.AppReview
-		if err := t.e.rec.SaveApplication(t.ctx, &a); err != nil {
+		if err := t.rec.SaveApplication(t.ctx, &a); err != nil {
 			return err
 		}
 	}
@@ -210,7 +210,7 @@ func reviewButton(t *Turn) error {
 	case "noreason":
 		return rejectWithoutReason(t)
 	}
-	a, err := t.e.rec.Application(t.ctx, t.Callback.Arg)
+	a, err := t.rec.Application(t.ctx, t.Callback.Arg)
 	if errors.Is(err, records.ErrNotFound) {
 		t.Notice("review.gone")
 		return nil
@@ -287,7 +287,7 @@ func refuseAction(t *Turn, a records.Application) error {
 // decide takes a staff action on application ref, with the note or
 // reason text where the action has one.
 func decide(t *Turn, ref, action, text string) error {
-	a, err := t.e.rec.Application(t.ctx, ref)
+	a, err := t.rec.Application(t.ctx, ref)
 	if errors.Is(err, records.ErrNotFound) {
 		t.Say("review.gone", nil)
 		return nil
@@ -302,7 +302,7 @@ func decide(t *Turn, ref, action, text string) error {
 	switch action {
 	case "int":
 		a.Note = text
-		t.SayTo(a.UserID, t.e.LangOf(t.ctx, a.UserID), "review.interview.notice", map[string]any{"Ref": a.Ref, "Note": text})
+		t.SayTo(a.UserID, t.LangOf(a.UserID), "review.interview.notice", map[string]any{"Ref": a.Ref, "Note": text})
 	case "rej":
 		a.Reason = text
 	case "acc":
@@ -310,7 +310,7 @@ func decide(t *Turn, ref, action, text string) error {
 	case "match":
 		// The project's mentor may have been replaced through an
 		// invite since the programme file was written.
-		mentor, err := t.e.MentorOf(t.ctx, a.ProjectID)
+		mentor, err := rosterOf(t).mentorOf(t.ctx, a.ProjectID)
 		if errors.Is(err, records.ErrNotFound) || (err == nil && mentor == 0) {
 			t.Say("review.no_mentor", nil)
 			return nil
@@ -321,7 +321,7 @@ func decide(t *Turn, ref, action, text string) error {
 		a.MentorID = mentor
 	}
 	a.State = to
-	if err := t.e.rec.SaveApplication(t.ctx, &a); err != nil {
+	if err := t.rec.SaveApplication(t.ctx, &a); err != nil {
 		return err
 	}
 	t.Say("review.done."+action, map[string]any{"Ref": a.Ref})
@@ -361,7 +361,7 @@ func reviewInput(t *Turn) error {
 // pendingResults returns the decided applications not yet announced,
 // and how many accepted ones still wait for a match.
 func pendingResults(t *Turn) (matched, rejected []records.Application, unmatched int, err error) {
-	apps, err := t.e.rec.Applications(t.ctx)
+	apps, err := t.rec.Applications(t.ctx)
 	if err != nil {
 		return nil, nil, 0, err
 	}
@@ -417,7 +417,7 @@ func publish(t *Turn) error {
 	nm, nr := 0, 0
 	for _, a := range append(matched, rejected...) {
 		// Two staff members publishing at once announce each result once.
-		first, err := t.e.rec.ClaimPublication(t.ctx, a.Ref)
+		first, err := t.rec.ClaimPublication(t.ctx, a.Ref)
 		if err != nil {
 			return err
 		}
@@ -451,7 +451,7 @@ func publish(t *Turn) error {
 // match, and marks a published. It returns the line telling staff of a
 // held introduction, or "".
 func publishResult(t *Turn, a records.Application) (held string, err error) {
-	menteeLang := t.e.LangOf(t.ctx, a.UserID)
+	menteeLang := t.LangOf(a.UserID)
 	if a.State == records.AppRejected {
 		id, data := "review.result.rejected", map[string]any{"Ref": a.Ref}
 		if a.Reason != "" {
@@ -462,7 +462,7 @@ func publishResult(t *Turn, a records.Application) (held string, err error) {
 		return "", err
 	}
 	a.Published = true
-	if err := t.e.rec.SaveApplication(t.ctx, &a); err != nil {
+	if err := t.rec.SaveApplication(t.ctx, &a); err != nil {
 		return "", err
 	}
 	return held, nil
@@ -474,7 +474,7 @@ func publishResult(t *Turn, a records.Application) (held string, err error) {
 func introduce(t *Turn, a records.Application, menteeLang string) (string, error) {
 	// The mentor is looked up again: one invited between the match and
 	// the publication takes the project over.
-	mentorID, err := t.e.MentorOf(t.ctx, a.ProjectID)
+	mentorID, err := rosterOf(t).mentorOf(t.ctx, a.ProjectID)
 	if err != nil {
 		return "", err
 	}
@@ -482,21 +482,21 @@ func introduce(t *Turn, a records.Application, menteeLang string) (string, error
 		a.MentorID = mentorID
 	}
 	m := records.Mentorship{ID: a.Ref, MenteeID: a.UserID, MentorID: a.MentorID, ProjectID: a.ProjectID, CreatedAt: t.Now().UTC()}
-	if err := t.e.rec.SaveMentorship(t.ctx, m); err != nil {
+	if err := t.rec.SaveMentorship(t.ctx, m); err != nil {
 		return "", err
 	}
 	p, _ := t.Program().Project(a.ProjectID)
-	mentee, err := t.e.rec.Profile(t.ctx, a.UserID)
+	mentee, err := t.rec.Profile(t.ctx, a.UserID)
 	if err != nil {
 		return "", err
 	}
-	mentor, err := t.e.rec.Profile(t.ctx, a.MentorID)
+	mentor, err := t.rec.Profile(t.ctx, a.MentorID)
 	if err != nil {
 		return "", err
 	}
 	if !mentor.Started || mentor.Blocked {
 		t.SayTo(a.UserID, menteeLang, "review.result.matched_wait", map[string]any{"Ref": a.Ref, "Project": p.Title, "Host": p.Host})
-		if err := t.e.rec.HoldIntroduction(t.ctx, a.MentorID, m.ID); err != nil {
+		if err := t.rec.HoldIntroduction(t.ctx, a.MentorID, m.ID); err != nil {
 			return "", err
 		}
 		return t.T("review.publish.held_line", map[string]any{"Mentor": a.MentorID, "Project": p.Title,
@@ -504,7 +504,7 @@ func introduce(t *Turn, a records.Application, menteeLang string) (string, error
 	}
 	t.SayTo(a.UserID, menteeLang, "review.result.matched",
 		map[string]any{"Ref": a.Ref, "Project": p.Title, "Host": p.Host, "Mentor": mentor.DisplayName()})
-	t.SayTo(a.MentorID, t.e.LangOf(t.ctx, a.MentorID), "review.intro.mentor",
+	t.SayTo(a.MentorID, t.LangOf(a.MentorID), "review.intro.mentor",
 		map[string]any{"Project": p.Title, "Mentee": mentee.DisplayName()})
 	return "", nil
 }
@@ -516,22 +516,22 @@ func deliverHeldIntros(t *Turn) error {
 	if t.Event.ChatType != ChatPrivate && t.Event.ChatType != "" {
 		return nil
 	}
-	ms, err := t.e.rec.HeldIntroductions(t.ctx, t.Event.From.ID)
+	ms, err := t.rec.HeldIntroductions(t.ctx, t.Event.From.ID)
 	if err != nil {
 		return err
 	}
 	for _, m := range ms {
 		p, _ := t.Program().Project(m.ProjectID)
-		mentee, err := t.e.rec.Profile(t.ctx, m.MenteeID)
+		mentee, err := t.rec.Profile(t.ctx, m.MenteeID)
 		if err != nil {
 			return err
 		}
 		t.Say("review.intro.mentor", map[string]any{"Project": p.Title, "Mentee": mentee.DisplayName()})
-		t.SayTo(m.MenteeID, t.e.LangOf(t.ctx, m.MenteeID), "review.intro.mentor_ready",
+		t.SayTo(m.MenteeID, t.LangOf(m.MenteeID), "review.intro.mentor_ready",
 			map[string]any{"Project": p.Title, "Mentor": t.Profile.DisplayName()})
 	}
 	if len(ms) > 0 {
-		return t.e.rec.IntroductionsDelivered(t.ctx, t.Event.From.ID, ms)
+		return t.rec.IntroductionsDelivered(t.ctx, t.Event.From.ID, ms)
 	}
 	return nil
 }

@@ -16,7 +16,7 @@ type roster struct {
 }
 
 // rosterOf is the roster of the programme t runs in.
-func rosterOf(t *Turn) roster { return roster{rec: t.e.rec, program: t.e.program} }
+func rosterOf(t *Turn) roster { return roster{rec: t.rec, program: t.e.program} }
 
 // HasRole reports whether userID holds role. Staff come from the
 // programme file or from the store; mentors are whoever MentorOf names

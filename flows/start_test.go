@@ -57,13 +57,13 @@ func TestEditedMessageChangesNothing(t *testing.T) {
 	h := newHarness(t)
 	u := user(studentA, "en")
 	h.command(u, "language", "")
-	before, err := h.store.Session(t.Context(), studentA)
+	before, err := h.rec.Session(t.Context(), studentA)
 	if err != nil {
 		t.Fatal(err)
 	}
 	r := h.handle(flows.Event{Kind: flows.KindEdited, From: u})
 	wantSaid(t, r, studentA, "error.edited")
-	after, err := h.store.Session(t.Context(), studentA)
+	after, err := h.rec.Session(t.Context(), studentA)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"context"
 	"errors"
 	"slices"
 	"strings"
@@ -67,7 +68,18 @@ func registerSupport(e *Engine) {
 	e.sent[refTicket] = desk.ticketPosted
 	e.undelivered[refRelay] = desk.relayUndelivered
 	e.undelivered[refTicket] = desk.ticketUndelivered
-	e.personalData(flowSupport, PersonalData{Export: desk.exportTickets, Erase: desk.eraseTickets})
+	e.personalData(flowSupport, PersonalData{
+		Export: func(ctx context.Context, db *records.DB, userID int64) (any, error) {
+			tickets, err := db.TicketsOf(ctx, userID)
+			if err != nil || len(tickets) == 0 {
+				return nil, err
+			}
+			return tickets, nil
+		},
+		Erase: func(ctx context.Context, db *records.DB, userID int64) error {
+			return db.EraseTickets(ctx, userID, committeeGroupOf(e.program))
+		},
+	})
 }
 
 // supportStartButtons are the rows the welcome message offers to ask
@@ -271,7 +283,7 @@ func submitRequest(t *Turn, st supportState) error {
 func openTicket(t *Turn, u University, topic string) (records.Ticket, error) {
 	ctx, ev := t.ctx, t.Event
 	if ev.MessageID != 0 {
-		tk, err := t.e.rec.TicketOfSource(ctx, ev.ChatID, ev.MessageID)
+		tk, err := t.rec.TicketOfSource(ctx, ev.ChatID, ev.MessageID)
 		if !errors.Is(err, records.ErrNotFound) {
 			return tk, err
 		}
@@ -287,7 +299,7 @@ func openTicket(t *Turn, u University, topic string) (records.Ticket, error) {
 		CreatedAt:  now,
 		RemindAt:   now.Add(t.Program().SupportReminderAfter),
 	}
-	if err := t.e.rec.NewTicket(ctx, &tk, ev.ChatID, ev.MessageID, t.Program().SupportRetention); err != nil {
+	if err := t.rec.NewTicket(ctx, &tk, ev.ChatID, ev.MessageID, t.Program().SupportRetention); err != nil {
 		return records.Ticket{}, err
 	}
 	return tk, nil
@@ -296,7 +308,7 @@ func openTicket(t *Turn, u University, topic string) (records.Ticket, error) {
 // threadTicket returns the ticket the student's chat is writing to, or
 // false after telling them it is gone or closed and leaving the flow.
 func threadTicket(t *Turn, id string) (records.Ticket, University, bool, error) {
-	tk, u, ok, err := deskOf(t.e).ticketWithUniversity(t.ctx, id)
+	tk, u, ok, err := t.desk().ticketWithUniversity(t.ctx, id)
 	if err != nil {
 		return records.Ticket{}, University{}, false, err
 	}
@@ -320,7 +332,7 @@ func continueTicket(t *Turn) error {
 		t.Notice("error.bad_button")
 		return nil
 	}
-	tk, err := t.e.rec.Ticket(t.ctx, t.Callback.Arg)
+	tk, err := t.rec.Ticket(t.ctx, t.Callback.Arg)
 	if errors.Is(err, records.ErrNotFound) || t.Callback.Arg == "" || tk.UserID != t.Event.From.ID {
 		t.Notice("error.bad_button")
 		return nil
@@ -356,7 +368,7 @@ func followUp(t *Turn, st supportState) error {
 			tk.State = records.TicketClaimed
 		}
 		tk.RemindAt = t.Now().UTC().Add(t.Program().SupportReminderAfter)
-		if err := t.e.rec.SaveTicket(t.ctx, &tk, t.Program().SupportRetention); err != nil {
+		if err := t.rec.SaveTicket(t.ctx, &tk, t.Program().SupportRetention); err != nil {
 			return err
 		}
 	}
@@ -426,7 +438,7 @@ func repliedTicket(t *Turn) (University, records.Ticket, bool, error) {
 	if !ok || ev.ReplyTo == 0 || ev.ChatType == ChatPrivate || ev.ChatType == "" {
 		return University{}, records.Ticket{}, false, nil
 	}
-	tk, err := t.e.rec.TicketOfPost(t.ctx, ev.ChatID, ev.ReplyTo)
+	tk, err := t.rec.TicketOfPost(t.ctx, ev.ChatID, ev.ReplyTo)
 	if errors.Is(err, records.ErrNotFound) {
 		return University{}, records.Ticket{}, false, nil
 	}
@@ -467,7 +479,7 @@ func answerTicket(t *Turn, u University, tk records.Ticket, body string, file *A
 	tk.AnsweredAt = t.Now().UTC()
 	tk.AnsweredBy = t.Event.From.ID
 	tk.RemindAt = time.Time{}
-	if err := t.e.rec.SaveTicket(t.ctx, &tk, t.Program().SupportRetention); err != nil {
+	if err := t.rec.SaveTicket(t.ctx, &tk, t.Program().SupportRetention); err != nil {
 		return err
 	}
 	id := "support.group.relayed"
@@ -482,7 +494,7 @@ func answerTicket(t *Turn, u University, tk records.Ticket, body string, file *A
 // relayAnswer sends a committee answer to the student of tk, as coming
 // from u's committee, or from the member by first name when signed.
 func relayAnswer(t *Turn, u University, tk records.Ticket, body string, file *Attachment, signed bool) {
-	lang := t.e.LangOf(t.ctx, tk.UserID)
+	lang := t.LangOf(tk.UserID)
 	data := map[string]any{"ID": tk.ID, "University": u.Name, "Name": t.Event.From.FirstName}
 	id := "support.answer"
 	if signed && t.Event.From.FirstName != "" {
@@ -502,7 +514,7 @@ func relayAnswer(t *Turn, u University, tk records.Ticket, body string, file *At
 // counts only when pressed in the ticket's own committee group.
 func committeeAction(t *Turn) error {
 	id := t.Callback.Arg
-	tk, err := t.e.rec.Ticket(t.ctx, id)
+	tk, err := t.rec.Ticket(t.ctx, id)
 	if errors.Is(err, records.ErrNotFound) || id == "" {
 		t.Notice("error.bad_button")
 		return nil
@@ -530,12 +542,12 @@ func closeTicket(t *Turn, u University, tk records.Ticket) error {
 	tk.State = records.TicketClosed
 	tk.ClosedAt = t.Now().UTC()
 	tk.RemindAt = time.Time{}
-	if err := t.e.rec.SaveTicket(t.ctx, &tk, t.Program().SupportRetention); err != nil {
+	if err := t.rec.SaveTicket(t.ctx, &tk, t.Program().SupportRetention); err != nil {
 		return err
 	}
-	desk := deskOf(t.e)
+	desk := t.desk()
 	t.Send(desk.ticketNote(tk, u, "support.group.closed", map[string]any{"ID": tk.ID, "Name": t.Event.From.FirstName}))
-	t.SayTo(tk.UserID, t.e.LangOf(t.ctx, tk.UserID), "support.closed", map[string]any{"ID": tk.ID, "University": u.Name})
+	t.SayTo(tk.UserID, t.LangOf(tk.UserID), "support.closed", map[string]any{"ID": tk.ID, "University": u.Name})
 	t.Notice("support.done")
 	return nil
 }
@@ -558,10 +570,10 @@ func claimTicket(t *Turn, u University, tk records.Ticket) error {
 	if tk.State == records.TicketOpen {
 		tk.State = records.TicketClaimed
 	}
-	if err := t.e.rec.SaveTicket(t.ctx, &tk, t.Program().SupportRetention); err != nil {
+	if err := t.rec.SaveTicket(t.ctx, &tk, t.Program().SupportRetention); err != nil {
 		return err
 	}
-	t.Send(deskOf(t.e).ticketNote(tk, u, "support.group.claimed", map[string]any{"ID": tk.ID, "Name": me.FirstName}))
+	t.Send(t.desk().ticketNote(tk, u, "support.group.claimed", map[string]any{"ID": tk.ID, "Name": me.FirstName}))
 	t.Notice("support.done")
 	return nil
 }
@@ -574,7 +586,7 @@ func listTickets(t *Turn) error {
 		t.Say("support.tickets_group_only", nil)
 		return nil
 	}
-	tickets, err := t.e.rec.OpenTickets(t.ctx, u.ID)
+	tickets, err := t.rec.OpenTickets(t.ctx, u.ID)
 	if err != nil {
 		return err
 	}

@@ -603,14 +603,14 @@ func TestSupportRedeliveredRequestOpensOneTicket(t *testing.T) {
 	s.pressAction(ada, r, "topic", "housing")
 	ev := flows.Event{Kind: flows.KindText, From: ada, Text: "A room", MessageID: 77, ChatID: studentA, ChatType: flows.ChatPrivate}
 	ctx := context.Background()
-	before, err := s.store.Session(ctx, studentA)
+	before, err := s.rec.Session(ctx, studentA)
 	if err != nil {
 		t.Fatal(err)
 	}
 	first := s.handle(ev)
 	// The reply was lost; Telegram delivers the update again, and the
 	// session as saved is back in the request step (another replica).
-	after, err := s.store.Session(ctx, studentA)
+	after, err := s.rec.Session(ctx, studentA)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -618,7 +618,7 @@ func TestSupportRedeliveredRequestOpensOneTicket(t *testing.T) {
 		t.Fatalf("session before the request = %+v; want the request step", before)
 	}
 	before.Version = after.Version
-	if err := s.store.SaveSession(ctx, &before); err != nil {
+	if err := s.rec.SaveSession(ctx, &before); err != nil {
 		t.Fatal(err)
 	}
 	second := s.handle(ev)
@@ -707,15 +707,17 @@ language = "es"
 // press Take it on at the same moment in two replicas.
 type racingStore struct {
 	records.Store
-	race func(ctx context.Context, s records.Store) // runs once, before the next ticket save
+	race func(ctx context.Context, s records.Store) // runs once, before the next commit of a ticket save
 }
 
-func (r *racingStore) PutIfVersion(ctx context.Context, key string, v any, version int64) error {
-	if race := r.race; race != nil && strings.HasPrefix(key, "ticket:") {
-		r.race = nil
-		race(ctx, r.Store)
+func (r *racingStore) Commit(ctx context.Context, c *records.Commit) error {
+	for key := range c.Versions {
+		if race := r.race; race != nil && strings.HasPrefix(key, "ticket:") {
+			r.race = nil
+			race(ctx, r.Store)
+		}
 	}
-	return r.Store.PutIfVersion(ctx, key, v, version)
+	return r.Store.Commit(ctx, c)
 }
 
 func TestSupportSimultaneousClaimsKeepTheFirst(t *testing.T) {

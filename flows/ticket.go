@@ -33,6 +33,11 @@ const (
 // Engine.Sent and Engine.Undeliverable take it apart.
 func ticketRef(kind, id string) string { return kind + ":" + id }
 
+// desk returns the support desk over the turn's records.
+func (t *Turn) desk() supportDesk {
+	return supportDesk{rec: t.rec, program: t.e.program, cat: t.e.cat}
+}
+
 // deskOf returns the support desk over e's records, programme and
 // catalog.
 func deskOf(e *Engine) supportDesk {
@@ -225,19 +230,4 @@ func (d supportDesk) reminder(tk records.Ticket, u University, now time.Time) Me
 	hours := int(now.Sub(tk.RemindAt.Add(-d.program.SupportReminderAfter)).Hours())
 	return Message{ChatID: u.CommitteeChat, ReplyTo: tk.PostID, Ref: ticketRef(refTicket, tk.ID),
 		Text: d.cat.Plural(groupLang(d.cat, u), id, hours, map[string]any{"ID": tk.ID}), TextID: id}
-}
-
-// exportTickets returns the tickets userID opened, or nil.
-func (d supportDesk) exportTickets(ctx context.Context, userID int64) (any, error) {
-	tickets, err := d.rec.TicketsOf(ctx, userID)
-	if err != nil || len(tickets) == 0 {
-		return nil, err
-	}
-	return tickets, nil
-}
-
-// eraseTickets removes every ticket of userID with the records that
-// point at it.
-func (d supportDesk) eraseTickets(ctx context.Context, userID int64) error {
-	return d.rec.EraseTickets(ctx, userID, committeeGroupOf(d.program))
 }

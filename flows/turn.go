@@ -11,8 +11,11 @@ import (
 // Turn is one event being handled: the event, the session and profile
 // it may change, and the reply being built. Flows receive it.
 type Turn struct {
-	ctx     context.Context
-	e       *Engine
+	ctx context.Context
+	e   *Engine
+	// rec is the turn's view of the records: its writes are committed
+	// with the turn, or not at all.
+	rec     *records.DB
 	Event   Event
 	Session *records.Session
 	Profile *records.Profile
@@ -36,6 +39,19 @@ func (t *Turn) Lang() string {
 		return locales.Default
 	}
 	return t.Profile.Lang
+}
+
+// LangOf returns the language of userID, for messages to people other
+// than the sender.
+func (t *Turn) LangOf(userID int64) string {
+	if userID == t.Profile.UserID {
+		return t.Lang()
+	}
+	p, err := t.rec.Profile(t.ctx, userID)
+	if err != nil || p.Lang == "" {
+		return locales.Default
+	}
+	return p.Lang
 }
 
 // T localizes message id for the sender.

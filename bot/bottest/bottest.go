@@ -189,7 +189,7 @@ func (e *Env) startEngine(cat *locales.Catalog, wrap func(records.Store) records
 	e.Records = records.New(engineStore, e.Clock.Now)
 	var err error
 	e.Engine, err = flows.New(flows.Config{Store: engineStore, Catalog: cat, Program: e.Program,
-		Now: e.Clock.Now, BotUsername: telegramtest.BotUsername})
+		Now: e.Clock.Now, BotUsername: telegramtest.BotUsername, Outbox: true})
 	if err != nil {
 		e.TB.Fatal(err)
 	}
@@ -269,7 +269,7 @@ func (e *Env) WaitProcessed(id int64) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), telegramtest.DefaultTimeout)
 	defer cancel()
-	if err := e.Bot.Outbox().Flush(ctx); err != nil {
+	if err := e.Bot.Flush(ctx); err != nil {
 		e.TB.Fatalf("bottest: replies to update %d not sent in time: %v", id, err)
 	}
 }

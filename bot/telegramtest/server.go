@@ -176,10 +176,15 @@ type Server struct {
 	webhookKey  string
 
 	failures map[string]*failure
-	blocked  map[int64]bool
-	limits   *Limits
-	windows  map[int64][]time.Time // per chat; 0 is the global window
-	tooMany  int
+	// stalled methods get no answer until Release; held ones do their
+	// work (a message is recorded as sent) and then get no answer.
+	stalled map[string]bool
+	held    map[string]bool
+	release chan struct{}
+	blocked map[int64]bool
+	limits  *Limits
+	windows map[int64][]time.Time // per chat; 0 is the global window
+	tooMany int
 }
 
 type queued struct {
@@ -207,6 +212,9 @@ func NewServer(tb testing.TB) *Server {
 		calls:    make(map[string]int),
 		commands: make(map[string][]Command),
 		failures: make(map[string]*failure),
+		stalled:  make(map[string]bool),
+		held:     make(map[string]bool),
+		release:  make(chan struct{}),
 		blocked:  make(map[int64]bool),
 		windows:  make(map[int64][]time.Time),
 		// Telegram's update ids are large numbers unique per bot; a
@@ -217,6 +225,46 @@ func NewServer(tb testing.TB) *Server {
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
 	tb.Cleanup(s.Close)
 	return s
+}
+
+// Stall makes calls of method (lower case, e.g. "sendmessage") hang
+// without effect until Release: Telegram unreachable, the message not
+// sent.
+func (s *Server) Stall(method string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.stalled[method] = true
+}
+
+// Hold makes calls of a send method take effect (the message is
+// recorded as sent) and then hang without an answer until Release:
+// Telegram accepted the message, the bot never heard.
+func (s *Server) Hold(method string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.held[method] = true
+}
+
+// Release ends Stall and Hold: calls waiting get a 502 and later calls
+// work again.
+func (s *Server) Release() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	clear(s.stalled)
+	clear(s.held)
+	close(s.release)
+	s.release = make(chan struct{})
+}
+
+// hang waits for Release, the caller giving up or the server closing,
+// then answers 502 Bad Gateway.
+func (s *Server) hang(ctx context.Context, release chan struct{}) (any, *apiError) {
+	select {
+	case <-release:
+	case <-ctx.Done():
+	case <-s.closed:
+	}
+	return nil, &apiError{code: http.StatusBadGateway, desc: "Bad Gateway"}
 }
 
 // Close stops the server, ending any long poll. It is safe to call
@@ -703,6 +751,11 @@ func (s *Server) call(ctx context.Context, method string, p params) (any, *apiEr
 	s.mu.Lock()
 	s.calls[method]++
 	s.notifyLocked()
+	if s.stalled[method] {
+		release := s.release
+		s.mu.Unlock()
+		return s.hang(ctx, release)
+	}
 	if f := s.failures[method]; f != nil && f.times > 0 {
 		f.times--
 		if f.code == http.StatusTooManyRequests {
@@ -719,7 +772,14 @@ func (s *Server) call(ctx context.Context, method string, p params) (any, *apiEr
 	case "getupdates":
 		return s.getUpdates(ctx, p)
 	case "sendmessage", "senddocument", "sendphoto", "copymessage":
-		return s.send(method, p)
+		v, err := s.send(method, p)
+		s.mu.Lock()
+		held, release := s.held[method], s.release
+		s.mu.Unlock()
+		if held && err == nil {
+			return s.hang(ctx, release)
+		}
+		return v, err
 	case "editmessagetext":
 		return s.editMessageText(p)
 	case "answercallbackquery":

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -114,10 +115,12 @@ func TestKillMidApplyLosesNoAnswer(t *testing.T) {
 		if !strings.Contains(m.Text, step.want) {
 			t.Fatalf("reply %d = %q; want %q:%s", sent, m.Text, step.want, telegramtest.Dump(tg.Messages(u.ID)))
 		}
-		// Killed after every answer the user saw, the next step is
-		// answered by a new process. Telegram delivers again what the
-		// killed process had not confirmed; here always, with the same
-		// update id, and the new process must take it as done.
+		// Killed after every answer the user saw (and the process
+		// marked it sent), the next step is answered by a new process.
+		// Telegram delivers again what the killed process had not
+		// confirmed; here always, with the same update id, and the new
+		// process must take it as done.
+		waitOutboxEmpty(t, rdb, prefix)
 		c.kill()
 		c = startChild(t, env...)
 		tg.Inject(upd)
@@ -138,5 +141,95 @@ func TestKillMidApplyLosesNoAnswer(t *testing.T) {
 	if a.Degree == "" || a.Year != 2 || a.ProjectID != "madrid-ai" || a.Level != "B1" {
 		t.Errorf("draft after three kills = degree %q, year %d, project %q, level %q; want every answer kept",
 			a.Degree, a.Year, a.ProjectID, a.Level)
+	}
+}
+
+// waitOutboxEmpty waits until no chat has messages in the durable
+// outbox: every message sent and marked so.
+func waitOutboxEmpty(tb testing.TB, rdb redis.UniversalClient, prefix string) {
+	tb.Helper()
+	db := records.New(redisstore.New(rdb, redisstore.Options{Prefix: prefix}), nil)
+	waitFor(tb, "the durable outbox to empty", func() bool {
+		n, err := db.OutboxPending(context.Background())
+		return err == nil && n == 0
+	})
+}
+
+// waitFor polls cond, which reads Redis (it cannot notify), until it
+// holds, for at most the fake Telegram's timeout plus a lease.
+func waitFor(tb testing.TB, what string, cond func() bool) {
+	tb.Helper()
+	deadline := time.Now().Add(telegramtest.DefaultTimeout + 15*time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			tb.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// killEnv starts a fake Telegram and the environment of a child
+// process of the real program against it and the test's Redis.
+func killEnv(t *testing.T) (*telegramtest.Server, redis.UniversalClient, string, []string) {
+	tg := telegramtest.NewServer(t)
+	// A chat whose sender died is sent to again when its lease runs out.
+	tg.SetTimeout(telegramtest.DefaultTimeout + 15*time.Second)
+	rdb, prefix := redistest.Client(t)
+	redisURL := os.Getenv("REDIS_URL")
+	if redisURL == "" {
+		redisURL = "redis://" + rdb.(*redis.Client).Options().Addr
+	}
+	return tg, rdb, prefix, []string{
+		"TELEGRAM_TOKEN=" + tg.Token(), "TELEGRAM_API_URL=" + tg.URL(),
+		"REDIS_URL=" + redisURL, "REDIS_PREFIX=" + prefix,
+		"LISTEN_ADDR=127.0.0.1:0", "LOG_LEVEL=warn", "WEBHOOK_URL=", "WEBHOOK_SECRET=",
+	}
+}
+
+// TestKillAfterCommitBeforeSendDeliversOnce kills the program after a
+// turn committed its reply but before Telegram got it (Telegram
+// unreachable): the next process sends the reply, once.
+func TestKillAfterCommitBeforeSendDeliversOnce(t *testing.T) {
+	tg, rdb, prefix, env := killEnv(t)
+	u := telegramtest.User{ID: 6160, FirstName: "Bilal", LanguageCode: "en"}
+	c := startChild(t, env...)
+	tg.Stall("sendmessage")
+	tg.Inject(tg.CommandMessage(u, "help", ""))
+	tg.WaitCalls("sendmessage", 1) // committed, and the send hangs
+	c.kill()
+	tg.Release()
+	startChild(t, env...)
+	tg.WaitMessage(u.ID, 1)
+	waitOutboxEmpty(t, rdb, prefix)
+	tg.Inject(tg.CommandMessage(u, "status", ""))
+	tg.WaitMessage(u.ID, 2)
+	if ms := tg.Messages(u.ID); len(ms) != 2 {
+		t.Errorf("after the kill the bot sent:%s\nwant the help and the status, once each", telegramtest.Dump(ms))
+	}
+}
+
+// TestKillAfterSendBeforeMarkRepeatsOnlyThatMessage kills the program
+// after Telegram accepted a reply but before the program heard so: the
+// next process sends that one message again (the documented repeat),
+// and nothing else twice.
+func TestKillAfterSendBeforeMarkRepeatsOnlyThatMessage(t *testing.T) {
+	tg, rdb, prefix, env := killEnv(t)
+	u := telegramtest.User{ID: 6170, FirstName: "Chen", LanguageCode: "en"}
+	c := startChild(t, env...)
+	tg.Hold("sendmessage")
+	tg.Inject(tg.CommandMessage(u, "help", ""))
+	tg.WaitMessage(u.ID, 1) // sent; the answer never reaches the program
+	c.kill()
+	tg.Release()
+	startChild(t, env...)
+	ms := tg.WaitMessages(u.ID, 2)
+	if ms[0].Text != ms[1].Text {
+		t.Fatalf("after the kill the bot sent:%s\nwant the help repeated once", telegramtest.Dump(ms))
+	}
+	waitOutboxEmpty(t, rdb, prefix)
+	tg.Inject(tg.CommandMessage(u, "status", ""))
+	tg.WaitMessage(u.ID, 3)
+	if ms := tg.Messages(u.ID); len(ms) != 3 {
+		t.Errorf("after the kill the bot sent:%s\nwant the help twice and the status once", telegramtest.Dump(ms))
 	}
 }

@@ -76,10 +76,13 @@ func newLogger(cfg Config) *slog.Logger {
 }
 
 // flowsConfig builds the engine's configuration: the Redis store with
-// cfg's prefix and session TTL, the message catalog and the programme.
-// Both front ends start their engine from it.
+// cfg's prefix and session TTL (every key in one hash slot on a
+// Cluster, where a turn's commit must name keys of one slot), the
+// message catalog and the programme. Both front ends start their
+// engine from it.
 func flowsConfig(cfg Config, rdb redis.UniversalClient, log *slog.Logger) (flows.Config, error) {
-	store := redisstore.New(rdb, redisstore.Options{Prefix: cfg.RedisPrefix, SessionTTL: cfg.SessionTTL})
+	_, cluster := rdb.(*redis.ClusterClient)
+	store := redisstore.New(rdb, redisstore.Options{Prefix: cfg.RedisPrefix, SessionTTL: cfg.SessionTTL, OneSlot: cluster})
 	cat, err := locales.New()
 	if err != nil {
 		return flows.Config{}, fmt.Errorf("load messages: %w", err)

@@ -24,6 +24,7 @@ func telegram(ctx context.Context, cfg Config, fc flows.Config, reg prometheus.R
 	if err != nil {
 		return nil, err
 	}
+	fc.Outbox = true // the bot sends what turns commit to the durable outbox
 	engine, err := flows.New(withUsername(fc, name))
 	if err != nil {
 		return nil, fmt.Errorf("start flows: %w", err)

@@ -89,87 +89,32 @@ func (db *DB) Profiles(ctx context.Context, ids []int64) ([]Profile, error) {
 type Turn struct {
 	Session Session
 	Profile Profile
-	// Claimed is false when the update's claim was held already, so
-	// nothing else was loaded.
-	Claimed bool
+	// Handled is true when the update was handled already, so nothing
+	// else was loaded.
+	Handled bool
 }
 
-// updateClaimKey marks an update as taken by a turn, so a redelivery
-// or another replica skips it.
-func updateClaimKey(updateID int64) string { return "update:" + id64(updateID) }
+// handledKey marks an update as handled, written by the commit of its
+// turn, so a redelivery or another replica skips it.
+func handledKey(updateID int64) string { return "update:" + id64(updateID) }
 
-// LoadTurn claims update updateID for ttl (skipped when it is 0) and loads
-// chatID's session and userID's profile, in one round trip when the
-// store can. When err is not nil, Claimed still reports whether the
-// claim was taken.
-func (db *DB) LoadTurn(ctx context.Context, updateID int64, ttl time.Duration, chatID, userID int64) (Turn, error) {
-	claim := ""
-	if updateID != 0 {
-		claim = updateClaimKey(updateID)
-	}
+// LoadTurn loads chatID's session and userID's profile and whether
+// update updateID (unless 0) was handled already, in one round trip.
+func (db *DB) LoadTurn(ctx context.Context, updateID, chatID, userID int64) (Turn, error) {
 	var t Turn
-	if ts, ok := db.s.(TurnStore); ok {
-		s, claimed, found, err := ts.LoadTurn(ctx, claim, ttl, chatID, profileKey(userID), &t.Profile)
-		t.Session, t.Claimed = s, claimed && claim != ""
-		if claim == "" {
-			t.Claimed = true
-		}
-		if err != nil {
-			return t, fmt.Errorf("load turn of chat %d: %w", chatID, err)
-		}
-		if !found {
-			t.Profile = Profile{UserID: userID, CreatedAt: db.now().UTC()}
-		}
-		return t, nil
+	handled := ""
+	if updateID != 0 {
+		handled = handledKey(updateID)
 	}
-	t.Claimed = true
-	if claim != "" {
-		took, err := db.s.Claim(ctx, claim, ttl)
-		if err != nil {
-			return Turn{}, fmt.Errorf("claim %s: %w", claim, err)
-		}
-		if t.Claimed = took; !took {
-			return t, nil
-		}
+	s, was, found, err := db.s.LoadTurn(ctx, handled, chatID, profileKey(userID), &t.Profile)
+	if err != nil {
+		return Turn{}, fmt.Errorf("load turn of chat %d: %w", chatID, err)
 	}
-	var err error
-	if t.Session, err = db.s.Session(ctx, chatID); err != nil {
-		return t, fmt.Errorf("load session %d: %w", chatID, err)
-	}
-	if t.Profile, err = db.Profile(ctx, userID); err != nil {
-		return t, err
+	t.Session, t.Handled = s, was
+	if !found {
+		t.Profile = Profile{UserID: userID, CreatedAt: db.now().UTC()}
 	}
 	return t, nil
-}
-
-// SaveTurn saves s, and p unless it is nil, in one round trip when the
-// store can. ErrConflict when s changed since it was loaded.
-func (db *DB) SaveTurn(ctx context.Context, s *Session, p *Profile) error {
-	if ts, ok := db.s.(TurnStore); ok {
-		key, v := "", any(nil)
-		if p != nil {
-			key, v = profileKey(p.UserID), *p
-		}
-		if err := ts.SaveTurn(ctx, s, key, v); err != nil {
-			return fmt.Errorf("save turn of chat %d: %w", s.ChatID, err)
-		}
-		return nil
-	}
-	if p != nil {
-		if err := db.SaveProfile(ctx, *p); err != nil {
-			return err
-		}
-	}
-	if err := db.s.SaveSession(ctx, s); err != nil {
-		return fmt.Errorf("save session %d: %w", s.ChatID, err)
-	}
-	return nil
-}
-
-// ReleaseClaim lets go of an update's claim, after its turn failed, so
-// a redelivery is handled.
-func (db *DB) ReleaseClaim(ctx context.Context, updateID int64) error {
-	return db.del(ctx, updateClaimKey(updateID))
 }
 
 // Reachable reports whether the bot can write to the person: they

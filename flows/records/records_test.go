@@ -106,27 +106,68 @@ func TestTicketSavesAreVersioned(t *testing.T) {
 	}
 }
 
-// TestUpdateClaimIsTakenOnce: of two turns loading one update, one
-// gets it; releasing it lets a redelivery in.
-func TestUpdateClaimIsTakenOnce(t *testing.T) {
+// TestTurnCommitsAllOrNothing: a turn sees its own writes, nobody else
+// does until it commits, a commit after someone else saved the session
+// writes nothing, and the commit that holds writes everything and marks
+// the update handled.
+func TestTurnCommitsAllOrNothing(t *testing.T) {
 	ctx := context.Background()
 	db := newDB(t)
-	first, err := db.LoadTurn(ctx, 42, time.Hour, 5, 5)
-	if err != nil || !first.Claimed {
-		t.Fatalf("LoadTurn(first) = %+v, %v; want claimed", first, err)
+	attempt := func() (*records.Tx, records.Session) {
+		t.Helper()
+		loaded, err := db.LoadTurn(ctx, 42, 5, 5)
+		if err != nil || loaded.Handled {
+			t.Fatalf("LoadTurn = %+v, %v; want not handled", loaded, err)
+		}
+		tx := db.Begin()
+		if err := tx.SaveApplication(ctx, &records.Application{UserID: 5, State: records.AppDraft}); err != nil {
+			t.Fatal(err)
+		}
+		if won, err := tx.ClaimPublication(ctx, "REF-1"); err != nil || !won {
+			t.Fatalf("ClaimPublication in the turn = %v, %v; want won", won, err)
+		}
+		if err := tx.Enqueue(ctx, 5, "u42.0", map[string]string{"text": "hi"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tx.ApplicationOf(ctx, 5); err != nil {
+			t.Errorf("the turn does not see its own draft: %v", err)
+		}
+		if _, err := db.ApplicationOf(ctx, 5); !errors.Is(err, records.ErrNotFound) {
+			t.Errorf("outside the turn, ApplicationOf before commit = %v; want ErrNotFound", err)
+		}
+		return tx, loaded.Session
 	}
-	if first.Profile.UserID != 5 || !first.Profile.CreatedAt.Equal(epoch) {
-		t.Errorf("new profile = %+v; want user 5 created now", first.Profile)
-	}
-	second, err := db.LoadTurn(ctx, 42, time.Hour, 5, 5)
-	if err != nil || second.Claimed {
-		t.Fatalf("LoadTurn(again) = %+v, %v; want not claimed", second, err)
-	}
-	if err := db.ReleaseClaim(ctx, 42); err != nil {
+
+	tx, s := attempt()
+	other := s
+	if err := db.SaveSession(ctx, &other); err != nil { // another replica's turn lands first
 		t.Fatal(err)
 	}
-	third, err := db.LoadTurn(ctx, 42, time.Hour, 5, 5)
-	if err != nil || !third.Claimed {
-		t.Fatalf("LoadTurn(after release) = %+v, %v; want claimed", third, err)
+	if err := tx.Commit(ctx, &s, nil, 42); !errors.Is(err, records.ErrConflict) {
+		t.Fatalf("Commit after a concurrent save = %v; want ErrConflict", err)
+	}
+	if _, err := db.ApplicationOf(ctx, 5); !errors.Is(err, records.ErrNotFound) {
+		t.Errorf("a refused commit left the draft: %v", err)
+	}
+	if n, err := db.OutboxPending(ctx); err != nil || n != 0 {
+		t.Errorf("a refused commit left %d chats in the outbox (%v)", n, err)
+	}
+
+	tx, s = attempt()
+	if err := tx.Commit(ctx, &s, nil, 42); err != nil {
+		t.Fatalf("Commit on the second run = %v", err)
+	}
+	if _, err := db.ApplicationOf(ctx, 5); err != nil {
+		t.Errorf("after commit, ApplicationOf = %v", err)
+	}
+	if won, err := db.ClaimPublication(ctx, "REF-1"); err != nil || won {
+		t.Errorf("ClaimPublication after the turn = %v, %v; want it held", won, err)
+	}
+	msgs, err := db.OutboxMessages(ctx, 5, 10)
+	if err != nil || len(msgs) != 1 || msgs[0].ID != "u42.0" {
+		t.Errorf("outbox of 5 = %+v, %v; want the turn's message", msgs, err)
+	}
+	if loaded, err := db.LoadTurn(ctx, 42, 5, 5); err != nil || !loaded.Handled {
+		t.Errorf("LoadTurn(42) after commit = %+v, %v; want handled", loaded, err)
 	}
 }

@@ -1,6 +1,7 @@
 package records
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 )
@@ -51,4 +52,24 @@ func (s *Session) Encode(v any) error {
 // Reset leaves any flow, forgetting its state.
 func (s *Session) Reset() {
 	s.Flow, s.Step, s.State, s.Nonce = "", "", nil, ""
+}
+
+// Session loads the session of chatID outside a turn (a zero Session
+// when none), for tools and tests; turns get theirs from LoadTurn.
+func (db *DB) Session(ctx context.Context, chatID int64) (Session, error) {
+	var none struct{}
+	s, _, _, err := db.s.LoadTurn(ctx, "", chatID, sessionProbeKey, &none)
+	if err != nil {
+		return Session{}, fmt.Errorf("load session %d: %w", chatID, err)
+	}
+	return s, nil
+}
+
+// sessionProbeKey is a key no record has, for loading a session alone.
+const sessionProbeKey = "session-probe"
+
+// SaveSession saves s outside a turn if nobody saved it since it was
+// loaded (ErrConflict otherwise), for tools and tests.
+func (db *DB) SaveSession(ctx context.Context, s *Session) error {
+	return db.s.Commit(ctx, &Commit{Session: s})
 }

@@ -17,12 +17,15 @@ var ErrConflict = errors.New("changed concurrently")
 // counter, time-ordered queues and claims. flows/redisstore implements
 // it on Redis. Keys are built by this package only.
 type Store interface {
-	// Session returns the session of a chat; a chat with none gets a
-	// zero Session with Version 0 and no error.
-	Session(ctx context.Context, chatID int64) (Session, error)
-	// SaveSession saves s if its Version still matches the stored one,
-	// and increments s.Version. ErrConflict otherwise.
-	SaveSession(ctx context.Context, s *Session) error
+	// LoadTurn reports whether the record at handled exists (skipped
+	// when handled is ""), and unless it does, loads chatID's session (a
+	// zero Session when none) and decodes the record at key into v;
+	// found is false when there is no record at key. The engine's turn
+	// costs one round trip with it.
+	LoadTurn(ctx context.Context, handled string, chatID int64, key string, v any) (s Session, wasHandled, found bool, err error)
+	// Commit applies c at once, or, when one of its conditions fails,
+	// not at all, with ErrConflict.
+	Commit(ctx context.Context, c *Commit) error
 
 	// Get decodes the record at key into v; ErrNotFound if absent.
 	Get(ctx context.Context, key string, v any) error
@@ -59,20 +62,22 @@ type Store interface {
 	Schedule(ctx context.Context, queue, member string, at time.Time) error
 	Due(ctx context.Context, queue string, now time.Time, limit int) ([]string, error)
 	Unschedule(ctx context.Context, queue string, members ...string) error
-}
+	// ScheduleIfAbsent is Schedule, but keeps member's time when it is
+	// queued already.
+	ScheduleIfAbsent(ctx context.Context, queue, member string, at time.Time) error
+	// Reschedule moves members that are in queue to at; others stay
+	// out.
+	Reschedule(ctx context.Context, queue string, at time.Time, members ...string) error
+	// TakeDue returns up to limit members of queue due at now and, in
+	// the same step, moves them to until: whoever took them has them
+	// until then.
+	TakeDue(ctx context.Context, queue string, now, until time.Time, limit int) ([]string, error)
 
-// TurnStore is implemented by stores that can do a turn's storage work
-// in two round trips: one to claim the update and load the session and
-// the sender's profile, one to save them. DB uses it when its Store has
-// it and calls the Store methods one by one otherwise.
-type TurnStore interface {
-	// LoadTurn claims claim for ttl (skipped when claim is ""), loads
-	// chatID's session (a zero Session when none) and decodes the record
-	// at key into v. claimed is false when someone held the claim
-	// already; found is false when there is no record at key. When err
-	// is not nil, claimed still reports whether the claim was taken.
-	LoadTurn(ctx context.Context, claim string, ttl time.Duration, chatID int64, key string, v any) (s Session, claimed, found bool, err error)
-	// SaveTurn stores v at key (forever) unless key is "", then saves s
-	// as SaveSession does: ErrConflict when s changed meanwhile.
-	SaveTurn(ctx context.Context, s *Session, key string, v any) error
+	// Push appends values to a list; Head returns its first n values.
+	Push(ctx context.Context, list string, values ...string) error
+	Head(ctx context.Context, list string, n int) ([]string, error)
+	// Dequeue removes item from list and deletes itemKey, then, in the
+	// same step, queues member in queue at at when the list still has
+	// items (more), and takes it off the queue when not.
+	Dequeue(ctx context.Context, list, item, itemKey, queue, member string, at time.Time) (more bool, err error)
 }

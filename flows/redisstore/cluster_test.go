@@ -11,6 +11,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/mentorbot/mentorbot/flows/records"
 	"github.com/mentorbot/mentorbot/flows/redisstore"
 	"github.com/mentorbot/mentorbot/flows/redisstore/redistest"
 )
@@ -61,7 +62,8 @@ func keysOf(args []any) ([]string, bool) {
 	case "ping", "hello", "client", "select", "auth", "script":
 		return nil, true
 	case "get", "set", "setnx", "incr", "sadd", "srem", "smembers", "sismember",
-		"zadd", "zrem", "zrangebyscore", "zrange", "expire", "pexpire", "getdel":
+		"zadd", "zrem", "zrangebyscore", "zrange", "expire", "pexpire", "getdel",
+		"rpush", "lrange":
 		return str(args[1:2]), true
 	case "del", "unlink", "exists", "mget":
 		return str(args[1:]), true
@@ -113,7 +115,13 @@ func TestEveryCommandFitsOneClusterSlot(t *testing.T) {
 	rdb, prefix := redistest.Client(t)
 	rec := &recorder{}
 	rdb.AddHook(rec)
-	s := redisstore.New(rdb, redisstore.Options{Prefix: prefix})
+	s := redisstore.New(rdb, redisstore.Options{Prefix: prefix, OneSlot: true})
+	t.Cleanup(func() { // redistest deletes keys under the plain prefix only
+		ctx := context.Background()
+		for it := rdb.Scan(ctx, 0, "{"+prefix+"}*", 1000).Iterator(); it.Next(ctx); {
+			rdb.Del(ctx, it.Val())
+		}
+	})
 	ctx := context.Background()
 	now := time.Date(2027, 2, 1, 10, 0, 0, 0, time.UTC)
 	must := func(err error) {
@@ -122,15 +130,34 @@ func TestEveryCommandFitsOneClusterSlot(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	sess, err := s.Session(ctx, 1)
-	must(err)
-	must(s.SaveSession(ctx, &sess))
 	var v map[string]any
-	ts, claimed, _, err := s.LoadTurn(ctx, "update:1", time.Minute, 2, "profile:2", &v)
-	if err != nil || !claimed {
-		t.Fatalf("LoadTurn = %v, %v", claimed, err)
+	sess, handled, _, err := s.LoadTurn(ctx, "update:1", 2, "profile:2", &v)
+	if err != nil || handled {
+		t.Fatalf("LoadTurn = %v, %v", handled, err)
 	}
-	must(s.SaveTurn(ctx, &ts, "profile:2", map[string]any{"a": 1}))
+	must(s.Commit(ctx, &records.Commit{
+		Session:  &sess,
+		Absent:   []string{"update:1"},
+		Versions: map[string]int64{"ticket:1": 0},
+		Ops: []records.Op{
+			{Cmd: records.OpSet, Key: "update:1", Args: []string{"1", "60000"}},
+			{Cmd: records.OpSet, Key: "profile:2", Args: []string{`{"a":1}`, "0"}},
+			{Cmd: records.OpSAdd, Key: "set:c", Args: []string{"x"}},
+			{Cmd: records.OpRPush, Key: "list:c", Args: []string{"m1"}},
+			{Cmd: records.OpZAddNX, Key: "queue:c", Args: []string{"1", "m1"}},
+		},
+	}))
+	_, err = s.GetMany(ctx, []string{"profile:2", "rec:none"}, []any{&v, &v})
+	must(err)
+	must(s.Reschedule(ctx, "ready", now, "7"))
+	must(s.Push(ctx, "list", "a"))
+	_, err = s.Head(ctx, "list", 5)
+	must(err)
+	must(s.ScheduleIfAbsent(ctx, "ready", "7", now))
+	_, err = s.TakeDue(ctx, "ready", now, now.Add(time.Minute), 10)
+	must(err)
+	_, err = s.Dequeue(ctx, "list", "a", "msg:a", "ready", "7", now)
+	must(err)
 	must(s.Put(ctx, "rec:a", 1, 0))
 	must(s.Put(ctx, "rec:b", 2, time.Hour))
 	must(s.PutIfVersion(ctx, "rec:v", map[string]any{"version": 1}, 0))
@@ -162,7 +189,7 @@ func TestEveryCommandFitsOneClusterSlot(t *testing.T) {
 			continue
 		}
 		for _, k := range keys {
-			if !strings.HasPrefix(k, prefix) {
+			if !strings.HasPrefix(k, "{"+prefix+"}") {
 				t.Errorf("command %v names %q outside the prefix %q", args, k, prefix)
 			}
 			if slot(k) != slot(keys[0]) {

@@ -17,10 +17,7 @@ import (
 	"github.com/mentorbot/mentorbot/flows/records"
 )
 
-var (
-	_ records.Store     = (*Store)(nil)
-	_ records.TurnStore = (*Store)(nil)
-)
+var _ records.Store = (*Store)(nil)
 
 // Protocol is the RESP version clients of the store should speak when
 // not told otherwise: 2. The store uses no RESP3 feature (push messages,
@@ -47,12 +44,21 @@ type Options struct {
 	Prefix string
 	// SessionTTL is how long an idle session lives; 30 days when zero.
 	SessionTTL time.Duration
+	// OneSlot puts every key in one Redis Cluster hash slot, by making
+	// the prefix a hash tag ("{mb:}profile:1"): a turn commits many
+	// keys in one script, and a Cluster runs a script only on keys of
+	// one slot. The Cluster then gives failover, not sharding, to
+	// mentorbot's data, which fits one node many times over.
+	OneSlot bool
 }
 
 // New returns a Store over rdb. The caller owns rdb and closes it.
 func New(rdb redis.UniversalClient, opts Options) *Store {
 	if opts.Prefix == "" {
 		opts.Prefix = "mb:"
+	}
+	if opts.OneSlot {
+		opts.Prefix = "{" + opts.Prefix + "}"
 	}
 	if opts.SessionTTL == 0 {
 		opts.SessionTTL = 30 * 24 * time.Hour
@@ -69,158 +75,6 @@ func (s *Store) sessionKey(chatID int64) string {
 	return s.prefix + "session:" + strconv.FormatInt(chatID, 10)
 }
 
-// Session implements records.Store.
-func (s *Store) Session(ctx context.Context, chatID int64) (records.Session, error) {
-	buf, err := s.rdb.Get(ctx, s.sessionKey(chatID)).Bytes()
-	if errors.Is(err, redis.Nil) {
-		return records.Session{ChatID: chatID}, nil
-	}
-	if err != nil {
-		return records.Session{}, err
-	}
-	var sess records.Session
-	if err := json.Unmarshal(buf, &sess); err != nil {
-		return records.Session{}, fmt.Errorf("decode session: %w", err)
-	}
-	return sess, nil
-}
-
-// saveSession writes the session only if the stored version is still
-// the one the caller loaded (0 for none), in one round trip.
-var saveSession = redis.NewScript(`
-local cur = redis.call('GET', KEYS[1])
-local v = 0
-if cur then
-  -- Go writes version last, so a match at the end needs no decoding.
-  v = string.match(cur, '"version":(%d+)}$') or cjson.decode(cur)['version'] or 0
-end
-if tonumber(v) ~= tonumber(ARGV[1]) then return 0 end
-redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
-return 1
-`)
-
-// SaveSession implements records.Store.
-func (s *Store) SaveSession(ctx context.Context, sess *records.Session) error {
-	next := *sess
-	next.Version++
-	buf, err := json.Marshal(next)
-	if err != nil {
-		return fmt.Errorf("encode session: %w", err)
-	}
-	ok, err := saveSession.Run(ctx, s.rdb, []string{s.sessionKey(sess.ChatID)},
-		sess.Version, buf, s.sessionTTL.Milliseconds()).Int()
-	if err != nil {
-		return err
-	}
-	if ok == 0 {
-		return records.ErrConflict
-	}
-	sess.Version = next.Version
-	return nil
-}
-
-// LoadTurn implements records.TurnStore: the claim (SET NX) and both
-// reads go to Redis in one pipeline, shared with concurrent turns.
-func (s *Store) LoadTurn(ctx context.Context, claim string, ttl time.Duration, chatID int64, key string, v any) (sess records.Session, claimed, found bool, err error) {
-	sget := redis.NewStringCmd(ctx, "get", s.sessionKey(chatID))
-	rget := redis.NewStringCmd(ctx, "get", s.key(key))
-	cmds := []redis.Cmder{sget, rget}
-	var setnx *redis.StatusCmd
-	if claim != "" {
-		// SET key 1 PX ttl NX, as SetNX sends it.
-		setnx = redis.NewStatusCmd(ctx, "set", s.key(claim), 1, "px", ttl.Milliseconds(), "nx")
-		cmds = []redis.Cmder{setnx, sget, rget}
-	}
-	if err := s.batch.do(ctx, cmds...); err != nil {
-		return records.Session{}, false, false, err
-	}
-	claimed = true
-	if setnx != nil {
-		err := setnx.Err()
-		claimed = err == nil && setnx.Val() == "OK"
-		if err != nil && !errors.Is(err, redis.Nil) {
-			return records.Session{}, false, false, fmt.Errorf("claim %s: %w", claim, err)
-		}
-		if !claimed {
-			return records.Session{}, false, false, nil
-		}
-	}
-	sess, err = decodeSession(chatID, sget)
-	if err != nil {
-		return records.Session{}, claimed, false, err
-	}
-	buf, err := rget.Bytes()
-	switch {
-	case errors.Is(err, redis.Nil):
-		return sess, claimed, false, nil
-	case err != nil:
-		return records.Session{}, claimed, false, fmt.Errorf("get %s: %w", key, err)
-	}
-	if err := json.Unmarshal(buf, v); err != nil {
-		return records.Session{}, claimed, false, fmt.Errorf("decode %s: %w", key, err)
-	}
-	return sess, claimed, true, nil
-}
-
-func decodeSession(chatID int64, cmd *redis.StringCmd) (records.Session, error) {
-	buf, err := cmd.Bytes()
-	if errors.Is(err, redis.Nil) {
-		return records.Session{ChatID: chatID}, nil
-	}
-	if err != nil {
-		return records.Session{}, fmt.Errorf("get session: %w", err)
-	}
-	var sess records.Session
-	if err := json.Unmarshal(buf, &sess); err != nil {
-		return records.Session{}, fmt.Errorf("decode session: %w", err)
-	}
-	return sess, nil
-}
-
-// SaveTurn implements records.TurnStore: the record's SET and the
-// session's versioned save go to Redis in one pipeline, shared with
-// concurrent turns.
-func (s *Store) SaveTurn(ctx context.Context, sess *records.Session, key string, v any) error {
-	next := *sess
-	next.Version++
-	buf, err := json.Marshal(next)
-	if err != nil {
-		return fmt.Errorf("encode session: %w", err)
-	}
-	keys := []string{s.sessionKey(sess.ChatID)}
-	args := []any{sess.Version, buf, s.sessionTTL.Milliseconds()}
-	save := redis.NewCmd(ctx, scriptArgs("evalsha", saveSession.Hash(), keys, args)...)
-	cmds := []redis.Cmder{save}
-	var set *redis.StatusCmd
-	if key != "" {
-		rec, err := json.Marshal(v)
-		if err != nil {
-			return fmt.Errorf("encode %s: %w", key, err)
-		}
-		set = redis.NewStatusCmd(ctx, "set", s.key(key), rec)
-		cmds = []redis.Cmder{set, save}
-	}
-	if err := s.batch.do(ctx, cmds...); err != nil {
-		return err
-	}
-	if set != nil && set.Err() != nil {
-		return fmt.Errorf("set %s: %w", key, set.Err())
-	}
-	if redis.HasErrorPrefix(save.Err(), "NOSCRIPT") {
-		// First use on this server: send the script itself once.
-		save = saveSession.Run(ctx, s.rdb, keys, args...)
-	}
-	ok, err := save.Int()
-	if err != nil {
-		return fmt.Errorf("save session: %w", err)
-	}
-	if ok == 0 {
-		return records.ErrConflict
-	}
-	sess.Version = next.Version
-	return nil
-}
-
 func scriptArgs(cmd, hashOrSrc string, keys []string, args []any) []any {
 	out := make([]any, 0, 3+len(keys)+len(args))
 	out = append(out, cmd, hashOrSrc, len(keys))
@@ -230,10 +84,7 @@ func scriptArgs(cmd, hashOrSrc string, keys []string, args []any) []any {
 	return append(out, args...)
 }
 
-var (
-	_ records.Store     = (*Store)(nil)
-	_ records.TurnStore = (*Store)(nil)
-)
+var _ records.Store = (*Store)(nil)
 
 // Get implements records.Store.
 func (s *Store) Get(ctx context.Context, key string, v any) error {

@@ -1,0 +1,273 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/mentorbot/mentorbot/flows"
+	"github.com/mentorbot/mentorbot/flows/records"
+)
+
+// durableOutbox is the outbox in Redis that turns commit their messages
+// to (flows/records).
+type durableOutbox interface {
+	TakeOutboxChats(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]int64, error)
+	RenewOutboxChats(ctx context.Context, chats []int64, until time.Time) error
+	OutboxMessages(ctx context.Context, chatID int64, n int) ([]records.OutboxMessage, error)
+	OutboxSent(ctx context.Context, chatID int64, id string, until time.Time) (more bool, err error)
+	OutboxPending(ctx context.Context) (int, error)
+}
+
+var _ durableOutbox = (*records.DB)(nil)
+
+// The feeder's pace and bounds.
+const (
+	// feederLease is how long a replica holds a chat it took from the
+	// durable outbox; it renews the leases of the chats it is sending
+	// to every feederRenew. A replica that dies leaves its chats to the
+	// others when their leases run out.
+	feederLease = 15 * time.Second
+	feederRenew = 5 * time.Second
+	// feederPoll is how often the feeder looks for messages it was not
+	// told about (other replicas' turns, scheduled sends, a restart).
+	feederPoll = time.Second
+	// feederChats bounds the chats sent to at once, and so the messages
+	// in memory, however slow Telegram is.
+	feederChats = 256
+	// feederBatch is how many of a chat's messages are read at once.
+	feederBatch = 16
+)
+
+// feeder carries messages from the durable outbox to Telegram through
+// the Outbox, which keeps to Telegram's limits: each chat it takes is
+// sent to in order, one message at a time, and each message leaves the
+// durable outbox only once Telegram accepted it (or refused it for
+// good). A crash between Telegram's answer and that mark repeats that
+// one message, on the next replica to take the chat.
+type feeder struct {
+	q   durableOutbox
+	out *Outbox
+	log *slog.Logger
+	now func() time.Time
+
+	wake chan struct{}
+
+	mu     sync.Mutex
+	busy   map[int64]bool
+	active int
+	quiet  chan struct{} // closed while active is 0
+}
+
+func newFeeder(q durableOutbox, out *Outbox, log *slog.Logger) *feeder {
+	f := &feeder{q: q, out: out, log: log, now: time.Now, wake: make(chan struct{}, 1),
+		busy: make(map[int64]bool), quiet: make(chan struct{})}
+	close(f.quiet)
+	return f
+}
+
+// poke tells the feeder that messages were committed.
+func (f *feeder) poke() {
+	select {
+	case f.wake <- struct{}{}:
+	default:
+	}
+}
+
+// run feeds until ctx ends; the chats in hand then stop after the
+// message being sent and go back to the ready queue.
+func (f *feeder) run(ctx context.Context) {
+	tick := time.NewTicker(feederPoll)
+	defer tick.Stop()
+	renew := time.NewTicker(feederRenew)
+	defer renew.Stop()
+	for {
+		f.fill(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-f.wake:
+		case <-tick.C:
+		case <-renew.C:
+			f.renew(ctx)
+		}
+	}
+}
+
+// renew extends the leases of the chats being sent to.
+func (f *feeder) renew(ctx context.Context) {
+	f.mu.Lock()
+	chats := make([]int64, 0, len(f.busy))
+	for c := range f.busy {
+		chats = append(chats, c)
+	}
+	f.mu.Unlock()
+	if len(chats) == 0 {
+		return
+	}
+	if err := f.q.RenewOutboxChats(ctx, chats, f.now().Add(feederLease)); err != nil && ctx.Err() == nil {
+		f.log.Warn("renew leases of the durable outbox", "err", err)
+	}
+}
+
+// fill takes the chats whose messages are ready and starts sending to
+// each, up to feederChats at once.
+func (f *feeder) fill(ctx context.Context) {
+	for ctx.Err() == nil {
+		f.mu.Lock()
+		room := feederChats - f.active
+		f.mu.Unlock()
+		if room <= 0 {
+			return
+		}
+		chats, err := f.q.TakeOutboxChats(ctx, f.now(), feederLease, room)
+		if err != nil {
+			if ctx.Err() == nil {
+				f.log.Warn("durable outbox unavailable", "err", err)
+			}
+			return
+		}
+		for _, chat := range chats {
+			f.start(ctx, chat)
+		}
+		if len(chats) < room {
+			return
+		}
+	}
+}
+
+// start sends chat's messages on a goroutine of its own, unless one is
+// at it already.
+func (f *feeder) start(ctx context.Context, chat int64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.busy[chat] {
+		return
+	}
+	f.busy[chat] = true
+	if f.active == 0 {
+		f.quiet = make(chan struct{})
+	}
+	f.active++
+	go func() {
+		defer f.done(chat)
+		err := f.sendChat(ctx, chat)
+		switch {
+		case ctx.Err() != nil:
+			// Stopping: hand the chat back at once, so a restarted
+			// bot or another replica need not wait for the lease.
+			if _, err := f.q.OutboxSent(context.WithoutCancel(ctx), chat, "", f.now()); err != nil {
+				f.log.Warn("hand back chat of the durable outbox", "chat_id", chat, "err", err)
+			}
+		case err != nil:
+			f.log.Warn("send from durable outbox", "chat_id", chat, "err", err)
+		}
+	}()
+}
+
+func (f *feeder) done(chat int64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.busy, chat)
+	f.active--
+	if f.active == 0 {
+		close(f.quiet)
+	}
+}
+
+// sendChat sends chat's messages in order while it holds the chat: until
+// the list is empty, when the chat leaves the ready queue and a later
+// message makes it ready for any sender. On an error it stops; the
+// chat's lease runs out and it is taken again.
+func (f *feeder) sendChat(ctx context.Context, chat int64) error {
+	for {
+		msgs, err := f.q.OutboxMessages(ctx, chat, feederBatch)
+		if err != nil {
+			return err
+		}
+		if len(msgs) == 0 {
+			_, err := f.q.OutboxSent(ctx, chat, "", f.now())
+			return err
+		}
+		for _, om := range msgs {
+			if err := f.sendOne(ctx, om); err != nil {
+				return err
+			}
+			// Sent or given up; sending the next renews the lease.
+			more, err := f.q.OutboxSent(context.WithoutCancel(ctx), chat, om.ID, f.now().Add(feederLease))
+			if err != nil || !more {
+				return err
+			}
+		}
+	}
+}
+
+// sendOne sends om through the Outbox. It returns an error only when
+// the message should stay for a later try: the bot is stopping.
+func (f *feeder) sendOne(ctx context.Context, om records.OutboxMessage) error {
+	if len(om.Body) == 0 {
+		f.log.Warn("message expired in the durable outbox", "chat_id", om.ChatID, "id", om.ID)
+		return nil
+	}
+	var m flows.Message
+	if err := json.Unmarshal(om.Body, &m); err != nil {
+		f.log.Error("message in the durable outbox does not decode; dropped", "chat_id", om.ChatID, "id", om.ID, "err", err)
+		return nil
+	}
+	_, err := f.out.Send(ctx, m)
+	switch {
+	case err == nil, errors.Is(err, ErrBlocked):
+		return nil
+	case ctx.Err() != nil, errors.Is(err, ErrClosed):
+		return fmt.Errorf("send %s: %w", om.ID, err)
+	}
+	// Refused for good, or still failing after the Outbox's retries.
+	f.log.Error("message given up", "chat_id", om.ChatID, "id", om.ID, "err", err)
+	return nil
+}
+
+// flush waits until the durable outbox is empty and every message taken
+// from it was sent, or ctx ends.
+func (f *feeder) flush(ctx context.Context) error {
+	for {
+		f.fill(ctx)
+		f.mu.Lock()
+		quiet := f.quiet
+		f.mu.Unlock()
+		select {
+		case <-quiet:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		n, err := f.q.OutboxPending(ctx)
+		if err != nil {
+			// Redis is away: nothing more can leave the durable outbox
+			// now; what is in memory still can.
+			f.log.Warn("durable outbox unavailable", "err", err)
+			return f.out.Flush(ctx)
+		}
+		if n == 0 {
+			return f.out.Flush(ctx)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%d chats still have messages in the durable outbox: %w", n, ctx.Err())
+		case <-time.After(10 * time.Millisecond): // another replica holds them
+		}
+	}
+}
+
+// wait waits until the chats in hand stopped, or ctx ends.
+func (f *feeder) wait(ctx context.Context) {
+	f.mu.Lock()
+	quiet := f.quiet
+	f.mu.Unlock()
+	select {
+	case <-quiet:
+	case <-ctx.Done():
+	}
+}
