@@ -111,6 +111,7 @@ func startBenchBot(tb testing.TB, clients int) *benchBot {
 		tb.Fatal(err)
 	}
 	b.outbox = NewOutbox(OutboxConfig{Sender: bb.sent, Limits: &Limits{}})
+	b.feeder.out = b.outbox
 	bb.bot, bb.handler = b, b.WebhookHandler()
 	stopped := make(chan struct{})
 	go func() { b.Run(ctx); close(stopped) }()

@@ -19,7 +19,7 @@ type durableOutbox interface {
 	TakeOutboxChats(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]int64, error)
 	RenewOutboxChats(ctx context.Context, chats []int64, until time.Time) error
 	OutboxMessages(ctx context.Context, chatID int64, n int) ([]records.OutboxMessage, error)
-	OutboxSent(ctx context.Context, chatID int64, id string, until time.Time) (more bool, err error)
+	OutboxSent(ctx context.Context, chatID int64, m records.OutboxMessage, until time.Time) (more bool, err error)
 	OutboxPending(ctx context.Context) (int, error)
 }
 
@@ -160,7 +160,7 @@ func (f *feeder) start(ctx context.Context, chat int64) {
 		case ctx.Err() != nil:
 			// Stopping: hand the chat back at once, so a restarted
 			// bot or another replica need not wait for the lease.
-			if _, err := f.q.OutboxSent(context.WithoutCancel(ctx), chat, "", f.now()); err != nil {
+			if _, err := f.q.OutboxSent(context.WithoutCancel(ctx), chat, records.OutboxMessage{}, f.now()); err != nil {
 				f.log.Warn("hand back chat of the durable outbox", "chat_id", chat, "err", err)
 			}
 		case err != nil:
@@ -190,7 +190,7 @@ func (f *feeder) sendChat(ctx context.Context, chat int64) error {
 			return err
 		}
 		if len(msgs) == 0 {
-			_, err := f.q.OutboxSent(ctx, chat, "", f.now())
+			_, err := f.q.OutboxSent(ctx, chat, records.OutboxMessage{}, f.now())
 			return err
 		}
 		for _, om := range msgs {
@@ -198,7 +198,7 @@ func (f *feeder) sendChat(ctx context.Context, chat int64) error {
 				return err
 			}
 			// Sent or given up; sending the next renews the lease.
-			more, err := f.q.OutboxSent(context.WithoutCancel(ctx), chat, om.ID, f.now().Add(feederLease))
+			more, err := f.q.OutboxSent(context.WithoutCancel(ctx), chat, om, f.now().Add(feederLease))
 			if err != nil || !more {
 				return err
 			}
@@ -209,8 +209,8 @@ func (f *feeder) sendChat(ctx context.Context, chat int64) error {
 // sendOne sends om through the Outbox. It returns an error only when
 // the message should stay for a later try: the bot is stopping.
 func (f *feeder) sendOne(ctx context.Context, om records.OutboxMessage) error {
-	if len(om.Body) == 0 {
-		f.log.Warn("message expired in the durable outbox", "chat_id", om.ChatID, "id", om.ID)
+	if om.ID == "" || len(om.Body) == 0 {
+		f.log.Error("entry of the durable outbox does not decode; dropped", "chat_id", om.ChatID)
 		return nil
 	}
 	var m flows.Message

@@ -197,3 +197,47 @@ func testRedisOutage(t *testing.T, srv outageServer) {
 	}
 	bottest.WantText(t, env.Command(u, "status", ""), u.ID, "2 passi su 9")
 }
+
+// TestRedisStallLongerThanReadTimeout freezes Redis's writes for longer
+// than the client's read timeout while a turn commits. go-redis sends
+// the commit again after each timeout; when Redis wakes up it runs the
+// first and refuses the others (the update is marked handled by then),
+// and the user gets the answer once. Before turns committed at once,
+// the retried claim met its own first attempt and the update was
+// dropped as a duplicate of itself, never answered.
+func TestRedisStallLongerThanReadTimeout(t *testing.T) {
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		t.Skip("CLIENT PAUSE needs a real redis-server in PATH; CI has one")
+	}
+	srv := newRealOutage(t, bin)
+	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr(), ReadTimeout: 200 * time.Millisecond})
+	t.Cleanup(func() { rdb.Close() })
+	admin := redis.NewClient(&redis.Options{Addr: srv.Addr()})
+	t.Cleanup(func() { admin.Close() })
+	store := redisstore.New(rdb, redisstore.Options{Prefix: "stall:"})
+	env := bottest.Start(t, bottest.WithEngineStore(func(records.Store) records.Store { return store }))
+	u := bottest.User(4711, "Dana", "en")
+	env.Command(u, "help", "") // the scripts are loaded; the next commit is a plain EVALSHA
+
+	if err := admin.Do(context.Background(), "CLIENT", "PAUSE", "1000", "WRITE").Err(); err != nil {
+		t.Fatal(err)
+	}
+	r := env.Command(u, "help", "")
+	env.Server.WaitConfirmed(r.UpdateID)
+	ctx, cancel := context.WithTimeout(context.Background(), telegramtest.DefaultTimeout)
+	defer cancel()
+	if err := env.Bot.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	helps := 0
+	ms := env.Server.Messages(u.ID)
+	for _, m := range ms {
+		if m.Text == ms[0].Text {
+			helps++
+		}
+	}
+	if helps != 2 {
+		t.Errorf("two /help, the second during a stall, answered with %d helps; want 2:%s", helps, telegramtest.Dump(ms))
+	}
+}

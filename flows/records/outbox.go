@@ -17,18 +17,17 @@ import (
 const outboxReady = "outbox-ready"
 
 func outboxListKey(chatID int64) string { return "outbox:" + id64(chatID) }
-func outboxMsgKey(id string) string     { return "outbox-msg:" + id }
-
-// outboxKept bounds how long an unsent message waits: a message that
-// could not be sent in a week is not worth sending.
-const outboxKept = 7 * 24 * time.Hour
 
 // OutboxMessage is a message in the durable outbox. Body is the
-// message as its producer encoded it (flows.Message in JSON).
+// message as its producer encoded it (flows.Message in JSON). The list
+// holds the encoded OutboxMessage itself, so a sender reads a chat's
+// messages in one step.
 type OutboxMessage struct {
 	ID     string          `json:"id"`
 	ChatID int64           `json:"chat_id"`
 	Body   json.RawMessage `json:"body"`
+	// raw is the entry as stored, to remove it by.
+	raw string
 }
 
 // Enqueue puts a message to chatID, with id unique to it, behind the
@@ -38,11 +37,11 @@ func (db *DB) Enqueue(ctx context.Context, chatID int64, id string, body any) er
 	if err != nil {
 		return fmt.Errorf("encode message %s: %w", id, err)
 	}
-	m := OutboxMessage{ID: id, ChatID: chatID, Body: buf}
-	if err := db.s.Put(ctx, outboxMsgKey(id), m, outboxKept); err != nil {
-		return fmt.Errorf("queue message %s: %w", id, err)
+	entry, err := json.Marshal(OutboxMessage{ID: id, ChatID: chatID, Body: buf})
+	if err != nil {
+		return fmt.Errorf("encode message %s: %w", id, err)
 	}
-	if err := db.s.Push(ctx, outboxListKey(chatID), id); err != nil {
+	if err := db.s.Push(ctx, outboxListKey(chatID), string(entry)); err != nil {
 		return fmt.Errorf("queue message %s: %w", id, err)
 	}
 	// Ready at once, whatever the senders' clocks say; a sender's lease
@@ -93,46 +92,35 @@ func (db *DB) RenewOutboxChats(ctx context.Context, chats []int64, until time.Ti
 }
 
 // OutboxMessages returns up to n of chatID's waiting messages, oldest
-// first; ids whose message expired come back with no Body.
+// first; an entry that does not decode comes back with its ID empty.
 func (db *DB) OutboxMessages(ctx context.Context, chatID int64, n int) ([]OutboxMessage, error) {
-	ids, err := db.s.Head(ctx, outboxListKey(chatID), n)
+	entries, err := db.s.Head(ctx, outboxListKey(chatID), n)
 	if err != nil {
 		return nil, fmt.Errorf("outbox of %d: %w", chatID, err)
 	}
-	keys := make([]string, len(ids))
-	vs := make([]any, len(ids))
-	out := make([]OutboxMessage, len(ids))
-	for i, id := range ids {
-		keys[i], vs[i] = outboxMsgKey(id), &out[i]
-	}
-	found, err := db.s.GetMany(ctx, keys, vs)
-	if err != nil {
-		return nil, fmt.Errorf("outbox of %d: %w", chatID, err)
-	}
-	for i := range out {
-		if !found[i] {
-			out[i] = OutboxMessage{ID: ids[i], ChatID: chatID}
+	out := make([]OutboxMessage, len(entries))
+	for i, e := range entries {
+		if json.Unmarshal([]byte(e), &out[i]) != nil {
+			out[i] = OutboxMessage{ChatID: chatID}
 		}
+		out[i].raw = e
 	}
 	return out, nil
 }
 
-// OutboxSent removes message id, sent or given up, from chatID's
-// outbox (none when id is ""). When more messages wait (more), the chat
+// OutboxSent removes m, sent or given up, from its chat's outbox (a
+// zero m removes nothing). When more messages wait (more), the chat
 // is ready again at until: a sender that goes on passes the end of its
 // renewed lease, one that stops passes now. Otherwise the chat leaves
 // the ready queue, and its sender must stop: a message committed later
 // makes the chat ready for any sender.
-func (db *DB) OutboxSent(ctx context.Context, chatID int64, id string, until time.Time) (more bool, err error) {
-	more, err = db.s.Dequeue(ctx, outboxListKey(chatID), id, outboxMsgKey(id), outboxReady, id64(chatID), until)
+func (db *DB) OutboxSent(ctx context.Context, chatID int64, m OutboxMessage, until time.Time) (more bool, err error) {
+	more, err = db.s.Dequeue(ctx, outboxListKey(chatID), m.raw, outboxReady, id64(chatID), until)
 	if err != nil {
-		return false, fmt.Errorf("mark message %s sent: %w", id, err)
+		return false, fmt.Errorf("mark message %s sent: %w", m.ID, err)
 	}
 	return more, nil
 }
-
-// endOfTime is later than any lease.
-var endOfTime = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // OutboxPending counts the chats with messages waiting, for health
 // checks and tests.
@@ -143,3 +131,6 @@ func (db *DB) OutboxPending(ctx context.Context) (int, error) {
 	}
 	return len(ids), nil
 }
+
+// endOfTime is later than any lease.
+var endOfTime = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)

@@ -76,8 +76,8 @@ type Store interface {
 	// Push appends values to a list; Head returns its first n values.
 	Push(ctx context.Context, list string, values ...string) error
 	Head(ctx context.Context, list string, n int) ([]string, error)
-	// Dequeue removes item from list and deletes itemKey, then, in the
-	// same step, queues member in queue at at when the list still has
-	// items (more), and takes it off the queue when not.
-	Dequeue(ctx context.Context, list, item, itemKey, queue, member string, at time.Time) (more bool, err error)
+	// Dequeue removes item (unless "") from list, then, in the same
+	// step, queues member in queue at at when the list still has items
+	// (more), and takes it off the queue when not.
+	Dequeue(ctx context.Context, list, item, queue, member string, at time.Time) (more bool, err error)
 }

@@ -311,7 +311,7 @@ func (tx *txStore) TakeDue(context.Context, string, time.Time, time.Time, int) (
 	return nil, errors.New("records: TakeDue is not for turns")
 }
 
-func (tx *txStore) Dequeue(context.Context, string, string, string, string, string, time.Time) (bool, error) {
+func (tx *txStore) Dequeue(context.Context, string, string, string, string, time.Time) (bool, error) {
 	return false, errors.New("records: Dequeue is not for turns")
 }
 

@@ -156,7 +156,7 @@ func TestEveryCommandFitsOneClusterSlot(t *testing.T) {
 	must(s.ScheduleIfAbsent(ctx, "ready", "7", now))
 	_, err = s.TakeDue(ctx, "ready", now, now.Add(time.Minute), 10)
 	must(err)
-	_, err = s.Dequeue(ctx, "list", "a", "msg:a", "ready", "7", now)
+	_, err = s.Dequeue(ctx, "list", "a", "ready", "7", now)
 	must(err)
 	must(s.Put(ctx, "rec:a", 1, 0))
 	must(s.Put(ctx, "rec:b", 2, time.Hour))

@@ -2,7 +2,6 @@ package redisstore
 
 import (
 	"context"
-	"strconv"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -21,10 +20,13 @@ for _, m in ipairs(due) do redis.call('ZADD', KEYS[1], 'XX', ARGV[2], m) end
 return due
 `)
 
-// TakeDue implements records.Store.
+// TakeDue implements records.Store, in the pipeline shared with turns.
 func (s *Store) TakeDue(ctx context.Context, queue string, now, until time.Time, limit int) ([]string, error) {
-	return takeDue.Run(ctx, s.rdb, []string{s.key(queue)},
-		now.UnixMilli(), until.UnixMilli(), limit).StringSlice()
+	cmd, err := s.runScriptCmd(ctx, takeDue, []string{s.key(queue)}, now.UnixMilli(), until.UnixMilli(), limit)
+	if err != nil {
+		return nil, err
+	}
+	return cmd.StringSlice()
 }
 
 // Reschedule implements records.Store with ZADD XX.
@@ -47,27 +49,30 @@ func (s *Store) Push(ctx context.Context, list string, values ...string) error {
 	return s.rdb.RPush(ctx, s.key(list), toAny(values)...).Err()
 }
 
-// Head implements records.Store with LRANGE.
+// Head implements records.Store with LRANGE, in the pipeline shared
+// with turns.
 func (s *Store) Head(ctx context.Context, list string, n int) ([]string, error) {
-	return s.rdb.LRange(ctx, s.key(list), 0, int64(n)-1).Result()
+	cmd := redis.NewStringSliceCmd(ctx, "lrange", s.key(list), 0, n-1)
+	if err := s.batch.do(ctx, cmd); err != nil {
+		return nil, err
+	}
+	return cmd.Result()
 }
 
-// dequeue removes ARGV[1] from list KEYS[1], deletes KEYS[2], and
-// requeues ARGV[2] in KEYS[3] at ARGV[3] while the list has items.
+// dequeue removes ARGV[1] (unless empty) from list KEYS[1] and requeues
+// ARGV[2] in KEYS[2] at ARGV[3] while the list has items.
 var dequeue = redis.NewScript(`
-redis.call('LREM', KEYS[1], 1, ARGV[1])
-redis.call('DEL', KEYS[2])
+if ARGV[1] ~= '' then redis.call('LREM', KEYS[1], 1, ARGV[1]) end
 if redis.call('LLEN', KEYS[1]) > 0 then
-  redis.call('ZADD', KEYS[3], ARGV[3], ARGV[2])
+  redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2])
   return 1
 end
-redis.call('ZREM', KEYS[3], ARGV[2])
+redis.call('ZREM', KEYS[2], ARGV[2])
 return 0
 `)
 
-// Dequeue implements records.Store.
-func (s *Store) Dequeue(ctx context.Context, list, item, itemKey, queue, member string, at time.Time) (bool, error) {
-	n, err := dequeue.Run(ctx, s.rdb, []string{s.key(list), s.key(itemKey), s.key(queue)},
-		item, member, strconv.FormatInt(at.UnixMilli(), 10)).Int()
+// Dequeue implements records.Store, in the pipeline shared with turns.
+func (s *Store) Dequeue(ctx context.Context, list, item, queue, member string, at time.Time) (bool, error) {
+	n, err := s.runScript(ctx, dequeue, []string{s.key(list), s.key(queue)}, item, member, at.UnixMilli())
 	return n == 1, err
 }

@@ -178,14 +178,24 @@ func (s *Store) Commit(ctx context.Context, c *records.Commit) error {
 }
 
 // runScript runs script by its hash in the shared pipeline, sending the
-// script itself once when this server has not seen it.
+// script itself once when this server has not seen it, and returns its
+// integer answer.
 func (s *Store) runScript(ctx context.Context, script *redis.Script, keys []string, args ...any) (int64, error) {
+	cmd, err := s.runScriptCmd(ctx, script, keys, args...)
+	if err != nil {
+		return 0, err
+	}
+	return cmd.Int64()
+}
+
+// runScriptCmd is runScript returning the command, for other answers.
+func (s *Store) runScriptCmd(ctx context.Context, script *redis.Script, keys []string, args ...any) (*redis.Cmd, error) {
 	cmd := redis.NewCmd(ctx, scriptArgs("evalsha", script.Hash(), keys, args)...)
 	if err := s.batch.do(ctx, cmd); err != nil {
-		return 0, err
+		return nil, err
 	}
 	if redis.HasErrorPrefix(cmd.Err(), "NOSCRIPT") {
 		cmd = script.Run(ctx, s.rdb, keys, args...)
 	}
-	return cmd.Int64()
+	return cmd, nil
 }
