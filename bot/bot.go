@@ -9,12 +9,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"io"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -94,7 +92,8 @@ type Bot struct {
 	apiURL   string
 	http     *http.Client
 
-	shards  []chan job
+	queues  *chatQueues
+	workers int
 	failed  failedUpdates
 	stopped chan struct{}
 	once    sync.Once
@@ -122,9 +121,7 @@ func New(ctx context.Context, cfg Config) (*Bot, error) {
 	if workers <= 0 {
 		workers = 64
 	}
-	for range workers {
-		b.shards = append(b.shards, make(chan job, 64))
-	}
+	b.queues, b.workers = newChatQueues(), workers
 	opts := []tgbot.Option{
 		tgbot.WithSkipGetMe(),
 		tgbot.WithErrorsHandler(func(err error) {
@@ -200,11 +197,11 @@ func (b *Bot) Run(ctx context.Context) error {
 	defer cancel()
 	b.registerCommands(ctx)
 	var workers sync.WaitGroup
-	for _, ch := range b.shards {
+	for range b.workers {
 		workers.Add(1)
 		go func() {
 			defer workers.Done()
-			b.work(ctx, ch)
+			b.work(ctx)
 		}()
 	}
 	feeding, stopFeeding := context.WithCancel(context.WithoutCancel(ctx))
@@ -216,6 +213,7 @@ func (b *Bot) Run(ctx context.Context) error {
 	err := b.receive(ctx)
 	cancel()
 	b.once.Do(func() { close(b.stopped) })
+	b.queues.stop()
 	workers.Wait()
 	drain, stop := context.WithTimeout(context.WithoutCancel(ctx), drainTimeout)
 	defer stop()
@@ -316,7 +314,7 @@ func (b *Bot) WebhookHandler() http.Handler {
 	})
 }
 
-// job is an update on its way through a shard, and where its result
+// job is an update on its way through the chat queues, and where its result
 // goes: nil once its turn committed (or it needed none), the error
 // otherwise.
 type job struct {
@@ -356,22 +354,15 @@ func (bt *batch) failedBefore(chat int64) bool {
 // earlier update of the same chat, which failed.
 var errLaterUpdate = errors.New("an earlier update of the chat failed")
 
-// dispatch queues u on its chat's shard, so one chat's updates are
-// handled in order and different chats in parallel, and returns the
-// channel its result arrives on; nil when the bot stopped or ctx ended
-// first.
-func (b *Bot) dispatch(ctx context.Context, u *models.Update, bt *batch) chan error {
-	h := fnv.New32a()
-	h.Write([]byte(strconv.FormatInt(chatOf(u), 10)))
+// dispatch queues u behind its chat's earlier updates (see chatQueues)
+// and returns the channel its result arrives on; nil when the bot
+// stopped or too many updates are waiting.
+func (b *Bot) dispatch(_ context.Context, u *models.Update, bt *batch) chan error {
 	j := job{u: u, done: make(chan error, 1), batch: bt}
-	select {
-	case b.shards[h.Sum32()%uint32(len(b.shards))] <- j:
-		return j.done
-	case <-ctx.Done():
-		return nil
-	case <-b.stopped:
+	if !b.queues.push(chatOf(u), j) {
 		return nil
 	}
+	return j.done
 }
 
 func chatOf(u *models.Update) int64 {
@@ -392,25 +383,22 @@ func chatOf(u *models.Update) int64 {
 	return 0
 }
 
-// work handles the updates of one shard until ctx ends, then those
-// already queued.
-func (b *Bot) work(ctx context.Context, ch chan job) {
+// work handles updates, a chat at a time, until the queues stop and
+// are empty; those queued when ctx ended get drainTimeout more.
+func (b *Bot) work(ctx context.Context) {
+	drain, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancel()
+	stop := context.AfterFunc(ctx, func() {
+		time.AfterFunc(drainTimeout, cancel)
+	})
+	defer stop()
 	for {
-		select {
-		case j := <-ch:
-			b.process(ctx, j)
-		case <-ctx.Done():
-			drain, cancel := context.WithTimeout(context.WithoutCancel(ctx), drainTimeout)
-			defer cancel()
-			for {
-				select {
-				case j := <-ch:
-					b.process(drain, j)
-				default:
-					return
-				}
-			}
+		chat, j, ok := b.queues.next()
+		if !ok {
+			return
 		}
+		b.process(drain, j)
+		b.queues.done(chat)
 	}
 }
 

@@ -54,7 +54,7 @@ func (b *Bot) poll(ctx context.Context) {
 	}
 }
 
-// handleBatch runs updates through the shards and waits for every turn.
+// handleBatch runs updates through the chat queues and waits for every turn.
 // It returns the offset that confirms the updates handled before the
 // first that failed, and false when one failed.
 func (b *Bot) handleBatch(ctx context.Context, updates []*models.Update) (int64, bool) {
