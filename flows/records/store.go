@@ -73,6 +73,11 @@ type Store interface {
 	// until then.
 	TakeDue(ctx context.Context, queue string, now, until time.Time, limit int) ([]string, error)
 
+	// TakeSlot takes one of limit slots of a sliding window of length
+	// per named key, at now; when all are taken it takes none and
+	// returns how long until one frees up.
+	TakeSlot(ctx context.Context, key string, limit int, per time.Duration, now time.Time) (wait time.Duration, err error)
+
 	// Push appends values to a list; Head returns its first n values.
 	Push(ctx context.Context, list string, values ...string) error
 	Head(ctx context.Context, list string, n int) ([]string, error)

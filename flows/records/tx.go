@@ -302,7 +302,12 @@ func (tx *txStore) Head(ctx context.Context, list string, n int) ([]string, erro
 	return vals, nil
 }
 
-// TakeDue, Reschedule and Dequeue are for senders, outside any turn.
+// TakeDue, Reschedule, TakeSlot and Dequeue are for senders, outside
+// any turn.
+func (tx *txStore) TakeSlot(context.Context, string, int, time.Duration, time.Time) (time.Duration, error) {
+	return 0, errors.New("records: TakeSlot is not for turns")
+}
+
 func (tx *txStore) Reschedule(context.Context, string, time.Time, ...string) error {
 	return errors.New("records: Reschedule is not for turns")
 }

@@ -2,6 +2,8 @@ package redisstore
 
 import (
 	"context"
+	"math/rand/v2"
+	"strconv"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -75,4 +77,31 @@ return 0
 func (s *Store) Dequeue(ctx context.Context, list, item, queue, member string, at time.Time) (bool, error) {
 	n, err := s.runScript(ctx, dequeue, []string{s.key(list), s.key(queue)}, item, member, at.UnixMilli())
 	return n == 1, err
+}
+
+// takeSlot keeps a sliding window in sorted set KEYS[1], scored by
+// milliseconds: it drops entries older than ARGV[1]-ARGV[2], and adds
+// one at ARGV[1] (member ARGV[4], unique) if fewer than ARGV[3] are
+// left, returning 0; otherwise it returns the milliseconds until the
+// oldest leaves the window.
+var takeSlot = redis.NewScript(`
+local now, per, limit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - per)
+if redis.call('ZCARD', KEYS[1]) < limit then
+  redis.call('ZADD', KEYS[1], now, ARGV[4])
+  redis.call('PEXPIRE', KEYS[1], per)
+  return 0
+end
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+return math.max(1, tonumber(oldest[2]) + per - now)
+`)
+
+// TakeSlot implements records.Store.
+func (s *Store) TakeSlot(ctx context.Context, key string, limit int, per time.Duration, now time.Time) (time.Duration, error) {
+	member := strconv.FormatInt(now.UnixNano(), 36) + ":" + strconv.FormatUint(rand.Uint64(), 36)
+	ms, err := s.runScript(ctx, takeSlot, []string{s.key(key)}, now.UnixMilli(), per.Milliseconds(), limit, member)
+	if err != nil {
+		return 0, err
+	}
+	return time.Duration(ms) * time.Millisecond, nil
 }
