@@ -157,6 +157,8 @@ func New(ctx context.Context, cfg Config) (*Bot, error) {
 		Undeliverable: cfg.Engine.Undeliverable,
 		Logger:        b.log,
 		Metrics:       cfg.Metrics,
+		SharedWindow:  cfg.Engine.Records().TakeSendSlot,
+		SharedDone:    cfg.Engine.Records().SendDone,
 	})
 	b.feeder = newFeeder(cfg.Engine.Records(), b.outbox, b.log)
 	return b, nil

@@ -96,6 +96,15 @@ type OutboxConfig struct {
 	// MaxAttempts bounds tries of one message on 429 or transient
 	// errors; 10 when zero.
 	MaxAttempts int
+	// SharedWindow, when set, is the global window of sends that every
+	// replica shares (records.DB.TakeSendSlot): a send waits for a slot
+	// in it as well as in the outbox's own, so replicas together keep
+	// to the global limit. When Redis cannot be asked, the outbox's own
+	// window holds alone.
+	SharedWindow func(ctx context.Context, limit int, per time.Duration, now time.Time) (slot string, wait time.Duration, err error)
+	// SharedDone stamps a slot of SharedWindow with when its send ended
+	// (records.DB.SendDone).
+	SharedDone func(ctx context.Context, slot string, at time.Time) error
 }
 
 // Outbox is the one way mentorbot sends messages. Messages to one chat
@@ -336,11 +345,13 @@ func (o *Outbox) deliverPart(ctx context.Context, chatID int64, q *chatQueue, m 
 		if err := o.waitChat(ctx, chatID, q); err != nil {
 			return 0, err
 		}
-		if err := o.acquireGlobal(ctx); err != nil {
+		var slot string
+		if slot, err = o.acquireGlobal(ctx); err != nil {
 			return 0, err
 		}
 		var id int
 		id, err = o.sendOnce(ctx, m)
+		o.sharedDone(ctx, slot)
 		o.releaseGlobal(err == nil)
 		if err == nil {
 			o.mu.Lock()
@@ -429,15 +440,50 @@ func prune(ts []time.Time, horizon time.Time) []time.Time {
 // acquireGlobal takes a slot of the global window. Sends in flight
 // hold a slot until they complete, so the server, which counts them on
 // arrival, never sees more than the limit.
-func (o *Outbox) acquireGlobal(ctx context.Context) error {
+// waitShared waits for a slot of the window shared by every replica
+// and returns it ("" without a shared window, or when Redis cannot be
+// asked: the outbox's own window then holds alone).
+func (o *Outbox) waitShared(ctx context.Context, r Rate) (string, error) {
+	if o.cfg.SharedWindow == nil {
+		return "", nil
+	}
+	for {
+		slot, wait, err := o.cfg.SharedWindow(ctx, r.N, r.Per, o.clock.Now())
+		if err != nil {
+			if ctx.Err() != nil {
+				return "", ctx.Err()
+			}
+			o.log.Warn("shared send window unavailable; keeping to this replica's", "err", err)
+			return "", nil
+		}
+		if wait <= 0 {
+			return slot, nil
+		}
+		if err := o.sleep(ctx, wait); err != nil {
+			return "", err
+		}
+	}
+}
+
+// sharedDone stamps the shared slot of a send that ended.
+func (o *Outbox) sharedDone(ctx context.Context, slot string) {
+	if slot == "" || o.cfg.SharedDone == nil {
+		return
+	}
+	if err := o.cfg.SharedDone(context.WithoutCancel(ctx), slot, o.clock.Now()); err != nil {
+		o.log.Warn("stamp shared send slot", "err", err)
+	}
+}
+
+func (o *Outbox) acquireGlobal(ctx context.Context) (slot string, err error) {
 	r := o.limits.Global
 	if r.N <= 0 {
-		return nil
+		return "", nil
 	}
 	select {
 	case o.gate <- struct{}{}:
 	case <-ctx.Done():
-		return ctx.Err()
+		return "", ctx.Err()
 	}
 	defer func() { <-o.gate }()
 	for {
@@ -447,7 +493,12 @@ func (o *Outbox) acquireGlobal(ctx context.Context) error {
 		if len(o.global)+o.inflight < r.N {
 			o.inflight++
 			o.gmu.Unlock()
-			return nil
+			slot, err := o.waitShared(ctx, r)
+			if err != nil {
+				o.releaseGlobal(false)
+				return "", err
+			}
+			return slot, nil
 		}
 		var timer <-chan time.Time
 		if k := len(o.global) + o.inflight - r.N; k < len(o.global) {
@@ -459,7 +510,7 @@ func (o *Outbox) acquireGlobal(ctx context.Context) error {
 		case <-timer:
 		case <-changed:
 		case <-ctx.Done():
-			return ctx.Err()
+			return "", ctx.Err()
 		}
 	}
 }

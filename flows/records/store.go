@@ -74,9 +74,12 @@ type Store interface {
 	TakeDue(ctx context.Context, queue string, now, until time.Time, limit int) ([]string, error)
 
 	// TakeSlot takes one of limit slots of a sliding window of length
-	// per named key, at now; when all are taken it takes none and
-	// returns how long until one frees up.
-	TakeSlot(ctx context.Context, key string, limit int, per time.Duration, now time.Time) (wait time.Duration, err error)
+	// per named key, stamped until (later than now while the work it
+	// stands for is in flight), and returns its name; when all slots
+	// are taken at now it takes none and returns how long until one
+	// frees up. StampSlot restamps a slot taken, at at.
+	TakeSlot(ctx context.Context, key string, limit int, per time.Duration, now, until time.Time) (slot string, wait time.Duration, err error)
+	StampSlot(ctx context.Context, key, slot string, at time.Time) error
 
 	// Push appends values to a list; Head returns its first n values.
 	Push(ctx context.Context, list string, values ...string) error

@@ -304,8 +304,12 @@ func (tx *txStore) Head(ctx context.Context, list string, n int) ([]string, erro
 
 // TakeDue, Reschedule, TakeSlot and Dequeue are for senders, outside
 // any turn.
-func (tx *txStore) TakeSlot(context.Context, string, int, time.Duration, time.Time) (time.Duration, error) {
-	return 0, errors.New("records: TakeSlot is not for turns")
+func (tx *txStore) TakeSlot(context.Context, string, int, time.Duration, time.Time, time.Time) (string, time.Duration, error) {
+	return "", 0, errors.New("records: TakeSlot is not for turns")
+}
+
+func (tx *txStore) StampSlot(context.Context, string, string, time.Time) error {
+	return errors.New("records: StampSlot is not for turns")
 }
 
 func (tx *txStore) Reschedule(context.Context, string, time.Time, ...string) error {

@@ -81,15 +81,14 @@ func (s *Store) Dequeue(ctx context.Context, list, item, queue, member string, a
 
 // takeSlot keeps a sliding window in sorted set KEYS[1], scored by
 // milliseconds: it drops entries older than ARGV[1]-ARGV[2], and adds
-// one at ARGV[1] (member ARGV[4], unique) if fewer than ARGV[3] are
-// left, returning 0; otherwise it returns the milliseconds until the
-// oldest leaves the window.
+// ARGV[4] scored ARGV[5] if fewer than ARGV[3] are left, returning 0;
+// otherwise it returns the milliseconds until the oldest leaves.
 var takeSlot = redis.NewScript(`
 local now, per, limit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - per)
 if redis.call('ZCARD', KEYS[1]) < limit then
-  redis.call('ZADD', KEYS[1], now, ARGV[4])
-  redis.call('PEXPIRE', KEYS[1], per)
+  redis.call('ZADD', KEYS[1], ARGV[5], ARGV[4])
+  redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[5]) - now + per)
   return 0
 end
 local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
@@ -97,11 +96,19 @@ return math.max(1, tonumber(oldest[2]) + per - now)
 `)
 
 // TakeSlot implements records.Store.
-func (s *Store) TakeSlot(ctx context.Context, key string, limit int, per time.Duration, now time.Time) (time.Duration, error) {
-	member := strconv.FormatInt(now.UnixNano(), 36) + ":" + strconv.FormatUint(rand.Uint64(), 36)
-	ms, err := s.runScript(ctx, takeSlot, []string{s.key(key)}, now.UnixMilli(), per.Milliseconds(), limit, member)
+func (s *Store) TakeSlot(ctx context.Context, key string, limit int, per time.Duration, now, until time.Time) (string, time.Duration, error) {
+	slot := strconv.FormatInt(now.UnixNano(), 36) + ":" + strconv.FormatUint(rand.Uint64(), 36)
+	ms, err := s.runScript(ctx, takeSlot, []string{s.key(key)}, now.UnixMilli(), per.Milliseconds(), limit, slot, until.UnixMilli())
 	if err != nil {
-		return 0, err
+		return "", 0, err
 	}
-	return time.Duration(ms) * time.Millisecond, nil
+	if ms > 0 {
+		return "", time.Duration(ms) * time.Millisecond, nil
+	}
+	return slot, 0, nil
+}
+
+// StampSlot implements records.Store with ZADD XX.
+func (s *Store) StampSlot(ctx context.Context, key, slot string, at time.Time) error {
+	return s.rdb.ZAddXX(ctx, s.key(key), redis.Z{Score: float64(at.UnixMilli()), Member: slot}).Err()
 }

@@ -14,15 +14,31 @@ func TestTakeSlotKeepsASlidingWindow(t *testing.T) {
 	ctx := context.Background()
 	s := redistest.Store(t)
 	t0 := time.Date(2027, 2, 1, 10, 0, 0, 0, time.UTC)
+	var first string
 	for i, at := range []time.Duration{0, 100 * time.Millisecond, 200 * time.Millisecond} {
-		if wait, err := s.TakeSlot(ctx, "win", 3, time.Second, t0.Add(at)); err != nil || wait != 0 {
-			t.Fatalf("TakeSlot #%d = %v, %v; want a slot", i+1, wait, err)
+		now := t0.Add(at)
+		slot, wait, err := s.TakeSlot(ctx, "win", 3, time.Second, now, now.Add(time.Minute))
+		if err != nil || wait != 0 || slot == "" {
+			t.Fatalf("TakeSlot #%d = %q, %v, %v; want a slot", i+1, slot, wait, err)
+		}
+		if i == 0 {
+			first = slot
 		}
 	}
-	if wait, err := s.TakeSlot(ctx, "win", 3, time.Second, t0.Add(300*time.Millisecond)); err != nil || wait != 700*time.Millisecond {
-		t.Fatalf("TakeSlot(full window) = %v, %v; want to wait 700ms", wait, err)
+	// The first send is still in flight a second later: its slot holds.
+	now := t0.Add(1001 * time.Millisecond)
+	if _, wait, err := s.TakeSlot(ctx, "win", 3, time.Second, now, now); err != nil || wait == 0 {
+		t.Fatalf("TakeSlot(window full of sends in flight) = %v, %v; want to wait", wait, err)
 	}
-	if wait, err := s.TakeSlot(ctx, "win", 3, time.Second, t0.Add(1001*time.Millisecond)); err != nil || wait != 0 {
+	// It ended at 50ms: the window frees up a second after that.
+	if err := s.StampSlot(ctx, "win", first, t0.Add(50*time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	if _, wait, err := s.TakeSlot(ctx, "win", 3, time.Second, t0.Add(900*time.Millisecond), now); err != nil || wait != 150*time.Millisecond {
+		t.Fatalf("TakeSlot(full window) = %v, %v; want to wait 150ms", wait, err)
+	}
+	later := t0.Add(1051 * time.Millisecond)
+	if slot, wait, err := s.TakeSlot(ctx, "win", 3, time.Second, later, later); err != nil || wait != 0 || slot == "" {
 		t.Fatalf("TakeSlot(after the first left) = %v, %v; want a slot", wait, err)
 	}
 }
