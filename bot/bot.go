@@ -37,7 +37,7 @@ type engine interface {
 	// durable outbox (flows.Config.Outbox), which the bot needs.
 	QueuesMessages() bool
 	Sent(ctx context.Context, ref string, chatID int64, messageID int) error
-	Undeliverable(ctx context.Context, m flows.Message) ([]flows.Message, error)
+	Undeliverable(ctx context.Context, u flows.Undelivered) ([]flows.Message, error)
 	Commands(lang string) []flows.Button
 	Catalog() *locales.Catalog
 }

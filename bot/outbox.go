@@ -64,9 +64,11 @@ func DefaultLimits() Limits {
 }
 
 // ErrBlocked is returned by Outbox.Send when Telegram refused the
-// message for good (403: the user blocked the bot, or it left the
-// group).
-var ErrBlocked = errors.New("recipient blocked the bot")
+// message for good for its recipient: 403 (the user blocked the bot,
+// the bot was removed from the group) or 400 "chat not found". The
+// error also says which (flows.UndeliveredReason), and
+// OutboxConfig.Undeliverable was told.
+var ErrBlocked = errors.New("recipient cannot be reached")
 
 // ErrClosed is returned by Outbox.Send after Close.
 var ErrClosed = errors.New("outbox closed")
@@ -88,9 +90,10 @@ type OutboxConfig struct {
 	// Sent is told the id Telegram gave a message with a Ref
 	// (flows.Engine.Sent).
 	Sent func(ctx context.Context, ref string, chatID int64, messageID int) error
-	// Undeliverable is told about a message refused with 403 and
-	// returns messages to send instead (flows.Engine.Undeliverable).
-	Undeliverable func(ctx context.Context, m flows.Message) ([]flows.Message, error)
+	// Undeliverable is told about a message refused for good for its
+	// recipient (ErrBlocked), and why, and returns messages to send
+	// instead (flows.Engine.Undeliverable).
+	Undeliverable func(ctx context.Context, u flows.Undelivered) ([]flows.Message, error)
 	Logger        *slog.Logger
 	Metrics       *Metrics
 	// MaxAttempts bounds tries of one message on 429 or transient
@@ -310,8 +313,9 @@ func (o *Outbox) deliver(ctx context.Context, chatID int64, q *chatQueue, m flow
 	for _, part := range parts {
 		id, err := o.deliverPart(ctx, chatID, q, part)
 		if err != nil {
-			if errors.Is(err, ErrBlocked) {
-				o.blocked(ctx, m)
+			var r *refusal
+			if errors.As(err, &r) {
+				o.undeliverable(ctx, flows.Undelivered{Message: m, Reason: r.reason})
 			}
 			return 0, err
 		}
@@ -325,13 +329,16 @@ func (o *Outbox) deliver(ctx context.Context, chatID int64, q *chatQueue, m flow
 	return lastID, nil
 }
 
-func (o *Outbox) blocked(ctx context.Context, m flows.Message) {
+// undeliverable tells the flows about u and queues what they send
+// instead, even when they also failed in part.
+func (o *Outbox) undeliverable(ctx context.Context, u flows.Undelivered) {
 	if o.cfg.Undeliverable == nil {
 		return
 	}
-	more, err := o.cfg.Undeliverable(context.WithoutCancel(ctx), m)
+	more, err := o.cfg.Undeliverable(context.WithoutCancel(ctx), u)
 	if err != nil {
-		o.log.Error("undeliverable message", "chat_id", m.ChatID, "ref", m.Ref, "err", err)
+		o.log.Error("undeliverable message", "chat_id", u.Message.ChatID, "ref", u.Message.Ref,
+			"reason", u.Reason, "err", err)
 	}
 	for _, n := range more {
 		o.Enqueue(n)
@@ -361,6 +368,7 @@ func (o *Outbox) deliverPart(ctx context.Context, chatID int64, q *chatQueue, m 
 			return id, nil
 		}
 		var tooMany *tgbot.TooManyRequestsError
+		reason, refused := undeliverable(err)
 		switch {
 		case errors.As(err, &tooMany):
 			o.cfg.Metrics.sendError("too_many_requests")
@@ -369,9 +377,13 @@ func (o *Outbox) deliverPart(ctx context.Context, chatID int64, q *chatQueue, m 
 			if err := o.sleep(ctx, wait); err != nil {
 				return 0, err
 			}
-		case errors.Is(err, tgbot.ErrorForbidden):
-			o.cfg.Metrics.sendError("blocked")
-			return 0, fmt.Errorf("send to %d: %w: %w", chatID, ErrBlocked, err)
+		case refused:
+			if errors.Is(err, tgbot.ErrorForbidden) {
+				o.cfg.Metrics.sendError("blocked")
+			} else {
+				o.cfg.Metrics.sendError("bad_request")
+			}
+			return 0, &refusal{chatID: chatID, reason: reason, err: err}
 		case ctx.Err() != nil:
 			return 0, ctx.Err()
 		case permanent(err):
@@ -386,6 +398,59 @@ func (o *Outbox) deliverPart(ctx context.Context, chatID int64, q *chatQueue, m 
 		}
 	}
 	return 0, fmt.Errorf("send to %d: giving up after %d attempts: %w", chatID, o.cfg.MaxAttempts, err)
+}
+
+// refusal is Telegram's refusal of a message for good for its
+// recipient. It is an ErrBlocked and wraps the client's error.
+type refusal struct {
+	chatID int64
+	reason flows.UndeliveredReason
+	err    error
+}
+
+func (r *refusal) Error() string {
+	return fmt.Sprintf("send to %d: %v (%s): %v", r.chatID, ErrBlocked, r.reason, r.err)
+}
+
+func (r *refusal) Unwrap() []error { return []error{ErrBlocked, r.err} }
+
+// undeliverable reports whether err says that the recipient will never
+// get a message, and why. Every 403 does: the user blocked the bot (or
+// never started it, or deleted their account), or the bot is no longer
+// in the group. Of the 400s, "chat not found" does: the chat does not
+// exist for this bot. go-telegram/bot has no type for either, only the
+// sentinels and the API's description in the error's text, so the
+// reason is read from that description (apiDescription). 429 and 5xx
+// are not refusals: they are retried.
+func undeliverable(err error) (flows.UndeliveredReason, bool) {
+	switch {
+	case errors.Is(err, tgbot.ErrorForbidden):
+		d := strings.ToLower(apiDescription(err, tgbot.ErrorForbidden))
+		if strings.Contains(d, "kicked") || strings.Contains(d, "not a member") || strings.Contains(d, "chat was deleted") {
+			return flows.ReasonRemoved, true
+		}
+		return flows.ReasonBlocked, true
+	case errors.Is(err, tgbot.ErrorBadRequest):
+		d := strings.ToLower(apiDescription(err, tgbot.ErrorBadRequest))
+		if strings.Contains(d, "chat not found") {
+			return flows.ReasonChatNotFound, true
+		}
+	}
+	return "", false
+}
+
+// apiDescription is the description Telegram gave with an error the
+// client reports as sentinel (tgbot.ErrorForbidden,
+// tgbot.ErrorBadRequest): the client wraps sentinel as
+// "<sentinel>, <description>", and that error is found in err's chain.
+// It returns "" when err holds no such error.
+func apiDescription(err, sentinel error) string {
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		if errors.Unwrap(e) == sentinel { // the client wraps sentinel itself, once
+			return strings.TrimPrefix(e.Error(), sentinel.Error()+", ")
+		}
+	}
+	return ""
 }
 
 // permanent reports errors that a retry cannot fix.

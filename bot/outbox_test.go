@@ -25,7 +25,7 @@ type outboxEnv struct {
 
 	mu           sync.Mutex
 	sent         []string // "ref chat id"
-	undelivered  []flows.Message
+	undelivered  []flows.Undelivered
 	replacements []flows.Message
 }
 
@@ -45,10 +45,10 @@ func newOutboxEnv(t *testing.T, limits bot.Limits) *outboxEnv {
 			e.sent = append(e.sent, ref)
 			return nil
 		},
-		Undeliverable: func(_ context.Context, m flows.Message) ([]flows.Message, error) {
+		Undeliverable: func(_ context.Context, u flows.Undelivered) ([]flows.Message, error) {
 			e.mu.Lock()
 			defer e.mu.Unlock()
-			e.undelivered = append(e.undelivered, m)
+			e.undelivered = append(e.undelivered, u)
 			return e.replacements, nil
 		},
 	})
@@ -140,8 +140,8 @@ func TestOutboxBlockedRecipient(t *testing.T) {
 	if !errors.Is(err, bot.ErrBlocked) {
 		t.Fatalf("Send to blocked chat = %v; want ErrBlocked", err)
 	}
-	if len(e.undelivered) != 1 || e.undelivered[0].Ref != "ticket:9" {
-		t.Errorf("Undeliverable got %+v; want the ticket:9 message", e.undelivered)
+	if len(e.undelivered) != 1 || e.undelivered[0].Message.Ref != "ticket:9" || e.undelivered[0].Reason != flows.ReasonBlocked {
+		t.Errorf("Undeliverable got %+v; want the ticket:9 message, blocked", e.undelivered)
 	}
 	if err := e.box.Flush(context.Background()); err != nil {
 		t.Fatal(err)
@@ -156,6 +156,54 @@ func TestOutboxBlockedRecipient(t *testing.T) {
 	}
 	if len(e.sent) != 0 {
 		t.Errorf("Sent called for an undelivered message: %q", e.sent)
+	}
+}
+
+// TestOutboxRefusalsForGood: what Telegram answers decides whether a
+// message is retried, dropped as a bad request, or reported as never
+// to arrive, and why.
+func TestOutboxRefusalsForGood(t *testing.T) {
+	tests := []struct {
+		name   string
+		code   int
+		desc   string
+		reason flows.UndeliveredReason // "" when not a refusal for good
+		calls  int                     // sendMessage calls, retries included
+		sent   bool
+	}{
+		{"blocked", 403, "Forbidden: bot was blocked by the user", flows.ReasonBlocked, 1, false},
+		{"never started", 403, "Forbidden: bot can't initiate conversation with a user", flows.ReasonBlocked, 1, false},
+		{"kicked from a group", 403, "Forbidden: bot was kicked from the group chat", flows.ReasonRemoved, 1, false},
+		{"kicked from a supergroup", 403, "Forbidden: bot was kicked from the supergroup chat", flows.ReasonRemoved, 1, false},
+		{"not a member", 403, "Forbidden: bot is not a member of the supergroup chat", flows.ReasonRemoved, 1, false},
+		{"chat not found", 400, "Bad Request: chat not found", flows.ReasonChatNotFound, 1, false},
+		{"other bad request", 400, "Bad Request: message text is empty", "", 1, false},
+		{"rate limited", 429, "Too Many Requests: retry after 1", "", 2, true},
+		{"bad gateway", 502, "Bad Gateway", "", 2, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newOutboxEnv(t, bot.Limits{})
+			e.srv.Fail("sendMessage", 1, tt.code, tt.desc, 1)
+			_, err := e.box.Send(context.Background(), flows.Message{ChatID: -300, Text: "new request", Ref: "ticket:1"})
+			if got := errors.Is(err, bot.ErrBlocked); got != (tt.reason != "") {
+				t.Errorf("Send answered %d %q: err = %v; ErrBlocked %v, want %v", tt.code, tt.desc, err, got, tt.reason != "")
+			}
+			if (err == nil) != tt.sent {
+				t.Errorf("Send answered %d %q: err = %v; want sent %v", tt.code, tt.desc, err, tt.sent)
+			}
+			if n := e.srv.Calls("sendMessage"); n != tt.calls {
+				t.Errorf("Send answered %d %q: sendMessage called %d times; want %d", tt.code, tt.desc, n, tt.calls)
+			}
+			e.mu.Lock()
+			defer e.mu.Unlock()
+			switch {
+			case tt.reason == "" && len(e.undelivered) != 0:
+				t.Errorf("Send answered %d %q: Undeliverable got %+v; want no call", tt.code, tt.desc, e.undelivered)
+			case tt.reason != "" && (len(e.undelivered) != 1 || e.undelivered[0].Reason != tt.reason || e.undelivered[0].Message.Ref != "ticket:1"):
+				t.Errorf("Send answered %d %q: Undeliverable got %+v; want ticket:1 for %q", tt.code, tt.desc, e.undelivered, tt.reason)
+			}
+		})
 	}
 }
 

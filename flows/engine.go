@@ -78,8 +78,9 @@ type Engine struct {
 	arguments map[argument]Handler
 	sent      map[string]func(ctx context.Context, arg string, chatID int64, messageID int) error
 	// undelivered reacts, by Ref kind, to a message the recipient will
-	// never get (they blocked the bot): a committee is told, say.
-	undelivered map[string]func(ctx context.Context, arg string, m Message) ([]Message, error)
+	// never get (they blocked the bot, the group is gone): a committee
+	// or a student is told, say.
+	undelivered map[string]func(ctx context.Context, arg string, u Undelivered) ([]Message, error)
 	// personal lists, by flow, how to export and erase what the flow
 	// keeps about a person (see mydata.go).
 	personal map[string]PersonalData
@@ -105,7 +106,7 @@ func New(cfg Config) (*Engine, error) {
 		arguments: make(map[argument]Handler),
 		sent:      make(map[string]func(context.Context, string, int64, int) error),
 
-		undelivered: make(map[string]func(context.Context, string, Message) ([]Message, error)),
+		undelivered: make(map[string]func(context.Context, string, Undelivered) ([]Message, error)),
 		personal:    make(map[string]PersonalData),
 	}
 	if e.now == nil {
@@ -359,11 +360,18 @@ func (e *Engine) Sent(ctx context.Context, ref string, chatID int64, messageID i
 	return h(ctx, arg, chatID, messageID)
 }
 
-// Undeliverable is called by the sender when Telegram refused m for
-// good because the recipient blocked the bot (403). It marks the
-// recipient as blocked and returns messages to send instead, such as a
-// note to the committee whose answer did not arrive.
-func (e *Engine) Undeliverable(ctx context.Context, m Message) ([]Message, error) {
+// Undeliverable is called by the sender when Telegram refused
+// u.Message for good, for u.Reason: the recipient blocked the bot
+// (403), the bot is no longer in the group (403), or Telegram knows no
+// such chat (400 "chat not found"). A private chat's user is marked
+// unreachable, whatever the reason, so nothing is retried for them
+// until they write again. The flow that sent the message, found by its
+// Ref, reacts: Undeliverable returns the messages to send instead, such
+// as a note to the committee whose answer did not arrive, or to a
+// student and the staff when a committee group cannot be reached. It
+// returns the store's error when the mark or the reaction failed.
+func (e *Engine) Undeliverable(ctx context.Context, u Undelivered) ([]Message, error) {
+	m := u.Message
 	if m.ChatID > 0 { // private chats have the user's id as chat id
 		if err := e.rec.MarkBlocked(ctx, m.ChatID); err != nil {
 			return nil, err
@@ -374,7 +382,7 @@ func (e *Engine) Undeliverable(ctx context.Context, m Message) ([]Message, error
 	if !ok || m.Ref == "" {
 		return nil, nil
 	}
-	return h(ctx, arg, m)
+	return h(ctx, arg, u)
 }
 
 // LangOf returns the language of userID, for messages to people other

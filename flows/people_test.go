@@ -29,7 +29,7 @@ func TestPeopleShowsRolesAndReachability(t *testing.T) {
 	// 403 from Telegram tells the engine.
 	h.command(flows.User{ID: mentorID, FirstName: "Marta"}, "start", "")
 	h.command(flows.User{ID: 200000002, FirstName: "Louis", Username: "louis"}, "start", "")
-	more, err := h.engine.Undeliverable(ctx, flows.Message{ChatID: 200000002, Text: "hello"})
+	more, err := h.engine.Undeliverable(ctx, flows.Undelivered{Message: flows.Message{ChatID: 200000002, Text: "hello"}, Reason: flows.ReasonBlocked})
 	if err != nil || len(more) != 0 {
 		t.Fatalf("Undeliverable = %v, %v; want nothing more to send", more, err)
 	}

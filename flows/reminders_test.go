@@ -58,7 +58,7 @@ func (s *fakeSender) Send(ctx context.Context, m flows.Message) (int, error) {
 	s.mu.Unlock()
 	switch {
 	case blocked:
-		if _, err := s.engine.Undeliverable(ctx, m); err != nil {
+		if _, err := s.engine.Undeliverable(ctx, flows.Undelivered{Message: m, Reason: flows.ReasonBlocked}); err != nil {
 			return 0, err
 		}
 		return 0, errForbidden

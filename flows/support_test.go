@@ -524,7 +524,7 @@ func TestSupportTellsCommitteeWhenStudentBlockedTheBot(t *testing.T) {
 	_, post := s.request(user(studentA, "en"), "bicocca", "other", "Help")
 	r := s.answer(bicoccaChat, memberAna, post, "Here you are")
 	relay := only(r, studentA)[0]
-	got, err := s.engine.Undeliverable(ctx, relay)
+	got, err := s.engine.Undeliverable(ctx, flows.Undelivered{Message: relay, Reason: flows.ReasonBlocked})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -535,13 +535,71 @@ func TestSupportTellsCommitteeWhenStudentBlockedTheBot(t *testing.T) {
 		t.Errorf("Profile(%d).Blocked = false; want true", studentA)
 	}
 
-	// The committee group cannot be reached: the student is told.
-	got, err = s.engine.Undeliverable(ctx, flows.Message{ChatID: bicoccaChat, Ref: "ticket:1"})
-	if err != nil {
-		t.Fatal(err)
+}
+
+// TestSupportTellsStudentAndStaffWhenCommitteeUnreachable: a message
+// about a ticket that cannot reach the committee group, for either
+// reason, tells the student who opened the ticket, in their language,
+// and alerts every staff member, the programme file's and the invited,
+// each in theirs.
+func TestSupportTellsStudentAndStaffWhenCommitteeUnreachable(t *testing.T) {
+	for _, reason := range []flows.UndeliveredReason{flows.ReasonChatNotFound, flows.ReasonRemoved} {
+		t.Run(string(reason), func(t *testing.T) {
+			s := newSupportRig(t)
+			ctx := context.Background()
+			invited := flows.User{ID: 100000077, FirstName: "Ugo", LanguageCode: "it"}
+			s.command(invited, "start", invitePayload(t, s.command(staff, "invite", "staff")))
+			s.request(user(studentA, "it"), "bicocca", "other", "Aiuto")
+
+			got, err := s.engine.Undeliverable(ctx, flows.Undelivered{
+				Message: flows.Message{ChatID: bicoccaChat, Ref: "ticket:1"}, Reason: reason})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := flows.Reply{Messages: got}
+			hint := "support.staff.hint_removed"
+			if reason == flows.ReasonChatNotFound {
+				hint = "support.staff.hint_not_found"
+			}
+			uni := "University of Milano Bicocca"
+			for _, w := range []struct {
+				chat int64
+				id   string
+				data map[string]any
+			}{
+				{studentA, "support.committee_unreachable", map[string]any{"ID": "1", "University": uni}},
+				{staffID, "support.staff.committee_unreachable", map[string]any{"ID": "1", "University": uni, "Chat": int64(bicoccaChat)}},
+				{invited.ID, "support.staff.committee_unreachable", map[string]any{"ID": "1", "University": uni, "Chat": int64(bicoccaChat)}},
+			} {
+				ms := only(r, w.chat)
+				lang := s.engine.LangOf(ctx, w.chat)
+				if w.id == "support.staff.committee_unreachable" {
+					w.data["Hint"] = s.engine.Catalog().T(lang, hint, nil)
+				}
+				if want := s.engine.Catalog().T(lang, w.id, w.data); len(ms) != 1 || ms[0].TextID != w.id || ms[0].Text != want {
+					t.Errorf("Undeliverable(ticket post, %s) to %d = %+v; want %s in %s: %q", reason, w.chat, ms, w.id, lang, want)
+				}
+			}
+			if len(got) != 3 {
+				t.Errorf("Undeliverable(ticket post, %s) = %d messages:%s; want 3", reason, len(got), dump(r))
+			}
+			// The group's id stays the group's: nothing marks it blocked.
+			if p, _ := s.rec.Profile(ctx, studentA); p.Blocked {
+				t.Errorf("Profile(%d).Blocked = true after the committee group failed", studentA)
+			}
+		})
 	}
-	if len(got) != 1 || got[0].ChatID != studentA || got[0].TextID != "support.undelivered" {
-		t.Errorf("Undeliverable(ticket post) = %+v; want a note to the student", got)
+}
+
+// TestSupportIgnoresUndeliveredTicketElsewhere: a ticket's Ref on a
+// message to another chat than the committee's tells nobody anything.
+func TestSupportIgnoresUndeliveredTicketElsewhere(t *testing.T) {
+	s := newSupportRig(t)
+	s.request(user(studentA, "en"), "bicocca", "other", "Help")
+	got, err := s.engine.Undeliverable(context.Background(), flows.Undelivered{
+		Message: flows.Message{ChatID: palermoChat, Ref: "ticket:1"}, Reason: flows.ReasonChatNotFound})
+	if err != nil || len(got) != 0 {
+		t.Errorf("Undeliverable(ticket:1 in Palermo's group) = %+v, %v; want nothing", got, err)
 	}
 }
 

@@ -3,6 +3,7 @@ package flows
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/mentorbot/mentorbot/flows/records"
@@ -148,8 +149,9 @@ func (d supportDesk) recordTicketPost(ctx context.Context, id string, chatID int
 }
 
 // relayUndelivered tells the committee that the student blocked the bot
-// and the answer to ticket id did not reach them.
-func (d supportDesk) relayUndelivered(ctx context.Context, id string, _ Message) ([]Message, error) {
+// (or cannot be reached at all) and the answer to ticket id did not
+// reach them.
+func (d supportDesk) relayUndelivered(ctx context.Context, id string, _ Undelivered) ([]Message, error) {
 	tk, u, ok, err := d.ticketWithUniversity(ctx, id)
 	if !ok || err != nil {
 		return nil, err
@@ -157,19 +159,49 @@ func (d supportDesk) relayUndelivered(ctx context.Context, id string, _ Message)
 	return []Message{d.ticketNote(tk, u, "support.group.user_blocked", map[string]any{"ID": tk.ID})}, nil
 }
 
-// ticketUndelivered tells the student that the committee group could
-// not be reached (the bot was removed from it).
-func (d supportDesk) ticketUndelivered(ctx context.Context, id string, m Message) ([]Message, error) {
+// ticketUndelivered reacts to a message about ticket id that could not
+// reach the ticket's committee group, because the bot was removed from
+// it or Telegram knows no such chat: the student who opened the ticket
+// is told that it did not reach the committee and that the staff know,
+// and every staff member is alerted (staffAlerts). When the staff
+// cannot be listed, the student's message comes back with the error.
+func (d supportDesk) ticketUndelivered(ctx context.Context, id string, un Undelivered) ([]Message, error) {
 	tk, u, ok, err := d.ticketWithUniversity(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	if !ok || m.ChatID != u.CommitteeChat {
+	if !ok || un.Message.ChatID != u.CommitteeChat {
 		return nil, nil
 	}
-	const msg = "support.undelivered"
+	const msg = "support.committee_unreachable"
 	text := d.cat.T(d.userLang(ctx, tk.UserID), msg, map[string]any{"ID": tk.ID, "University": u.Name})
-	return []Message{{ChatID: tk.UserID, Text: text, TextID: msg}}, nil
+	out := []Message{{ChatID: tk.UserID, Text: text, TextID: msg}}
+	alerts, err := d.staffAlerts(ctx, tk, u, un.Reason)
+	return append(out, alerts...), err
+}
+
+// staffAlerts tells every staff member (roster.staff), in their
+// language, that u's committee group cannot be reached and a message
+// about tk did not get there, with what to do about reason: add the bot
+// to the group again, or check the group's id in the programme file.
+func (d supportDesk) staffAlerts(ctx context.Context, tk records.Ticket, u University, reason UndeliveredReason) ([]Message, error) {
+	staff, err := roster{rec: d.rec, program: d.program}.staff(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("alert staff to committee group of %s: %w", u.ID, err)
+	}
+	hint := "support.staff.hint_removed"
+	if reason == ReasonChatNotFound {
+		hint = "support.staff.hint_not_found"
+	}
+	const msg = "support.staff.committee_unreachable"
+	out := make([]Message, 0, len(staff))
+	for _, id := range staff {
+		lang := d.userLang(ctx, id)
+		text := d.cat.T(lang, msg, map[string]any{"University": u.Name, "Chat": u.CommitteeChat,
+			"ID": tk.ID, "Hint": d.cat.T(lang, hint, nil)})
+		out = append(out, Message{ChatID: id, Text: text, TextID: msg})
+	}
+	return out, nil
 }
 
 // ticketNote is message id in u's committee group, as a reply to the
