@@ -11,8 +11,10 @@ import (
 const sendWindowKey = "send-window"
 
 // sendInFlight is how long a slot of a send in flight counts as taken
-// at most, should its replica die before the send ends.
-const sendInFlight = 30 * time.Second
+// at most, should its replica die before the send ends: long against
+// any send (a window must never forget a send still on its way), short
+// enough that a dead replica's slots come back soon.
+const sendInFlight = 5 * time.Minute
 
 // TakeSendSlot takes a slot of the global window of sends to Telegram,
 // limit per per, shared by every replica, and returns its name: it

@@ -80,15 +80,20 @@ func (s *Store) Dequeue(ctx context.Context, list, item, queue, member string, a
 }
 
 // takeSlot keeps a sliding window in sorted set KEYS[1], scored by
-// milliseconds: it drops entries older than ARGV[1]-ARGV[2], and adds
-// ARGV[4] scored ARGV[5] if fewer than ARGV[3] are left, returning 0;
-// otherwise it returns the milliseconds until the oldest leaves.
+// milliseconds. Its clock is the latest now any caller gave (kept in
+// KEYS[2]), so a caller whose call arrives late cannot count the window
+// as of a moment already past. It drops entries older than now-ARGV[2],
+// and adds ARGV[4] scored ARGV[5] if fewer than ARGV[3] are left,
+// returning 0; otherwise it returns the milliseconds until the oldest
+// leaves.
 var takeSlot = redis.NewScript(`
 local now, per, limit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local seen = tonumber(redis.call('GET', KEYS[2]) or 0)
+if seen > now then now = seen else redis.call('SET', KEYS[2], now, 'PX', 2 * per) end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - per)
 if redis.call('ZCARD', KEYS[1]) < limit then
-  redis.call('ZADD', KEYS[1], ARGV[5], ARGV[4])
-  redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[5]) - now + per)
+  redis.call('ZADD', KEYS[1], math.max(tonumber(ARGV[5]), now), ARGV[4])
+  redis.call('PEXPIRE', KEYS[1], math.max(tonumber(ARGV[5]), now) - now + per)
   return 0
 end
 local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
@@ -98,7 +103,8 @@ return math.max(1, tonumber(oldest[2]) + per - now)
 // TakeSlot implements records.Store.
 func (s *Store) TakeSlot(ctx context.Context, key string, limit int, per time.Duration, now, until time.Time) (string, time.Duration, error) {
 	slot := strconv.FormatInt(now.UnixNano(), 36) + ":" + strconv.FormatUint(rand.Uint64(), 36)
-	ms, err := s.runScript(ctx, takeSlot, []string{s.key(key)}, now.UnixMilli(), per.Milliseconds(), limit, slot, until.UnixMilli())
+	ms, err := s.runScript(ctx, takeSlot, []string{s.key(key), s.key(key + ":clock")},
+		now.UnixMilli(), per.Milliseconds(), limit, slot, until.UnixMilli())
 	if err != nil {
 		return "", 0, err
 	}
@@ -108,7 +114,10 @@ func (s *Store) TakeSlot(ctx context.Context, key string, limit int, per time.Du
 	return slot, 0, nil
 }
 
-// StampSlot implements records.Store with ZADD XX.
+// StampSlot implements records.Store with ZADD XX. The window counts in
+// whole milliseconds: at is rounded up, so a slot never leaves it
+// before Telegram's own count lets it (TakeSlot rounds now down).
 func (s *Store) StampSlot(ctx context.Context, key, slot string, at time.Time) error {
-	return s.rdb.ZAddXX(ctx, s.key(key), redis.Z{Score: float64(at.UnixMilli()), Member: slot}).Err()
+	ms := at.Add(time.Millisecond - time.Nanosecond).UnixMilli()
+	return s.rdb.ZAddXX(ctx, s.key(key), redis.Z{Score: float64(ms), Member: slot}).Err()
 }

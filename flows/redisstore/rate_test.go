@@ -25,17 +25,23 @@ func TestTakeSlotKeepsASlidingWindow(t *testing.T) {
 			first = slot
 		}
 	}
-	// The first send is still in flight a second later: its slot holds.
-	now := t0.Add(1001 * time.Millisecond)
+	// The three sends are in flight: their slots hold.
+	now := t0.Add(300 * time.Millisecond)
 	if _, wait, err := s.TakeSlot(ctx, "win", 3, time.Second, now, now); err != nil || wait == 0 {
 		t.Fatalf("TakeSlot(window full of sends in flight) = %v, %v; want to wait", wait, err)
 	}
-	// It ended at 50ms: the window frees up a second after that.
+	// The first ended at 50ms: the window frees up a second after that.
 	if err := s.StampSlot(ctx, "win", first, t0.Add(50*time.Millisecond)); err != nil {
 		t.Fatal(err)
 	}
-	if _, wait, err := s.TakeSlot(ctx, "win", 3, time.Second, t0.Add(900*time.Millisecond), now); err != nil || wait != 150*time.Millisecond {
-		t.Fatalf("TakeSlot(full window) = %v, %v; want to wait 150ms", wait, err)
+	now = t0.Add(400 * time.Millisecond)
+	if _, wait, err := s.TakeSlot(ctx, "win", 3, time.Second, now, now); err != nil || wait != 650*time.Millisecond {
+		t.Fatalf("TakeSlot(full window) = %v, %v; want to wait 650ms", wait, err)
+	}
+	// A caller whose clock is behind counts the window as of the
+	// latest moment any caller saw, not its own.
+	if _, wait, err := s.TakeSlot(ctx, "win", 3, time.Second, t0.Add(100*time.Millisecond), now); err != nil || wait != 650*time.Millisecond {
+		t.Fatalf("TakeSlot(late caller) = %v, %v; want to wait 650ms", wait, err)
 	}
 	later := t0.Add(1051 * time.Millisecond)
 	if slot, wait, err := s.TakeSlot(ctx, "win", 3, time.Second, later, later); err != nil || wait != 0 || slot == "" {
