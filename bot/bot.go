@@ -224,7 +224,7 @@ func (b *Bot) Run(ctx context.Context) error {
 	}
 	stopFeeding()
 	<-fed
-	b.feeder.wait(drain)
+	_ = b.feeder.wait(drain) // what is still in hand went back to the ready queue
 	if cerr := b.outbox.Close(drain); cerr != nil {
 		b.log.Error("outbox not drained", "err", cerr)
 	}

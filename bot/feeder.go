@@ -235,13 +235,8 @@ func (f *feeder) sendOne(ctx context.Context, om records.OutboxMessage) error {
 func (f *feeder) flush(ctx context.Context) error {
 	for {
 		f.fill(ctx)
-		f.mu.Lock()
-		quiet := f.quiet
-		f.mu.Unlock()
-		select {
-		case <-quiet:
-		case <-ctx.Done():
-			return ctx.Err()
+		if err := f.wait(ctx); err != nil {
+			return err
 		}
 		n, err := f.q.OutboxPending(ctx)
 		if err != nil {
@@ -261,13 +256,16 @@ func (f *feeder) flush(ctx context.Context) error {
 	}
 }
 
-// wait waits until the chats in hand stopped, or ctx ends.
-func (f *feeder) wait(ctx context.Context) {
+// wait waits until the chats in hand stopped, or returns ctx's error
+// when it ends first.
+func (f *feeder) wait(ctx context.Context) error {
 	f.mu.Lock()
 	quiet := f.quiet
 	f.mu.Unlock()
 	select {
 	case <-quiet:
+		return nil
 	case <-ctx.Done():
+		return ctx.Err()
 	}
 }

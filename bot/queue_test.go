@@ -9,6 +9,7 @@ import (
 
 	"github.com/mentorbot/mentorbot/bot/telegramtest"
 	"github.com/mentorbot/mentorbot/flows"
+	"github.com/mentorbot/mentorbot/flows/records"
 	"github.com/mentorbot/mentorbot/flows/redisstore/redistest"
 	"github.com/mentorbot/mentorbot/locales"
 )
@@ -24,6 +25,43 @@ func decodeUpdate(tb testing.TB, s *telegramtest.Server, u telegramtest.Update) 
 	return &m
 }
 
+// newTestEngine returns an engine over store with the test programme,
+// committing messages to the durable outbox as the bot needs.
+func newTestEngine(tb testing.TB, store records.Store) *flows.Engine {
+	tb.Helper()
+	cat, err := locales.New()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	program, err := flows.LoadProgram("../flows/testdata/program.toml")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	e, err := flows.New(flows.Config{Store: store, Catalog: cat, Program: program, Outbox: true})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return e
+}
+
+// runTestBot builds a bot against s with cfg (token, URL and engine
+// filled in) and runs it until the test ends; stop ends it sooner and
+// stopped is closed once Run returned.
+func runTestBot(tb testing.TB, s *telegramtest.Server, e *flows.Engine, cfg Config) (b *Bot, stop context.CancelFunc, stopped chan struct{}) {
+	tb.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	cfg.Token, cfg.APIURL, cfg.Engine = s.Token(), s.URL(), e
+	b, err := New(ctx, cfg)
+	if err != nil {
+		cancel()
+		tb.Fatal(err)
+	}
+	stopped = make(chan struct{})
+	go func() { b.Run(ctx); close(stopped) }()
+	tb.Cleanup(func() { cancel(); <-stopped })
+	return b, cancel, stopped
+}
+
 // TestFloodingChatDoesNotHoldUpOthers: with one worker stuck on a
 // chat that sent 50 button presses (each press waits on Telegram's
 // answerCallbackQuery), another chat's /help is handled right after
@@ -32,27 +70,8 @@ func decodeUpdate(tb testing.TB, s *telegramtest.Server, u telegramtest.Update) 
 // every queued press.
 func TestFloodingChatDoesNotHoldUpOthers(t *testing.T) {
 	s := telegramtest.NewServer(t)
-	cat, err := locales.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	program, err := flows.LoadProgram("../flows/testdata/program.toml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := flows.New(flows.Config{Store: redistest.Store(t), Catalog: cat, Program: program, Outbox: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	b, err := New(ctx, Config{Token: s.Token(), APIURL: s.URL(), Engine: e, Limits: &Limits{}, Workers: 1})
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { b.Run(ctx); close(done) }()
-	t.Cleanup(func() { cancel(); <-done })
+	b, _, _ := runTestBot(t, s, newTestEngine(t, redistest.Store(t)), Config{Limits: &Limits{}, Workers: 1})
+	ctx := context.Background()
 
 	flood := telegramtest.User{ID: 71, FirstName: "Flo", LanguageCode: "en"}
 	probe := telegramtest.User{ID: 72, FirstName: "Pia", LanguageCode: "en"}
@@ -91,30 +110,9 @@ func TestFloodingChatDoesNotHoldUpOthers(t *testing.T) {
 // one exactly once.
 func TestStalledTelegramThenStopLosesNothing(t *testing.T) {
 	s := telegramtest.NewServer(t)
-	cat, err := locales.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	program, err := flows.LoadProgram("../flows/testdata/program.toml")
-	if err != nil {
-		t.Fatal(err)
-	}
 	store := redistest.Store(t)
 	start := func() (*Bot, context.CancelFunc, chan struct{}) {
-		e, err := flows.New(flows.Config{Store: store, Catalog: cat, Program: program, Outbox: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		ctx, cancel := context.WithCancel(context.Background())
-		b, err := New(ctx, Config{Token: s.Token(), APIURL: s.URL(), Engine: e, Limits: &Limits{}})
-		if err != nil {
-			cancel()
-			t.Fatal(err)
-		}
-		done := make(chan struct{})
-		go func() { b.Run(ctx); close(done) }()
-		t.Cleanup(func() { cancel(); <-done })
-		return b, cancel, done
+		return runTestBot(t, s, newTestEngine(t, store), Config{Limits: &Limits{}})
 	}
 
 	b, stop, stopped := start()
