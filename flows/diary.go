@@ -243,11 +243,7 @@ func diaryUseDate(t *Turn) error {
 		t.Notice("error.stale_button")
 		return nil
 	}
-	var st diaryState
-	if err := t.LoadState(&st); err != nil {
-		return err
-	}
-	m, err := t.rec.Mentorship(t.ctx, st.MID)
+	st, m, err := diaryInHand(t)
 	if err != nil {
 		return err
 	}
@@ -537,6 +533,17 @@ func diaryCommentStart(t *Turn) error {
 	return nil
 }
 
+// diaryInHand loads the diary flow's state and the mentorship whose
+// entry it is writing or commenting.
+func diaryInHand(t *Turn) (diaryState, records.Mentorship, error) {
+	var st diaryState
+	if err := t.LoadState(&st); err != nil {
+		return st, records.Mentorship{}, err
+	}
+	m, err := t.rec.Mentorship(t.ctx, st.MID)
+	return st, m, err
+}
+
 // diaryCommentSave stores the mentor's comment and sends both of them
 // the updated PDF.
 func diaryCommentSave(t *Turn, text string) error {
@@ -544,11 +551,7 @@ func diaryCommentSave(t *Turn, text string) error {
 		t.Say("diary.comment.too_long", map[string]any{"Max": maxDiaryComment})
 		return nil
 	}
-	var st diaryState
-	if err := t.LoadState(&st); err != nil {
-		return err
-	}
-	m, err := t.rec.Mentorship(t.ctx, st.MID)
+	st, m, err := diaryInHand(t)
 	if err != nil {
 		return err
 	}
