@@ -111,6 +111,9 @@ func TestDocumentAndPhotoReachTheEngine(t *testing.T) {
 // server and store, as a second replica would run.
 func startWebhookBot(t *testing.T, env *bottest.Env, secret string, onProcessed func(int64)) *bot.Bot {
 	t.Helper()
+	// The env's own bot polls, and deletes any webhook as it starts:
+	// let it do so before this bot sets one.
+	env.Server.WaitCalls("deleteWebhook", 1)
 	ctx, cancel := context.WithCancel(context.Background())
 	b, err := bot.New(ctx, bot.Config{
 		Token: env.Server.Token(), APIURL: env.Server.URL(), Engine: env.Engine,
