@@ -38,6 +38,8 @@ type engine interface {
 	QueuesMessages() bool
 	Sent(ctx context.Context, ref string, chatID int64, messageID int) error
 	Undeliverable(ctx context.Context, u flows.Undelivered) ([]flows.Message, error)
+	// Enqueue commits messages sent outside a turn to the durable outbox.
+	Enqueue(ctx context.Context, msgs []flows.Message) error
 	Commands(lang string) []flows.Button
 	Catalog() *locales.Catalog
 }
@@ -154,7 +156,7 @@ func New(ctx context.Context, cfg Config) (*Bot, error) {
 		Limits:        cfg.Limits,
 		Clock:         cfg.Clock,
 		Sent:          cfg.Engine.Sent,
-		Undeliverable: cfg.Engine.Undeliverable,
+		Undeliverable: b.undeliverable,
 		Logger:        b.log,
 		Metrics:       cfg.Metrics,
 		SharedWindow:  cfg.Engine.Records().TakeSendSlot,
@@ -182,6 +184,23 @@ func (b *Bot) Username() string { return b.username }
 // Outbox is the bot's outbox, for messages sent outside an update
 // (reminders). The Bot owns it; Run closes it.
 func (b *Bot) Outbox() *Outbox { return b.outbox }
+
+// undeliverable lets the flows react to a message Telegram refused for
+// good, and commits what they send instead (a note to a committee,
+// alerts to staff) to the durable outbox, so a crash loses none of it.
+// Should Redis refuse, the messages go out from memory.
+func (b *Bot) undeliverable(ctx context.Context, u flows.Undelivered) ([]flows.Message, error) {
+	more, err := b.engine.Undeliverable(ctx, u)
+	if err != nil || len(more) == 0 {
+		return more, err
+	}
+	if err := b.engine.Enqueue(ctx, more); err != nil {
+		b.log.Warn("durable outbox unavailable; notices sent from memory", "err", err)
+		return more, nil
+	}
+	b.feeder.poke()
+	return nil, nil
+}
 
 // Flush waits until every message committed so far, by any replica,
 // left the durable outbox and was sent, or until ctx ends.

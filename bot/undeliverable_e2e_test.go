@@ -2,11 +2,15 @@ package bot_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/mentorbot/mentorbot/bot/bottest"
 	"github.com/mentorbot/mentorbot/bot/telegramtest"
+	"github.com/mentorbot/mentorbot/flows"
 	"github.com/mentorbot/mentorbot/locales"
 )
 
@@ -95,5 +99,46 @@ func TestSupportE2EStudentChatNotFound(t *testing.T) {
 	}
 	if p, err := env.Records.Profile(ctx, supportAda.ID); err != nil || !p.Blocked {
 		t.Errorf("Profile(%d) = %+v, %v; want Blocked", supportAda.ID, p, err)
+	}
+}
+
+// TestSupportE2ECommitteeNoteIsDurable: the note a refused answer makes
+// for the committee is committed to the durable outbox before it is
+// sent, so a crash cannot lose it: with the group's sends hanging it
+// waits there. Before, it waited in memory only.
+func TestSupportE2ECommitteeNoteIsDurable(t *testing.T) {
+	env := bottest.Start(t)
+	post := supportRequest(env, supportAda, "Milano Bicocca", "Other", "Help, please.", supportBicocca)
+	env.Server.Fail("senddocument", 1, http.StatusBadRequest, "Bad Request: chat not found", 0)
+	env.Server.Stall("sendmessage")
+	sent := env.Server.Calls("sendmessage")
+	env.Server.Inject(groupFile(env, supportBicocca, supportAna, false, "form-1", "Fill in this form.", post.MessageID))
+	env.Server.WaitCalls("sendmessage", sent+1) // the group's sends hang from now on
+	// The note is committed when the refusal of the document comes
+	// back; Redis cannot tell us, so look until it is there.
+	var ids []string
+	for deadline := time.Now().Add(telegramtest.DefaultTimeout); !slices.Contains(ids, "support.group.user_blocked"); {
+		if time.Now().After(deadline) {
+			t.Fatalf("durable outbox of the group holds %q; want the committee's note support.group.user_blocked", ids)
+		}
+		time.Sleep(10 * time.Millisecond)
+		msgs, err := env.Records.OutboxMessages(context.Background(), supportBicocca.ID, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = ids[:0]
+		for _, om := range msgs {
+			var m flows.Message
+			if err := json.Unmarshal(om.Body, &m); err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, m.TextID)
+		}
+	}
+	env.Server.Release()
+	ctx, cancel := context.WithTimeout(context.Background(), telegramtest.DefaultTimeout)
+	defer cancel()
+	if err := env.Bot.Flush(ctx); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -237,6 +237,16 @@ func (e *Engine) turn(ctx context.Context, ev Event, update int64) (_ Reply, han
 	return t.reply, false, nil
 }
 
+// Enqueue commits msgs, sent outside any turn, to the durable outbox at
+// once, for the Telegram sender to deliver.
+func (e *Engine) Enqueue(ctx context.Context, msgs []Message) error {
+	tx := e.rec.Begin()
+	if err := e.enqueue(ctx, tx.DB, 0, msgs); err != nil {
+		return err
+	}
+	return tx.Commit(ctx, nil, nil, 0)
+}
+
 // enqueue puts msgs in the durable outbox of db, with ids made from
 // the update they answer.
 func (e *Engine) enqueue(ctx context.Context, db *records.DB, update int64, msgs []Message) error {
