@@ -24,9 +24,10 @@ const meetMentorship = "MIE-2027-0077"
 // TestMeetingRemindersTwoProcesses agrees a schedule through the fake
 // Telegram, then runs two bot processes on one Redis, each with its
 // own scheduler and Telegram connection, hour by hour through the
-// whole mentorship. Counted at the fake servers, every reminder
-// arrives once; a mentor who blocks the bot midway is tried once and
-// then left alone.
+// whole mentorship; after each hour's ticks both bots send what the
+// ticks put in the durable outbox. Counted at the fake servers, every
+// reminder arrives once; a mentor who blocks the bot midway is tried
+// once and then left alone.
 func TestMeetingRemindersTwoProcesses(t *testing.T) {
 	one := bottest.Start(t)
 	two := bottest.Start(t, bottest.WithEngineStore(func(records.Store) records.Store { return one.Store }))
@@ -62,7 +63,7 @@ func TestMeetingRemindersTwoProcesses(t *testing.T) {
 	before := one.Server.Calls("sendMessage") + two.Server.Calls("sendMessage")
 	var schedulers []*bot.Scheduler
 	for _, env := range []*bottest.Env{one, two} {
-		s, err := bot.NewScheduler(bot.SchedulerConfig{Tick: bot.RemindersTick(env.Engine, env.Bot.Outbox()), Now: one.Clock.Now})
+		s, err := bot.NewScheduler(bot.SchedulerConfig{Tick: bot.RemindersTick(env.Engine, env.Bot.WakeFeeder), Now: one.Clock.Now})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -80,6 +81,7 @@ func TestMeetingRemindersTwoProcesses(t *testing.T) {
 			if err := errors.Join(errs...); err != nil {
 				t.Fatalf("tick at %v: %v", one.Clock.Now(), err)
 			}
+			flushAll(t, one, two)
 		}
 	}
 	// The mentor blocks the bot after meeting 3's last reminder.
@@ -159,5 +161,18 @@ func TestMeetingsCommand(t *testing.T) {
 	r = env.Press(meetMentee, "Calendar file")
 	if doc := documentTo(t, r, meetMentee.ID, ".ics"); strings.Count(string(doc.Document.Content), "BEGIN:VEVENT") != 6 {
 		t.Errorf("calendar file:\n%s", doc.Document.Content)
+	}
+}
+
+// flushAll waits until every env's bot sent what is in the durable
+// outbox.
+func flushAll(tb testing.TB, envs ...*bottest.Env) {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), telegramtest.DefaultTimeout)
+	defer cancel()
+	for _, env := range envs {
+		if err := env.Bot.Flush(ctx); err != nil {
+			tb.Fatalf("flush the durable outbox: %v", err)
+		}
 	}
 }

@@ -20,7 +20,7 @@ func TestSupportE2EClosedTicketExpiresOnTheSchedulersTick(t *testing.T) {
 	post := supportRequest(env, supportAda, "Milano Bicocca", "Language", "Italian courses?", supportBicocca)
 	env.PressData(supportBea, post, post.Buttons[0][1].Data) // Close
 	closedAt := env.Clock.Now()
-	tick := bot.RemindersTick(env.Engine, env.Bot.Outbox())
+	tick := bot.RemindersTick(env.Engine, env.Bot.WakeFeeder)
 
 	if err := tick(ctx, closedAt.Add(env.Program.SupportRetention/2)); err != nil {
 		t.Fatal(err)

@@ -13,9 +13,6 @@ import (
 	"github.com/mentorbot/mentorbot/flows"
 )
 
-// The outbox is what scheduled reminders are sent through.
-var _ flows.Sender = (*Outbox)(nil)
-
 // DefaultSchedule is how often the scheduler looks for due work.
 const DefaultSchedule = "@every 1m"
 
@@ -43,7 +40,7 @@ type SchedulerConfig struct {
 // Scheduler runs a Tick on a cron schedule, one at a time: a tick still
 // running when the next is due makes that one be skipped. Several
 // processes may run schedulers against one store; the work they call
-// must itself be safe for that, as Engine.SendDueReminders is.
+// must itself be safe for that, as Engine.QueueDueReminders is.
 type Scheduler struct {
 	cfg  SchedulerConfig
 	cron *cron.Cron
@@ -138,24 +135,28 @@ func (s *Scheduler) tick() {
 	}
 }
 
-// RemindersTick is the tick mentorbot runs: it sends the due meeting,
-// diary and questionnaire reminders through out, then the due
-// reminders of unanswered support tickets, and deletes the closed
-// tickets past the programme's retention.
-func RemindersTick(engine *flows.Engine, out flows.Sender) Tick {
+// RemindersTick is the tick mentorbot runs: it has the engine put the
+// due meeting, diary and questionnaire reminders and the due reminders
+// of unanswered support tickets in the durable outbox, calls wake
+// (unless nil) when it queued any, and deletes the closed tickets past
+// the programme's retention. wake is meant to be Bot.WakeFeeder; the
+// feeder of any replica sends what was queued.
+func RemindersTick(engine *flows.Engine, wake func()) Tick {
 	return func(ctx context.Context, now time.Time) error {
-		_, err := engine.SendDueReminders(ctx, now, out)
-		msgs, terr := engine.TicketReminders(ctx, now)
-		_, xerr := engine.ExpireTickets(ctx, now)
-		errs := []error{err, terr, xerr}
-		for _, m := range msgs {
-			if _, err := out.Send(ctx, m); err != nil && !errors.Is(err, ErrBlocked) {
-				errs = append(errs, fmt.Errorf("send ticket reminder to %d: %w", m.ChatID, err))
-			}
+		n, err := engine.QueueDueReminders(ctx, now)
+		m, terr := engine.QueueTicketReminders(ctx, now)
+		if n+m > 0 && wake != nil {
+			wake()
 		}
-		return errors.Join(errs...)
+		_, xerr := engine.ExpireTickets(ctx, now)
+		return errors.Join(err, terr, xerr)
 	}
 }
+
+// WakeFeeder tells the bot that messages were committed to the durable
+// outbox outside an update (scheduled reminders), so it sends them at
+// once instead of at its next look.
+func (b *Bot) WakeFeeder() { b.feeder.poke() }
 
 // cronLogger sends robfig/cron's log to slog.
 type cronLogger struct{ log *slog.Logger }

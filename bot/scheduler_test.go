@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/mentorbot/mentorbot/bot"
+	"github.com/mentorbot/mentorbot/bot/bottest"
 )
 
 const waitLimit = 10 * time.Second
@@ -103,5 +104,25 @@ func TestNewSchedulerRefuses(t *testing.T) {
 				t.Errorf("NewScheduler(%+v) = nil error; want one", tc.cfg)
 			}
 		})
+	}
+}
+
+// TestRemindersTickWakesTheFeederWhenItQueued: the tick wakes the
+// feeder when it put reminders in the durable outbox, and only then.
+func TestRemindersTickWakesTheFeederWhenItQueued(t *testing.T) {
+	env := bottest.Start(t)
+	supportRequest(env, supportAda, "Milano Bicocca", "Social", "Student associations?", supportBicocca)
+	wakes := 0
+	tick := bot.RemindersTick(env.Engine, func() { wakes++ })
+	for _, tc := range []struct {
+		after time.Duration
+		wakes int
+	}{{23 * time.Hour, 0}, {25 * time.Hour, 1}, {26 * time.Hour, 1}} {
+		if err := tick(context.Background(), env.Clock.Now().Add(tc.after)); err != nil {
+			t.Fatal(err)
+		}
+		if wakes != tc.wakes {
+			t.Errorf("after the tick at +%v the feeder was woken %d times; want %d", tc.after, wakes, tc.wakes)
+		}
 	}
 }

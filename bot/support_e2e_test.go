@@ -6,9 +6,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mentorbot/mentorbot/bot"
 	"github.com/mentorbot/mentorbot/bot/bottest"
 	"github.com/mentorbot/mentorbot/bot/telegramtest"
+	"github.com/mentorbot/mentorbot/flows"
 	"github.com/mentorbot/mentorbot/flows/records"
+	"github.com/mentorbot/mentorbot/locales"
 )
 
 // Committee groups of the test programme (flows/testdata/program.toml)
@@ -273,14 +276,10 @@ func TestSupportE2EReminderRepliesToThePost(t *testing.T) {
 	env := bottest.Start(t)
 	post := supportRequest(env, supportAda, "Milano Bicocca", "Social", "Student associations?", supportBicocca)
 	ctx := context.Background()
-	msgs, err := env.Engine.TicketReminders(ctx, env.Clock.Now().Add(25*time.Hour))
-	if err != nil || len(msgs) != 1 {
-		t.Fatalf("TicketReminders(+25h) = %v, %v; want one", msgs, err)
-	}
-	env.Bot.Outbox().Enqueue(msgs[0])
-	if err := env.Bot.Outbox().Flush(ctx); err != nil {
+	if err := bot.RemindersTick(env.Engine, env.Bot.WakeFeeder)(ctx, env.Clock.Now().Add(25*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
+	flushAll(t, env)
 	last := env.Last(supportBicocca.ID)
 	if last.ReplyTo != post.MessageID || !strings.Contains(last.Text, "request #1 has been waiting for an answer for 25 hours") {
 		t.Errorf("reminder = %+v; want a reply to message %d", last, post.MessageID)
@@ -288,4 +287,44 @@ func TestSupportE2EReminderRepliesToThePost(t *testing.T) {
 	// A reply to the reminder answers the ticket too.
 	r := env.Group(supportBicocca, supportAna, "Yes, several.", last.MessageID)
 	bottest.WantText(t, r, supportAda.ID, "(request #1):\n\nYes, several.")
+}
+
+// TestSupportE2EReminderOutlivesTheProcessThatFoundIt: the process
+// whose scheduler found a ticket's reminder due stops right after its
+// tick, before sending anything. The reminder waits in the durable
+// outbox, and the bot sends it, once, as a reply to the ticket's post.
+func TestSupportE2EReminderOutlivesTheProcessThatFoundIt(t *testing.T) {
+	env := bottest.Start(t)
+	post := supportRequest(env, supportAda, "Milano Bicocca", "Social", "Student associations?", supportBicocca)
+	ctx := context.Background()
+	before := len(env.Server.Messages(supportBicocca.ID))
+
+	// The scanning process: an engine of its own on the same Redis, with
+	// no bot to send; after its tick it is gone.
+	cat, err := locales.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	scanner, err := flows.New(flows.Config{Store: env.Store, Catalog: cat, Program: env.Program,
+		Now: env.Clock.Now, BotUsername: telegramtest.BotUsername, Outbox: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := env.Clock.Now().Add(25 * time.Hour)
+	if err := bot.RemindersTick(scanner, nil)(ctx, at); err != nil {
+		t.Fatal(err)
+	}
+
+	got := env.Server.WaitMessage(supportBicocca.ID, before+1)
+	if got.ReplyTo != post.MessageID || !strings.Contains(got.Text, "request #1 has been waiting for an answer for 25 hours") {
+		t.Errorf("reminder = %+v; want a reply to message %d", got, post.MessageID)
+	}
+	// The bot's own tick finds nothing more to send.
+	if err := bot.RemindersTick(env.Engine, env.Bot.WakeFeeder)(ctx, at.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	flushAll(t, env)
+	if ms := env.Server.Messages(supportBicocca.ID); len(ms) != before+1 {
+		t.Errorf("committee group got:%s\nwant the request and one reminder", telegramtest.Dump(ms))
+	}
 }

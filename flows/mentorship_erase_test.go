@@ -45,9 +45,7 @@ func TestDeleteMyDataLeavesAnAnonymousMentorship(t *testing.T) {
 	}
 	// No reminder goes to the mentee, or to the anonymous id, any more.
 	s := newFakeSender(h)
-	if _, err := h.engine.SendDueReminders(ctx, h.clock.Now().Add(365*24*time.Hour), s); err != nil {
-		t.Fatal(err)
-	}
+	sendDue(t, h, h.clock.Now().Add(365*24*time.Hour), s)
 	for chat, n := range s.attempts {
 		if chat == menteeAyse.ID || chat < 0 {
 			t.Errorf("after the erasure %d reminders went to chat %d; want none (%v)", n, chat, s.log())

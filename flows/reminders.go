@@ -13,15 +13,6 @@ import (
 	"github.com/mentorbot/mentorbot/locales"
 )
 
-// Sender delivers one message and returns the id Telegram gave it,
-// blocking until Telegram accepted it. The bot's outbox satisfies it;
-// when the recipient blocked the bot the outbox reports it to
-// Engine.Undeliverable, which marks their profile, before returning
-// its error.
-type Sender interface {
-	Send(ctx context.Context, m Message) (int, error)
-}
-
 // The reminders' timing rules.
 const (
 	// diaryReminders is how many times a mentee is reminded of a
@@ -33,23 +24,8 @@ const (
 	diaryReminderHour = 10
 )
 
-// How reminders are sent exactly once (see SendDueReminders).
-const (
-	// reminderLease is how long a scanner holds a reminder it is
-	// sending; another scanner takes it over after that.
-	reminderLease = 10 * time.Minute
-	// reminderSendTimeout bounds one send, well inside the lease, so a
-	// send still running when the lease ends is rare.
-	reminderSendTimeout = 4 * time.Minute
-	// reminderDoneTTL is how long a sent reminder is remembered, far
-	// longer than any reminder stays in the queue.
-	reminderDoneTTL = 400 * 24 * time.Hour
-	// reminderAttempts bounds sends of a reminder that keep failing for
-	// reasons other than a blocked bot.
-	reminderAttempts = 5
-	// reminderBatch is how many due reminders one pass looks at.
-	reminderBatch = 200
-)
+// reminderBatch is how many due reminders a scan reads at a time.
+const reminderBatch = 200
 
 // The kinds of reminder.
 const (
@@ -183,146 +159,113 @@ func rescheduleReminders(ctx context.Context, rec *records.DB, prog *Program, be
 	return nil
 }
 
-// SendDueReminders sends, through s, every reminder due at now, and
-// returns how many it sent. Several processes may scan the same store
-// at once, and a process may die at any point: each reminder is still
-// sent once, in two phases. A scanner first takes a lease on the
-// reminder (reminderLease long), then checks for a done mark, sends,
-// and only after Telegram accepted the message writes the done mark and
-// takes the reminder off the queue. A scanner that died after taking
-// the lease leaves the reminder queued without a done mark, and the
-// next scan after the lease expired sends it.
+// QueueDueReminders puts the message of every reminder due at now in
+// the durable outbox, for the bot's feeder to send, and returns how
+// many it queued. Several processes may scan one store at once, and a
+// process may die at any point: each reminder is handled in a
+// transaction of its own (records.DB.Begin) that puts its message in
+// the outbox under an id of its own (records.ReminderMessageID), marks
+// the reminder done and takes it off the queue, committed at once on
+// condition that it was not marked done meanwhile. Of two scanners
+// handling a reminder at once one commits, the other finds it done; a
+// commit that fails leaves the reminder queued for the next scan. So
+// each reminder reaches the outbox once, and the outbox sends it (with
+// the outbox's own at-least-once window, see bot's feeder).
 //
-// What remains is an at-least-once window, not an exactly-once
-// guarantee: a process that dies after Telegram accepted a reminder
-// but before the done mark was written, or whose send outlives the
-// lease (sends are cut off at half the lease to make that rare), makes
-// the reminder go out a second time. A reminder is never lost.
-//
-// A recipient who blocked the bot is skipped for good, as is a
-// reminder whose meeting was rescheduled, whose meeting has begun, or
-// (for the diary) whose entry was written. A reminder whose send keeps
-// failing is given up after a few attempts. The error joins what went
-// wrong; reminders that failed stay queued for the next scan.
-func (e *Engine) SendDueReminders(ctx context.Context, now time.Time, s Sender) (int, error) {
-	scan := &reminderScan{rec: e.rec, cat: e.cat, prog: e.program, log: e.log, now: now, out: s}
+// A reminder whose recipient blocked the bot is dropped, as is one
+// whose meeting was rescheduled, whose meeting has begun, or (for the
+// diary) whose entry was written. The error joins what went wrong.
+func (e *Engine) QueueDueReminders(ctx context.Context, now time.Time) (int, error) {
+	scan := &reminderScan{rec: e.rec, cat: e.cat, prog: e.program, log: e.log, now: now}
 	return scan.run(ctx)
 }
 
-// reminderScan is one pass of SendDueReminders: the reminders due at
-// now, sent through out.
+// reminderScan is one pass of QueueDueReminders: the reminders due at
+// now.
 type reminderScan struct {
 	rec  *records.DB
 	cat  *locales.Catalog
 	prog *Program
 	log  *slog.Logger
 	now  time.Time
-	out  Sender
 }
 
-// run sends the due reminders batch by batch.
+// run handles the due reminders batch by batch, until a batch is the
+// last or got nothing off the queue (every reminder in it failed).
 func (sc *reminderScan) run(ctx context.Context) (int, error) {
-	sent := 0
+	queued := 0
 	var errs []error
+	failed := make(map[string]bool)
 	for {
 		ids, err := sc.rec.DueReminders(ctx, sc.now, reminderBatch)
 		if err != nil {
-			return sent, err
+			return queued, errors.Join(append(errs, err)...)
 		}
-		finished := 0
+		handled := 0
 		for _, id := range ids {
 			if err := ctx.Err(); err != nil {
-				return sent, errors.Join(append(errs, err)...)
+				return queued, errors.Join(append(errs, err)...)
 			}
-			ok, done, err := sc.send(ctx, id)
+			if failed[id] {
+				continue
+			}
+			ok, err := sc.handle(ctx, id)
 			if err != nil {
+				failed[id] = true
 				errs = append(errs, err)
+				continue
 			}
+			handled++
 			if ok {
-				sent++
-			}
-			if done {
-				finished++
+				queued++
 			}
 		}
-		// Reminders leased by others or failing stay in the queue; stop
-		// when a pass got nothing off it.
-		if len(ids) < reminderBatch || finished == 0 {
-			return sent, errors.Join(errs...)
+		if len(ids) < reminderBatch || handled == 0 {
+			return queued, errors.Join(errs...)
 		}
 	}
 }
 
-// send runs the two phases for one reminder. sent says a message went
-// out; done that the reminder left the queue.
-func (sc *reminderScan) send(ctx context.Context, id string) (sent, done bool, err error) {
-	ok, err := sc.rec.LeaseReminder(ctx, id, reminderLease)
-	if err != nil || !ok {
-		return false, false, err
-	}
-	already, err := sc.rec.ReminderDone(ctx, id)
-	if err != nil {
-		return false, false, err
-	}
-	if already { // sent by a scanner whose unqueueing failed
-		if err := sc.rec.UnscheduleReminders(ctx, id); err != nil {
-			return false, false, err
+// handle queues reminder id's message, or drops the reminder, running
+// again when another scanner's commit came first; queued says a
+// message went to the outbox.
+func (sc *reminderScan) handle(ctx context.Context, id string) (queued bool, err error) {
+	for attempt := 1; ; attempt++ {
+		queued, err = sc.attempt(ctx, id)
+		if !errors.Is(err, records.ErrConflict) || attempt == maxAttempts {
+			if err != nil {
+				return false, fmt.Errorf("reminder %s: %w", id, err)
+			}
+			return queued, nil
 		}
-		return false, true, nil
 	}
-	msg, ok, err := sc.message(ctx, id)
-	if err != nil {
-		// Leave the lease to expire: the next scan after it tries again.
-		return false, false, err
-	}
-	if !ok {
-		done, err := sc.finish(ctx, id)
-		return false, done, err
-	}
-	sendCtx, cancel := context.WithTimeout(ctx, reminderSendTimeout)
-	_, sendErr := sc.out.Send(sendCtx, msg)
-	cancel()
-	if sendErr != nil {
-		done, err := sc.failed(ctx, id, msg, sendErr)
-		return false, done, err
-	}
-	done, err = sc.finish(ctx, id)
-	return true, done, err
 }
 
-// finish marks reminder id sent and takes it off the queue.
-func (sc *reminderScan) finish(ctx context.Context, id string) (bool, error) {
-	if err := sc.rec.FinishReminder(ctx, id, sc.now, reminderDoneTTL); err != nil {
-		return false, err
-	}
-	return true, nil
-}
-
-// failed decides what follows a failed send: a recipient who blocked
-// the bot (the sender had Engine.Undeliverable mark them) is not tried
-// again, nor is a reminder that failed reminderAttempts times;
-// otherwise the lease is let go so the next scan retries.
-func (sc *reminderScan) failed(ctx context.Context, id string, msg Message, sendErr error) (bool, error) {
-	p, err := sc.rec.Profile(ctx, msg.ChatID)
+// attempt is one transaction of handle: it marks reminder id done,
+// takes it off the queue and, unless it was done already or is no
+// longer wanted, puts its message in the outbox, all in one commit.
+func (sc *reminderScan) attempt(ctx context.Context, id string) (bool, error) {
+	tx := sc.rec.Begin()
+	first, err := tx.FinishReminder(ctx, id)
 	if err != nil {
 		return false, err
 	}
-	if p.Blocked {
-		sc.log.Info("reminder not sent: recipient blocked the bot", "reminder", id, "user", msg.ChatID)
-		return sc.finish(ctx, id)
+	var msg Message
+	ok := false
+	if first {
+		if msg, ok, err = sc.message(ctx, tx.DB, id); err != nil {
+			return false, err
+		}
 	}
-	n, err := sc.rec.ReminderFailed(ctx, id)
-	if err != nil {
+	if ok {
+		if err := tx.Enqueue(ctx, msg.ChatID, records.ReminderMessageID(id), msg); err != nil {
+			return false, err
+		}
+	}
+	if err := tx.Commit(ctx, nil, nil, 0); err != nil {
 		return false, err
 	}
-	if n >= reminderAttempts {
-		sc.log.Error("reminder given up", "reminder", id, "attempts", n, "err", sendErr)
-		return sc.finish(ctx, id)
-	}
-	if err := sc.rec.ReleaseReminder(ctx, id); err != nil {
-		return false, err
-	}
-	return false, fmt.Errorf("send reminder %s (attempt %d): %w", id, n, sendErr)
+	return ok, nil
 }
 
 // dueReminder is a reminder with what its message is made of: the
@@ -338,33 +281,34 @@ type dueReminder struct {
 	lang    string
 }
 
-// message builds the message of reminder id as due at now; ok is false
-// when nothing is to be sent: the reminder is stale, its meeting has
+// message builds the message of reminder id as due at now, reading
+// and writing db, the reminder's transaction; ok is false when nothing
+// is to be sent: the reminder is stale, its meeting has
 // begun, its diary entry exists, or the recipient blocked the bot.
-func (sc *reminderScan) message(ctx context.Context, id string) (Message, bool, error) {
-	r, ok, err := sc.load(ctx, id)
+func (sc *reminderScan) message(ctx context.Context, db *records.DB, id string) (Message, bool, error) {
+	r, ok, err := sc.load(ctx, db, id)
 	if err != nil || !ok {
 		return Message{}, false, err
 	}
 	switch r.Kind {
 	case remMeeting:
-		return sc.meetingMessage(ctx, r)
+		return sc.meetingMessage(ctx, db, r)
 	case remDiary:
-		return sc.diaryMessage(ctx, r)
+		return sc.diaryMessage(ctx, db, r)
 	default:
-		return sc.endMessage(ctx, r)
+		return sc.endMessage(ctx, db, r)
 	}
 }
 
 // load reads reminder id and what it is about; ok is false when it is
 // malformed or stale, or its recipient blocked the bot.
-func (sc *reminderScan) load(ctx context.Context, id string) (dueReminder, bool, error) {
+func (sc *reminderScan) load(ctx context.Context, db *records.DB, id string) (dueReminder, bool, error) {
 	r, ok := parseReminder(id)
 	if !ok {
 		sc.log.Error("malformed reminder dropped", "reminder", id)
 		return dueReminder{}, false, nil
 	}
-	m, err := sc.rec.Mentorship(ctx, r.MID)
+	m, err := db.Mentorship(ctx, r.MID)
 	if errors.Is(err, records.ErrNotFound) {
 		return dueReminder{}, false, nil
 	}
@@ -385,7 +329,7 @@ func (sc *reminderScan) load(ctx context.Context, id string) (dueReminder, bool,
 			return dueReminder{}, false, nil // closed before this meeting
 		}
 	}
-	if d.to, err = sc.rec.Profile(ctx, d.toID); err != nil {
+	if d.to, err = db.Profile(ctx, d.toID); err != nil {
 		return dueReminder{}, false, err
 	}
 	d.lang = d.to.Lang
@@ -396,11 +340,11 @@ func (sc *reminderScan) load(ctx context.Context, id string) (dueReminder, bool,
 }
 
 // meetingMessage reminds of a meeting ahead.
-func (sc *reminderScan) meetingMessage(ctx context.Context, r dueReminder) (Message, bool, error) {
+func (sc *reminderScan) meetingMessage(ctx context.Context, db *records.DB, r dueReminder) (Message, bool, error) {
 	if !sc.now.Before(r.mt.Start) {
 		return Message{}, false, nil // too late to remind
 	}
-	other, err := sc.rec.Profile(ctx, r.otherID)
+	other, err := db.Profile(ctx, r.otherID)
 	if err != nil {
 		return Message{}, false, err
 	}
@@ -412,8 +356,8 @@ func (sc *reminderScan) meetingMessage(ctx context.Context, r dueReminder) (Mess
 }
 
 // diaryMessage reminds the mentee of a diary entry still unwritten.
-func (sc *reminderScan) diaryMessage(ctx context.Context, r dueReminder) (Message, bool, error) {
-	switch _, err := sc.rec.DiaryEntry(ctx, r.m.ID, r.N); {
+func (sc *reminderScan) diaryMessage(ctx context.Context, db *records.DB, r dueReminder) (Message, bool, error) {
+	switch _, err := db.DiaryEntry(ctx, r.m.ID, r.N); {
 	case err == nil:
 		return Message{}, false, nil
 	case !errors.Is(err, records.ErrNotFound):
@@ -425,13 +369,14 @@ func (sc *reminderScan) diaryMessage(ctx context.Context, r dueReminder) (Messag
 		Buttons: [][]Button{{DiaryButton(sc.cat, r.lang, r.m.ID, r.mt.N)}}}, true, nil
 }
 
-// endMessage says the programme ended, and ends the mentorship.
-func (sc *reminderScan) endMessage(ctx context.Context, r dueReminder) (Message, bool, error) {
+// endMessage says the programme ended, and ends the mentorship in the
+// same transaction.
+func (sc *reminderScan) endMessage(ctx context.Context, db *records.DB, r dueReminder) (Message, bool, error) {
 	if last := lastEnd(r.m); last.Unix() != r.At {
 		return Message{}, false, nil // the schedule changed
 	}
 	if r.m.EndedAt.IsZero() {
-		if err := endMentorship(ctx, sc.rec, r.m.ID, sc.now); err != nil {
+		if err := endMentorship(ctx, db, r.m.ID, sc.now); err != nil {
 			return Message{}, false, err
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -470,21 +471,21 @@ func TestSupportRemindsUnansweredTicketsOnce(t *testing.T) {
 	// A second engine on the same store plays another replica.
 	replica := newHarnessWith(t, s.store, s.program)
 
-	if got, err := s.engine.TicketReminders(ctx, s.clock.Now().Add(23*time.Hour)); err != nil || len(got) != 0 {
-		t.Fatalf("TicketReminders(+23h) = %v, %v; want nothing yet", got, err)
+	if n, err := s.engine.QueueTicketReminders(ctx, s.clock.Now().Add(23*time.Hour)); err != nil || n != 0 {
+		t.Fatalf("QueueTicketReminders(+23h) = %d, %v; want nothing yet", n, err)
 	}
 	at := s.clock.Now().Add(25 * time.Hour)
-	got, err := s.engine.TicketReminders(ctx, at)
-	if err != nil {
-		t.Fatal(err)
+	if n, err := s.engine.QueueTicketReminders(ctx, at); err != nil || n != 1 {
+		t.Fatalf("QueueTicketReminders(+25h) = %d, %v; want 1", n, err)
 	}
-	if len(got) != 1 || got[0].ChatID != bicoccaChat || got[0].ReplyTo != post ||
+	got := queuedTo(t, s.rec, bicoccaChat)
+	if len(got) != 1 || got[0].ReplyTo != post || got[0].Ref != "ticket:1" ||
 		got[0].TextID != "support.group.reminder" || !strings.Contains(got[0].Text, "#1 ") || !strings.Contains(got[0].Text, " 25 ") {
-		t.Fatalf("TicketReminders(+25h) = %+v; want one reminder of ticket 1 in Bicocca", got)
+		t.Fatalf("outbox of Bicocca after the scan = %+v; want one reminder of ticket 1", got)
 	}
 	for _, e := range []*flows.Engine{s.engine, replica.engine} {
-		if again, err := e.TicketReminders(ctx, at.Add(time.Hour)); err != nil || len(again) != 0 {
-			t.Errorf("TicketReminders again = %v, %v; want nothing", again, err)
+		if n, err := e.QueueTicketReminders(ctx, at.Add(time.Hour)); err != nil || n != 0 {
+			t.Errorf("QueueTicketReminders again = %d, %v; want nothing", n, err)
 		}
 	}
 
@@ -492,29 +493,60 @@ func TestSupportRemindsUnansweredTicketsOnce(t *testing.T) {
 	s.answer(bicoccaChat, memberAna, post, "Yes, several.")
 	s.clock.Add(48 * time.Hour)
 	s.text(ada, "Which one is for sports?")
-	got, err = replica.engine.TicketReminders(ctx, s.clock.Now().Add(s.program.SupportReminderAfter))
-	if err != nil || len(got) != 1 {
-		t.Errorf("TicketReminders after a follow-up = %v, %v; want one reminder", got, err)
+	n, err := replica.engine.QueueTicketReminders(ctx, s.clock.Now().Add(s.program.SupportReminderAfter))
+	if err != nil || n != 1 || len(queuedTo(t, s.rec, bicoccaChat)) != 2 {
+		t.Errorf("QueueTicketReminders after a follow-up = %d, %v; want one more reminder", n, err)
 	}
 }
 
+// TestSupportConcurrentRemindersFireOnce: two engines on one Redis that
+// both read the due ticket reminders before either commits put the
+// reminder in the durable outbox once between them.
 func TestSupportConcurrentRemindersFireOnce(t *testing.T) {
 	s := newSupportRig(t)
 	s.request(user(studentA, "en"), "bicocca", "other", "Help")
-	replica := newHarnessWith(t, s.store, s.program)
-	at := s.clock.Now().Add(25 * time.Hour)
-	results := make(chan int, 2)
-	for _, e := range []*flows.Engine{s.engine, replica.engine} {
-		go func() {
-			got, err := e.TicketReminders(context.Background(), at)
-			if err != nil {
-				t.Error(err)
-			}
-			results <- len(got)
-		}()
+	gate := newScanGate(2)
+	engines := []*flows.Engine{
+		newHarnessWith(t, gate.wrap(s.store), s.program).engine,
+		newHarnessWith(t, gate.wrap(s.store), s.program).engine,
 	}
-	if n := <-results + <-results; n != 1 {
-		t.Errorf("two replicas sent %d reminders; want 1", n)
+	at := s.clock.Now().Add(25 * time.Hour)
+	var wg sync.WaitGroup
+	queued, errs := make([]int, 2), make([]error, 2)
+	for i, e := range engines {
+		wg.Go(func() { queued[i], errs[i] = e.QueueTicketReminders(context.Background(), at) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	if n := queued[0] + queued[1]; n != 1 {
+		t.Errorf("two replicas queued %d + %d reminders; want 1", queued[0], queued[1])
+	}
+	if got := queuedTo(t, s.rec, bicoccaChat); len(got) != 1 || got[0].TextID != "support.group.reminder" {
+		t.Errorf("outbox of Bicocca = %+v; want one reminder", got)
+	}
+}
+
+// TestSupportRemindersTakeEverythingDue: one scan queues the reminders
+// of all the tickets due, however many there are.
+func TestSupportRemindersTakeEverythingDue(t *testing.T) {
+	s := newSupportRig(t)
+	ctx := context.Background()
+	const tickets = 250
+	for i := range tickets {
+		tk := records.Ticket{UserID: studentA + int64(i), University: "bicocca", Topic: "other", Lang: "en",
+			State: records.TicketOpen, CreatedAt: s.clock.Now(), RemindAt: s.clock.Now().Add(s.program.SupportReminderAfter)}
+		if err := s.rec.NewTicket(ctx, &tk, 0, 0, s.program.SupportRetention); err != nil {
+			t.Fatal(err)
+		}
+	}
+	at := s.clock.Now().Add(25 * time.Hour)
+	if n, err := s.engine.QueueTicketReminders(ctx, at); err != nil || n != tickets {
+		t.Fatalf("QueueTicketReminders = %d, %v; want %d", n, err, tickets)
+	}
+	if got := queuedTo(t, s.rec, bicoccaChat); len(got) != tickets {
+		t.Errorf("outbox of Bicocca holds %d messages; want %d", len(got), tickets)
 	}
 }
 
@@ -711,8 +743,8 @@ func TestSupportPersonalData(t *testing.T) {
 	}
 	l := s.group(bicoccaChat, flows.Event{Kind: flows.KindCommand, From: member0(memberAna), Command: "tickets"})
 	wantSaid(t, l, bicoccaChat, "support.tickets_none")
-	if got, err := s.engine.TicketReminders(ctx, s.clock.Now().Add(48*time.Hour)); err != nil || len(got) != 0 {
-		t.Errorf("TicketReminders after erase = %v, %v; want nothing", got, err)
+	if n, err := s.engine.QueueTicketReminders(ctx, s.clock.Now().Add(48*time.Hour)); err != nil || n != 0 {
+		t.Errorf("QueueTicketReminders after erase = %d, %v; want nothing", n, err)
 	}
 }
 

@@ -45,15 +45,20 @@ func deskOf(e *Engine) supportDesk {
 	return supportDesk{rec: e.rec, program: e.program, cat: e.cat}
 }
 
-// ticketReminderBatch bounds the reminders one call looks at.
+// ticketReminderBatch is how many due ticket reminders a scan reads at
+// a time.
 const ticketReminderBatch = 100
 
-// TicketReminders returns a reminder for each committee group with a
-// ticket that has waited for an answer for the programme's
-// support_reminder_after. Each reminder is claimed in the store, so it
-// is returned once even when several replicas call this at the same
-// time. The scheduler calls it periodically and sends what it returns.
-func (e *Engine) TicketReminders(ctx context.Context, now time.Time) ([]Message, error) {
+// QueueTicketReminders puts in the durable outbox, for the bot's feeder
+// to send, a reminder to the committee group of each ticket that has
+// waited for an answer for the programme's support_reminder_after, and
+// returns how many it queued. The scheduler calls it periodically.
+// Each reminder is queued in a transaction of its own that also takes
+// the ticket off the reminder queue, committed on condition that
+// nobody saved the ticket meanwhile: replicas scanning at once queue
+// it once, and a commit that fails leaves it due for the next scan.
+// The error joins what went wrong.
+func (e *Engine) QueueTicketReminders(ctx context.Context, now time.Time) (int, error) {
 	return deskOf(e).reminders(ctx, now)
 }
 
@@ -211,37 +216,94 @@ func (d supportDesk) ticketNote(tk records.Ticket, u University, id string, data
 		Text: d.cat.T(groupLang(d.cat, u), id, data), TextID: id}
 }
 
-// reminders returns the ticket reminders due at now that no other
-// replica sends, and takes the tickets that need none off the queue.
-func (d supportDesk) reminders(ctx context.Context, now time.Time) ([]Message, error) {
-	ids, err := d.rec.DueTicketReminders(ctx, now, ticketReminderBatch)
-	if err != nil {
-		return nil, err
-	}
-	var out []Message
-	for _, id := range ids {
-		tk, u, waiting, err := d.waitingTicket(ctx, id)
+// reminders queues the ticket reminders due at now, batch by batch,
+// until a batch is the last or got nothing off the queue, and takes
+// the tickets that need none off the queue.
+func (d supportDesk) reminders(ctx context.Context, now time.Time) (int, error) {
+	queued := 0
+	var errs []error
+	failed := make(map[string]bool)
+	for {
+		ids, err := d.rec.DueTicketReminders(ctx, now, ticketReminderBatch)
 		if err != nil {
-			return out, err
+			return queued, errors.Join(append(errs, err)...)
 		}
-		if waiting && tk.RemindAt.After(now) {
-			continue // rescheduled since Due looked
-		}
-		if waiting {
-			won, err := d.rec.ClaimTicketReminder(ctx, tk)
+		handled := 0
+		for _, id := range ids {
+			if err := ctx.Err(); err != nil {
+				return queued, errors.Join(append(errs, err)...)
+			}
+			if failed[id] {
+				continue
+			}
+			ok, done, err := d.remindOnce(ctx, id, now)
 			if err != nil {
-				return out, err
+				failed[id] = true
+				errs = append(errs, err)
+				continue
 			}
-			if !won {
-				continue // another replica sends it
+			if done {
+				handled++
 			}
-			out = append(out, d.reminder(tk, u, now))
+			if ok {
+				queued++
+			}
 		}
-		if err := d.rec.UnqueueTicketReminder(ctx, id); err != nil {
-			return out, err
+		if len(ids) < ticketReminderBatch || handled == 0 {
+			return queued, errors.Join(errs...)
 		}
 	}
-	return out, nil
+}
+
+// remindOnce handles the reminder of ticket id, running again when the
+// ticket changed before the commit: queued says its message went to
+// the outbox, done that the ticket left the reminder queue.
+func (d supportDesk) remindOnce(ctx context.Context, id string, now time.Time) (queued, done bool, err error) {
+	for attempt := 1; ; attempt++ {
+		queued, done, err = d.remind(ctx, id, now)
+		if !errors.Is(err, records.ErrConflict) || attempt == maxAttempts {
+			if err != nil {
+				return false, false, fmt.Errorf("reminder of ticket %s: %w", id, err)
+			}
+			return queued, done, nil
+		}
+	}
+}
+
+// remind is one transaction of remindOnce. A ticket still waiting has
+// its reminder queued and its RemindAt cleared, which takes it off the
+// reminder queue and, as the save is conditional on the ticket's
+// version, makes a second scanner's commit fail. A ticket that waits
+// for nothing (answered, closed, gone) just leaves the queue.
+func (d supportDesk) remind(ctx context.Context, id string, now time.Time) (queued, done bool, err error) {
+	tx := d.rec.Begin()
+	td := d
+	td.rec = tx.DB
+	tk, u, waiting, err := td.waitingTicket(ctx, id)
+	switch {
+	case err != nil:
+		return false, false, err
+	case waiting && tk.RemindAt.After(now):
+		return false, false, nil // rescheduled since Due looked
+	case waiting:
+		msg := td.reminder(tk, u, now)
+		msgID := records.TicketReminderMessageID(tk)
+		tk.RemindAt = time.Time{}
+		if err := tx.SaveTicket(ctx, &tk, d.program.SupportRetention); err != nil {
+			return false, false, err
+		}
+		if err := tx.Enqueue(ctx, msg.ChatID, msgID, msg); err != nil {
+			return false, false, err
+		}
+	default:
+		if err := tx.UnqueueTicketReminder(ctx, id); err != nil {
+			return false, false, err
+		}
+	}
+	if err := tx.Commit(ctx, nil, nil, 0); err != nil {
+		return false, false, err
+	}
+	return waiting, true, nil
 }
 
 // waitingTicket loads ticket id and its university; waiting is false

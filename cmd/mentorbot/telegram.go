@@ -52,9 +52,10 @@ func telegram(ctx context.Context, cfg Config, fc flows.Config, reg prometheus.R
 	} else {
 		log.Info("long polling mode", "bot", "@"+b.Username())
 	}
-	// The reminder scheduler sends through b.Outbox() every minute; it
-	// stops, cancelling a running tick, as soon as ctx ends.
-	sched, err := bot.NewScheduler(bot.SchedulerConfig{Tick: bot.RemindersTick(engine, b.Outbox()),
+	// Every minute the scheduler puts the due reminders in the durable
+	// outbox and wakes b's feeder to send them; it stops, cancelling a
+	// running tick, as soon as ctx ends.
+	sched, err := bot.NewScheduler(bot.SchedulerConfig{Tick: bot.RemindersTick(engine, b.WakeFeeder),
 		Now: fc.Now, Location: cfg.Program.Location(), Logger: log})
 	if err != nil {
 		return nil, err

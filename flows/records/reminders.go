@@ -10,9 +10,13 @@ import (
 // the end); members are reminder ids made by the reminders flow.
 const reminderQueue = "reminders"
 
-func reminderLeaseKey(id string) string    { return "reminder-lease:" + id }
-func reminderDoneKey(id string) string     { return "reminder-done:" + id }
-func reminderFailuresKey(id string) string { return "reminder-failures:" + id }
+// reminderDoneKey marks a reminder that was handled: its message put
+// in the durable outbox, or dropped as no longer wanted.
+func reminderDoneKey(id string) string { return "reminder-done:" + id }
+
+// reminderDoneKept is how long a handled reminder is remembered, far
+// longer than any reminder stays in the queue.
+const reminderDoneKept = 400 * 24 * time.Hour
 
 // ScheduleReminder queues reminder id for at.
 func (db *DB) ScheduleReminder(ctx context.Context, id string, at time.Time) error {
@@ -42,45 +46,23 @@ func (db *DB) DueReminders(ctx context.Context, now time.Time, limit int) ([]str
 	return ids, nil
 }
 
-// LeaseReminder takes the lease on reminder id for d; false when
-// another scanner holds it.
-func (db *DB) LeaseReminder(ctx context.Context, id string, d time.Duration) (bool, error) {
-	ok, err := db.s.Claim(ctx, reminderLeaseKey(id), d)
+// FinishReminder takes reminder id off the queue and marks it done;
+// first is false when it was marked done before (it had been queued
+// again since). In a transaction (DB.Begin) the mark is a claim: the
+// commit fails with ErrConflict when another scanner marked the
+// reminder done meanwhile, so of two scanners handling it at once
+// only one commits.
+func (db *DB) FinishReminder(ctx context.Context, id string) (first bool, err error) {
+	first, err = db.s.Claim(ctx, reminderDoneKey(id), reminderDoneKept)
 	if err != nil {
-		return false, fmt.Errorf("lease reminder %s: %w", id, err)
+		return false, fmt.Errorf("mark reminder %s done: %w", id, err)
 	}
-	return ok, nil
+	return first, db.UnscheduleReminders(ctx, id)
 }
 
-// ReleaseReminder lets go of the lease on reminder id.
-func (db *DB) ReleaseReminder(ctx context.Context, id string) error {
-	return db.del(ctx, reminderLeaseKey(id))
-}
-
-// ReminderDone reports whether reminder id was sent.
-func (db *DB) ReminderDone(ctx context.Context, id string) (bool, error) {
-	var mark time.Time
-	return found(db.get(ctx, reminderDoneKey(id), &mark))
-}
-
-// FinishReminder marks reminder id sent at now, kept for keep, and
-// takes it off the queue.
-func (db *DB) FinishReminder(ctx context.Context, id string, now time.Time, keep time.Duration) error {
-	if err := db.s.Put(ctx, reminderDoneKey(id), now.UTC(), keep); err != nil {
-		return fmt.Errorf("mark reminder %s done: %w", id, err)
-	}
-	return db.UnscheduleReminders(ctx, id)
-}
-
-// ReminderFailed counts a failed send of reminder id and returns how
-// many there were.
-func (db *DB) ReminderFailed(ctx context.Context, id string) (int64, error) {
-	n, err := db.s.NextID(ctx, reminderFailuresKey(id))
-	if err != nil {
-		return 0, fmt.Errorf("count failures of reminder %s: %w", id, err)
-	}
-	return n, nil
-}
+// ReminderMessageID is the id in the durable outbox of the message of
+// reminder id.
+func ReminderMessageID(id string) string { return "r:" + id }
 
 // QueuedReminders returns the ids of reminders due until until, for
 // tests and diagnostics.

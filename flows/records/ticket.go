@@ -85,11 +85,6 @@ func ticketSourceKey(chatID int64, messageID int) string {
 	return fmt.Sprintf("ticket-src:%d:%d", chatID, messageID)
 }
 
-// ticketRemindKey claims the reminder of a ticket due at one time.
-func ticketRemindKey(id string, at time.Time) string {
-	return fmt.Sprintf("ticket-remind:%s:%d", id, at.UnixMilli())
-}
-
 // ticketSourceKept is how long a ticket's opening message is mapped to
 // it: long enough for any redelivery.
 const ticketSourceKept = 7 * 24 * time.Hour
@@ -312,14 +307,10 @@ func (db *DB) DueTicketReminders(ctx context.Context, now time.Time, limit int) 
 	return ids, nil
 }
 
-// ClaimTicketReminder reports whether this call is the first to send
-// the reminder of tk due at tk.RemindAt, across replicas.
-func (db *DB) ClaimTicketReminder(ctx context.Context, tk Ticket) (bool, error) {
-	won, err := db.s.Claim(ctx, ticketRemindKey(tk.ID, tk.RemindAt), 30*24*time.Hour)
-	if err != nil {
-		return false, fmt.Errorf("claim reminder of ticket %s: %w", tk.ID, err)
-	}
-	return won, nil
+// TicketReminderMessageID is the id in the durable outbox of the
+// reminder of tk due at tk.RemindAt.
+func TicketReminderMessageID(tk Ticket) string {
+	return "t:" + tk.ID + ":" + strconv.FormatInt(tk.RemindAt.UnixMilli(), 10)
 }
 
 // UnqueueTicketReminder takes ticket id off the reminder queue.
