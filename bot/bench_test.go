@@ -85,7 +85,7 @@ func startBenchBot(tb testing.TB, clients int) *benchBot {
 	rdb, prefix := redistest.Client(tb)
 	trips := &roundTrips{}
 	rdb.AddHook(trips)
-	store := redisstore.New(rdb, redisstore.Options{Prefix: prefix})
+	store := redisstore.New(rdb, redistest.Options(rdb, prefix))
 	cat, err := locales.New()
 	if err != nil {
 		tb.Fatal(err)

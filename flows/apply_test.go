@@ -424,13 +424,13 @@ func TestApplyDeadline(t *testing.T) {
 func TestApplyResumesAfterRestart(t *testing.T) {
 	rdb, prefix := redistest.Client(t)
 	program := loadProgram(t)
-	first := newHarnessWith(t, redisstore.New(rdb, redisstore.Options{Prefix: prefix}), program)
+	first := newHarnessWith(t, redisstore.New(rdb, redistest.Options(rdb, prefix)), program)
 	u := user(studentA, "en")
 	first.answer(u, flows.DegreeBachelor, 2, madrid, "B1")
 	first.document(u, "cv-it.pdf", pdfMIME, 1000)
 
 	// A new process: a new engine over a new client of the same Redis.
-	second := newHarnessWith(t, redisstore.New(rdb, redisstore.Options{Prefix: prefix}), program)
+	second := newHarnessWith(t, redisstore.New(rdb, redistest.Options(rdb, prefix)), program)
 	second.update = 1000
 	r := second.document(u, "cv-es.pdf", pdfMIME, 1000)
 	second.wantStep(t, r, u, 7)

@@ -20,7 +20,7 @@ import (
 // Redis: none names them, though the invite still counts as used.
 func TestDeleteMyDataForgetsInviteUse(t *testing.T) {
 	rdb, prefix := redistest.Client(t)
-	h := newHarnessWith(t, redisstore.New(rdb, redisstore.Options{Prefix: prefix}), loadProgram(t))
+	h := newHarnessWith(t, redisstore.New(rdb, redistest.Options(rdb, prefix)), loadProgram(t))
 	ctx := context.Background()
 	const newcomer = 777000111
 	inv, err := flows.CreateInvite(ctx, h.engine, staffID, records.RoleCommittee, "bicocca")
@@ -83,19 +83,15 @@ func TestEraseInviterRetiresTheirLinks(t *testing.T) {
 // after SESSION_TTL.
 func wantForgotten(tb testing.TB, rdb redis.UniversalClient, prefix string, userID int64) {
 	tb.Helper()
-	ctx := context.Background()
 	id := strconv.FormatInt(userID, 10)
-	iter := rdb.Scan(ctx, 0, prefix+"*", 1000).Iterator()
-	for iter.Next(ctx) {
-		key := strings.TrimPrefix(iter.Val(), prefix)
+	keyPrefix := redistest.KeyPrefix(rdb, prefix)
+	for _, k := range redistest.Keys(tb, rdb, keyPrefix+"*") {
+		key := strings.TrimPrefix(k, keyPrefix)
 		if key == "session:"+id {
 			continue
 		}
-		if val := dumpKey(tb, rdb, iter.Val()); strings.Contains(key, id) || strings.Contains(val, id) {
+		if val := dumpKey(tb, rdb, k); strings.Contains(key, id) || strings.Contains(val, id) {
 			tb.Errorf("after /deletemydata %s = %s still names %d", key, val, userID)
 		}
-	}
-	if err := iter.Err(); err != nil {
-		tb.Fatal(err)
 	}
 }

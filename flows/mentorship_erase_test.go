@@ -15,7 +15,7 @@ import (
 // and no reminder is sent to anyone for it afterwards.
 func TestDeleteMyDataLeavesAnAnonymousMentorship(t *testing.T) {
 	rdb, prefix := redistest.Client(t)
-	h := newHarnessWith(t, redisstore.New(rdb, redisstore.Options{Prefix: prefix}), loadProgram(t))
+	h := newHarnessWith(t, redisstore.New(rdb, redistest.Options(rdb, prefix)), loadProgram(t))
 	ctx := context.Background()
 	m := h.mentorship(1)
 	h.writeDiary(menteeAyse, "1", "1 febbraio", "Temi", "Imparato", "Passi")

@@ -24,15 +24,12 @@ var ordinary = flows.User{ID: 300000077, FirstName: "Olga", LanguageCode: "en"}
 func snapshotter(tb testing.TB, rdb redis.UniversalClient, prefix string) func() map[string]string {
 	return func() map[string]string {
 		tb.Helper()
-		ctx := context.Background()
-		keys, err := rdb.Keys(ctx, prefix+"*").Result()
-		if err != nil {
-			tb.Fatal(err)
-		}
+		keyPrefix := redistest.KeyPrefix(rdb, prefix)
+		keys := redistest.Keys(tb, rdb, keyPrefix+"*")
 		sort.Strings(keys)
 		out := make(map[string]string)
 		for _, k := range keys {
-			if isSessionKey(prefix, k) {
+			if isSessionKey(keyPrefix, k) {
 				continue
 			}
 			out[k] = dumpKey(tb, rdb, k)
@@ -93,7 +90,7 @@ func sameStore(tb testing.TB, what string, before, after map[string]string) {
 // group that is no committee's: each is refused and nothing is stored.
 func TestPrivilegedCommandsRefuseWhateverTheArgs(t *testing.T) {
 	rdb, prefix := redistest.Client(t)
-	h := newHarnessWith(t, redisstore.New(rdb, redisstore.Options{Prefix: prefix}), loadProgram(t))
+	h := newHarnessWith(t, redisstore.New(rdb, redistest.Options(rdb, prefix)), loadProgram(t))
 	snapshot := snapshotter(t, rdb, prefix)
 	h.command(ordinary, "start", "")
 	h.submit(user(studentA, "en")) // something to review, publish and export
@@ -134,7 +131,7 @@ func TestPrivilegedCommandsRefuseWhateverTheArgs(t *testing.T) {
 // no file and stores nothing.
 func TestPrivilegedButtonsRefuseOrdinaryUsers(t *testing.T) {
 	rdb, prefix := redistest.Client(t)
-	h := newHarnessWith(t, redisstore.New(rdb, redisstore.Options{Prefix: prefix}), loadProgram(t))
+	h := newHarnessWith(t, redisstore.New(rdb, redistest.Options(rdb, prefix)), loadProgram(t))
 	snapshot := snapshotter(t, rdb, prefix)
 	staff := user(staffID, "en")
 	buttons := map[string]string{} // data → label

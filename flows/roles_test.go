@@ -19,7 +19,7 @@ import (
 func TestPrivilegedCommandsRefuseOrdinaryUsers(t *testing.T) {
 	ctx := context.Background()
 	rdb, prefix := redistest.Client(t)
-	store := redisstore.New(rdb, redisstore.Options{Prefix: prefix})
+	store := redisstore.New(rdb, redistest.Options(rdb, prefix))
 	program, err := flows.LoadProgram("testdata/program.toml")
 	if err != nil {
 		t.Fatal(err)
@@ -38,12 +38,10 @@ func TestPrivilegedCommandsRefuseOrdinaryUsers(t *testing.T) {
 	if _, err := e.Handle(ctx, flows.Event{Kind: flows.KindCommand, ChatID: student, ChatType: flows.ChatPrivate, From: from, Command: "start"}); err != nil {
 		t.Fatal(err)
 	}
+	keyPrefix := redistest.KeyPrefix(rdb, prefix)
 	snapshot := func() map[string]string {
 		t.Helper()
-		keys, err := rdb.Keys(ctx, prefix+"*").Result()
-		if err != nil {
-			t.Fatal(err)
-		}
+		keys := redistest.Keys(t, rdb, keyPrefix+"*")
 		sort.Strings(keys)
 		out := make(map[string]string)
 		for _, k := range keys {
@@ -75,7 +73,7 @@ func TestPrivilegedCommandsRefuseOrdinaryUsers(t *testing.T) {
 			}
 			after := snapshot()
 			for k, v := range after {
-				if before[k] != v && !isSessionKey(prefix, k) {
+				if before[k] != v && !isSessionKey(keyPrefix, k) {
 					t.Errorf("/%s in %s changed %s", name, chat.typ, k)
 				}
 			}

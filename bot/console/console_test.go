@@ -31,7 +31,7 @@ func newEngine(tb testing.TB) *flows.Engine {
 		tb.Fatal(err)
 	}
 	e, err := flows.New(flows.Config{
-		Store:       redisstore.New(rdb, redisstore.Options{Prefix: prefix}),
+		Store:       redisstore.New(rdb, redistest.Options(rdb, prefix)),
 		Catalog:     cat,
 		Program:     program,
 		Logger:      slog.New(slog.DiscardHandler),

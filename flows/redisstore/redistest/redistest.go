@@ -8,8 +8,10 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/redis/go-redis/v9"
@@ -18,14 +20,20 @@ import (
 )
 
 // Client returns a client for the test's Redis and a key prefix no
-// other test uses. Keys under the prefix are deleted when tb ends.
+// other test uses. On a Cluster the client is a *redis.ClusterClient,
+// and a store over it must put its keys in one slot: make it with
+// Options(rdb, prefix), and find its keys under KeyPrefix(rdb, prefix)
+// with Keys. Keys under either prefix are deleted when tb ends.
 func Client(tb testing.TB) (redis.UniversalClient, string) {
 	tb.Helper()
-	if urls := os.Getenv("REDIS_CLUSTER_URL"); urls != "" {
-		return clusterClient(tb, urls, false)
-	}
 	var rdb redis.UniversalClient
-	if url := os.Getenv("REDIS_URL"); url != "" {
+	if urls := os.Getenv("REDIS_CLUSTER_URL"); urls != "" {
+		addrs := strings.Split(strings.TrimPrefix(urls, "redis://"), ",")
+		rdb = redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs, Protocol: redisstore.Protocol})
+		if err := rdb.Ping(context.Background()).Err(); err != nil {
+			tb.Fatalf("REDIS_CLUSTER_URL %s: %v", urls, err)
+		}
+	} else if url := os.Getenv("REDIS_URL"); url != "" {
 		opts, err := redis.ParseURL(url)
 		if err != nil {
 			tb.Fatalf("REDIS_URL: %v", err)
@@ -50,9 +58,11 @@ func Client(tb testing.TB) (redis.UniversalClient, string) {
 	prefix := "test:" + hex.EncodeToString(b[:]) + ":"
 	tb.Cleanup(func() {
 		ctx := context.Background()
-		iter := rdb.Scan(ctx, 0, prefix+"*", 1000).Iterator()
-		for iter.Next(ctx) {
-			rdb.Del(ctx, iter.Val())
+		for _, pattern := range []string{prefix + "*", "{" + prefix + "}*"} {
+			keys, _ := scanKeys(ctx, rdb, pattern)
+			for _, k := range keys {
+				rdb.Del(ctx, k)
+			}
 		}
 		rdb.Close()
 	})
@@ -60,43 +70,63 @@ func Client(tb testing.TB) (redis.UniversalClient, string) {
 }
 
 // Store returns a Store on the test's Redis under a fresh prefix. On a
-// Cluster the store talks through a cluster client, as production does.
+// Cluster it talks through a cluster client with every key in one slot,
+// as production does.
 func Store(tb testing.TB) *redisstore.Store {
 	tb.Helper()
-	if urls := os.Getenv("REDIS_CLUSTER_URL"); urls != "" {
-		rdb, prefix := clusterClient(tb, urls, true)
-		return redisstore.New(rdb, redisstore.Options{Prefix: prefix})
-	}
 	rdb, prefix := Client(tb)
-	return redisstore.New(rdb, redisstore.Options{Prefix: prefix})
+	return redisstore.New(rdb, Options(rdb, prefix))
 }
 
-// clusterClient connects to the Cluster at urls ("redis://h1:p1,h2:p2")
-// and returns a prefix that is a hash tag, so every key of the test
-// lies in one slot as redisstore.Options.OneSlot makes it in
-// production. routed returns a cluster client; otherwise the client of
-// the master holding that slot, for tests that scan their keys.
-func clusterClient(tb testing.TB, urls string, routed bool) (redis.UniversalClient, string) {
+// Options returns the options of a store over rdb under prefix:
+// OneSlot when rdb is a Cluster client, the rule production follows.
+func Options(rdb redis.UniversalClient, prefix string) redisstore.Options {
+	_, cluster := rdb.(*redis.ClusterClient)
+	return redisstore.Options{Prefix: prefix, OneSlot: cluster}
+}
+
+// KeyPrefix returns what every key of a store made with Options(rdb,
+// prefix) starts with: prefix, or on a Cluster prefix as a hash tag.
+func KeyPrefix(rdb redis.UniversalClient, prefix string) string {
+	if Options(rdb, prefix).OneSlot {
+		return "{" + prefix + "}"
+	}
+	return prefix
+}
+
+// Keys returns the keys that match pattern (SCAN MATCH), on every
+// master of a Cluster. It fails tb if Redis does not answer.
+func Keys(tb testing.TB, rdb redis.UniversalClient, pattern string) []string {
 	tb.Helper()
-	addrs := strings.Split(strings.TrimPrefix(urls, "redis://"), ",")
-	cc := redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs, Protocol: redisstore.Protocol})
-	ctx := context.Background()
-	var b [6]byte
-	rand.Read(b[:])
-	prefix := "{test:" + hex.EncodeToString(b[:]) + ":}"
-	master, err := cc.MasterForKey(ctx, prefix)
+	keys, err := scanKeys(context.Background(), rdb, pattern)
 	if err != nil {
-		tb.Fatalf("REDIS_CLUSTER_URL %s: %v", urls, err)
+		tb.Fatalf("SCAN MATCH %s: %v", pattern, err)
 	}
-	tb.Cleanup(func() {
-		iter := master.Scan(ctx, 0, prefix+"*", 1000).Iterator()
+	return keys
+}
+
+func scanKeys(ctx context.Context, rdb redis.UniversalClient, pattern string) ([]string, error) {
+	var (
+		mu   sync.Mutex
+		keys []string
+	)
+	scan := func(ctx context.Context, c *redis.Client) error {
+		iter := c.Scan(ctx, 0, pattern, 1000).Iterator()
 		for iter.Next(ctx) {
-			master.Del(ctx, iter.Val())
+			mu.Lock()
+			keys = append(keys, iter.Val())
+			mu.Unlock()
 		}
-		cc.Close()
-	})
-	if routed {
-		return cc, prefix
+		return iter.Err()
 	}
-	return master, prefix
+	var err error
+	switch c := rdb.(type) {
+	case *redis.ClusterClient:
+		err = c.ForEachMaster(ctx, scan)
+	case *redis.Client:
+		err = scan(ctx, c)
+	default:
+		err = fmt.Errorf("unexpected client %T", rdb)
+	}
+	return keys, err
 }
