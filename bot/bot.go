@@ -181,8 +181,8 @@ func validSecret(s string) bool {
 // Username is the bot's Telegram username, without the @.
 func (b *Bot) Username() string { return b.username }
 
-// Outbox is the bot's outbox, for messages sent outside an update
-// (reminders). The Bot owns it; Run closes it.
+// Outbox is the bot's sender of the durable outbox. The Bot owns it;
+// Run closes it.
 func (b *Bot) Outbox() *Outbox { return b.outbox }
 
 // undeliverable lets the flows react to a message Telegram refused for
