@@ -76,10 +76,6 @@ func pressLatest(tb testing.TB, tg *telegramtest.Server, u telegramtest.User, la
 func TestKillMidApplyLosesNoAnswer(t *testing.T) {
 	tg := telegramtest.NewServer(t)
 	rdb, prefix := redistest.Client(t)
-	redisURL := os.Getenv("REDIS_URL")
-	if redisURL == "" {
-		redisURL = "redis://" + rdb.(*redis.Client).Options().Addr // the embedded server
-	}
 	// The example programme with a deadline that stays in the future.
 	program := filepath.Join(t.TempDir(), "program.toml")
 	buf := strings.Replace(string(exampleProgram), `deadline = "2027-03-31 23:59"`, `deadline = "2099-12-31 23:59"`, 1)
@@ -88,10 +84,11 @@ func TestKillMidApplyLosesNoAnswer(t *testing.T) {
 	}
 	env := []string{
 		"TELEGRAM_TOKEN=" + tg.Token(), "TELEGRAM_API_URL=" + tg.URL(),
-		"REDIS_URL=" + redisURL, "REDIS_PREFIX=" + prefix,
+		"REDIS_PREFIX=" + prefix,
 		"LISTEN_ADDR=127.0.0.1:0", "PROGRAM_FILE=" + program, "LOG_LEVEL=warn",
 		"WEBHOOK_URL=", "WEBHOOK_SECRET=",
 	}
+	env = append(env, childRedis(rdb)...)
 	u := telegramtest.User{ID: 5150, FirstName: "Amina", LanguageCode: "en"}
 
 	steps := []struct {
@@ -133,7 +130,7 @@ func TestKillMidApplyLosesNoAnswer(t *testing.T) {
 		t.Errorf("bot sent %d messages; want %d to the steps and one to /status:%s", len(ms), sent, telegramtest.Dump(ms))
 	}
 
-	db := records.New(redisstore.New(rdb, redisstore.Options{Prefix: prefix}), nil)
+	db := records.New(redisstore.New(rdb, redistest.Options(rdb, prefix)), nil)
 	a, err := db.ApplicationOf(context.Background(), u.ID)
 	if err != nil {
 		t.Fatalf("ApplicationOf(%d) = %v; want the draft", u.ID, err)
@@ -148,7 +145,7 @@ func TestKillMidApplyLosesNoAnswer(t *testing.T) {
 // outbox: every message sent and marked so.
 func waitOutboxEmpty(tb testing.TB, rdb redis.UniversalClient, prefix string) {
 	tb.Helper()
-	db := records.New(redisstore.New(rdb, redisstore.Options{Prefix: prefix}), nil)
+	db := records.New(redisstore.New(rdb, redistest.Options(rdb, prefix)), nil)
 	waitFor(tb, "the durable outbox to empty", func() bool {
 		n, err := db.OutboxPending(context.Background())
 		return err == nil && n == 0
@@ -175,15 +172,24 @@ func killEnv(t *testing.T) (*telegramtest.Server, redis.UniversalClient, string,
 	// A chat whose sender died is sent to again when its lease runs out.
 	tg.SetTimeout(telegramtest.DefaultTimeout + 15*time.Second)
 	rdb, prefix := redistest.Client(t)
-	redisURL := os.Getenv("REDIS_URL")
-	if redisURL == "" {
-		redisURL = "redis://" + rdb.(*redis.Client).Options().Addr
-	}
-	return tg, rdb, prefix, []string{
+	return tg, rdb, prefix, append([]string{
 		"TELEGRAM_TOKEN=" + tg.Token(), "TELEGRAM_API_URL=" + tg.URL(),
-		"REDIS_URL=" + redisURL, "REDIS_PREFIX=" + prefix,
+		"REDIS_PREFIX=" + prefix,
 		"LISTEN_ADDR=127.0.0.1:0", "LOG_LEVEL=warn", "WEBHOOK_URL=", "WEBHOOK_SECRET=",
+	}, childRedis(rdb)...)
+}
+
+// childRedis is the environment that points a child process at the
+// test's Redis: the local Cluster (as a Cluster), the real Redis of
+// REDIS_URL, or the embedded server.
+func childRedis(rdb redis.UniversalClient) []string {
+	if urls := os.Getenv("REDIS_CLUSTER_URL"); urls != "" {
+		return []string{"REDIS_URL=" + urls, "REDIS_CLUSTER=true"}
 	}
+	if url := os.Getenv("REDIS_URL"); url != "" {
+		return []string{"REDIS_URL=" + url}
+	}
+	return []string{"REDIS_URL=redis://" + rdb.(*redis.Client).Options().Addr}
 }
 
 // TestKillAfterCommitBeforeSendDeliversOnce kills the program after a

@@ -140,7 +140,7 @@ func TestRestartContinuesConversation(t *testing.T) {
 	}
 	program := testConfig(t).Program
 	newEngine := func(rdb redis.UniversalClient) *flows.Engine {
-		e, err := flows.New(flows.Config{Store: redisstore.New(rdb, redisstore.Options{Prefix: prefix}), Catalog: cat, Program: program})
+		e, err := flows.New(flows.Config{Store: redisstore.New(rdb, redistest.Options(rdb, prefix)), Catalog: cat, Program: program})
 		if err != nil {
 			t.Fatal(err)
 		}
