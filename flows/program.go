@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -179,6 +180,10 @@ func (p *Program) validateProjects() error {
 	seen := make(map[string]bool)
 	for i, pr := range p.Projects {
 		switch {
+		case pr.Mentor != 0 && slices.Contains(p.Staff, pr.Mentor):
+			// A mentor who is also staff would review and match their
+			// own mentees' applications.
+			return fmt.Errorf("projects[%d].mentor: %d is also in staff; a project's mentor cannot be staff of it", i, pr.Mentor)
 		case !validPart(pr.ID) || pr.ID == "" || len(pr.ID) > 16:
 			return fmt.Errorf("projects[%d].id: %q must be 1-16 letters, digits, '_', '.' or '-'", i, pr.ID)
 		case seen[pr.ID]:
@@ -194,10 +199,12 @@ func (p *Program) validateProjects() error {
 }
 
 // validateUniversities checks that each university has a unique short
-// id, a name, the committee group's chat id and, if given, a language
-// code, so support requests can reach its committee.
+// id, a name, a committee group of its own and, if given, a language
+// code, so support requests reach only its committee: a group shared by
+// two universities would show each one's students to the other.
 func (p *Program) validateUniversities() error {
 	seen := make(map[string]bool)
+	chats := make(map[int64]string)
 	for i, u := range p.Universities {
 		switch {
 		case !validPart(u.ID) || u.ID == "" || len(u.ID) > 16:
@@ -206,12 +213,15 @@ func (p *Program) validateUniversities() error {
 			return fmt.Errorf("universities[%d].id: %q is used twice", i, u.ID)
 		case strings.TrimSpace(u.Name) == "":
 			return fmt.Errorf("universities[%d].name: must not be empty", i)
-		case u.CommitteeChat == 0:
-			return fmt.Errorf("universities[%d].committee_chat: must be the committee group's chat id", i)
+		case u.CommitteeChat >= 0:
+			return fmt.Errorf("universities[%d].committee_chat: %d is not a group's chat id (groups have negative ids, such as -1001234567890)", i, u.CommitteeChat)
+		case chats[u.CommitteeChat] != "":
+			return fmt.Errorf("universities[%d].committee_chat: %d is also the committee group of %q; each university needs its own group", i, u.CommitteeChat, chats[u.CommitteeChat])
 		case u.Language != "" && len(u.Language) != 2:
 			return fmt.Errorf("universities[%d].language: %q is not a two-letter language code", i, u.Language)
 		}
 		seen[u.ID] = true
+		chats[u.CommitteeChat] = u.ID
 	}
 	return nil
 }

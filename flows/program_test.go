@@ -45,6 +45,10 @@ func TestParseProgramNamesTheField(t *testing.T) {
 		{"bad language", `language = "es"`, `language = "spanish"`, "projects[0].language"},
 		{"bad project id", `id = "madrid-ai"`, `id = "madrid ai"`, "projects[0].id"},
 		{"no committee", `committee_chat = -1001000000001`, `committee_chat = 0`, "universities[0].committee_chat"},
+		{"user as committee", `committee_chat = -1001000000001`, `committee_chat = 42`, "universities[0].committee_chat"},
+		{"shared committee group", `committee_chat = -1001000000002`, `committee_chat = -1001000000001`, "universities[1].committee_chat"},
+		{"duplicate project", `id = "lyon-law"`, `id = "madrid-ai"`, "projects[1].id"},
+		{"mentor is staff", `staff = [100000001]`, `staff = [100000001, 200000001]`, "projects[0].mentor"},
 		{"bad kind", `kind = "scale"`, `kind = "stars"`, "questionnaire[0].kind"},
 		{"not toml", `meetings = 6`, `meetings = = 6`, "parse programme"},
 	}
