@@ -181,6 +181,12 @@ func validSecret(s string) bool {
 // Username is the bot's Telegram username, without the @.
 func (b *Bot) Username() string { return b.username }
 
+// Ready returns an error when this replica cannot do its job: its
+// feeder made no progress through the durable outbox for several
+// minutes (Redis unreadable, or Telegram refusing every message). It
+// backs the readiness probe.
+func (b *Bot) Ready() error { return b.feeder.stuck() }
+
 // Outbox is the bot's sender of the durable outbox. The Bot owns it;
 // Run closes it.
 func (b *Bot) Outbox() *Outbox { return b.outbox }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mentorbot/mentorbot/flows"
@@ -41,6 +42,11 @@ const (
 	feederChats = 256
 	// feederBatch is how many of a chat's messages are read at once.
 	feederBatch = 16
+	// feederStuck is how long the feeder may go without progress (a
+	// message leaving the durable outbox, or a look at it that found
+	// nothing to send) before the replica reports itself not ready.
+	// It is long enough for Telegram's own flood waits.
+	feederStuck = 5 * time.Minute
 )
 
 // feeder carries messages from the durable outbox to Telegram through
@@ -61,13 +67,31 @@ type feeder struct {
 	busy   map[int64]bool
 	active int
 	quiet  chan struct{} // closed while active is 0
+
+	// progress is when the feeder last made progress, in Unix
+	// nanoseconds (see feederStuck).
+	progress atomic.Int64
 }
 
 func newFeeder(q durableOutbox, out *Outbox, log *slog.Logger) *feeder {
 	f := &feeder{q: q, out: out, log: log, now: time.Now, wake: make(chan struct{}, 1),
 		busy: make(map[int64]bool), quiet: make(chan struct{})}
 	close(f.quiet)
+	f.progressed()
 	return f
+}
+
+// progressed notes that the feeder is doing its job.
+func (f *feeder) progressed() { f.progress.Store(f.now().UnixNano()) }
+
+// stuck returns an error when the feeder made no progress for
+// feederStuck: messages wait and none leaves, or Redis cannot be read.
+func (f *feeder) stuck() error {
+	since := f.now().Sub(time.Unix(0, f.progress.Load()))
+	if since > feederStuck {
+		return fmt.Errorf("durable outbox: no progress for %s", since.Round(time.Second))
+	}
+	return nil
 }
 
 // poke tells the feeder that messages were committed.
@@ -130,6 +154,9 @@ func (f *feeder) fill(ctx context.Context) {
 				f.log.Warn("durable outbox unavailable", "err", err)
 			}
 			return
+		}
+		if len(chats) == 0 && room == feederChats {
+			f.progressed() // nothing waits and nothing is in hand
 		}
 		for _, chat := range chats {
 			f.start(ctx, chat)
@@ -197,6 +224,7 @@ func (f *feeder) sendChat(ctx context.Context, chat int64) error {
 			if err := f.sendOne(ctx, om); err != nil {
 				return err
 			}
+			f.progressed()
 			// Sent or given up; sending the next renews the lease.
 			more, err := f.q.OutboxSent(context.WithoutCancel(ctx), chat, om, f.now().Add(feederLease))
 			if err != nil || !more {

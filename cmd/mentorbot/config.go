@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -41,17 +42,21 @@ type Config struct {
 	// APIURL is the Bot API server's base URL.
 	APIURL string
 	// RedisURL is a redis:// or rediss:// URL, with several
-	// comma-separated host:port addresses for Sentinel or Cluster; empty
-	// starts an embedded server whose data is lost on exit.
+	// comma-separated host:port addresses for Sentinel or Cluster, or
+	// "memory" for an embedded server whose data is lost on exit. It is
+	// required with a Token; empty in console mode means "memory".
 	RedisURL string
 	// Redis is RedisURL with REDIS_MASTER and REDIS_CLUSTER parsed into
-	// client options; nil when RedisURL is empty.
+	// client options; nil for the embedded server.
 	Redis *redis.UniversalOptions
 	// RedisPrefix starts every key the bot writes, so several
 	// deployments can share one Redis database.
 	RedisPrefix string
-	// ListenAddr is where /healthz, /metrics and the webhook are served.
+	// ListenAddr is where /healthz, /readyz and the webhook are served.
 	ListenAddr string
+	// MetricsAddr is where /metrics is served, apart from the public
+	// listener; empty serves no metrics.
+	MetricsAddr string
 	// WebhookURL, when set, makes Telegram push updates there instead of
 	// the bot polling; WebhookSecret is then required.
 	WebhookURL    string
@@ -61,6 +66,8 @@ type Config struct {
 	ProgramFile string
 	Program     *flows.Program
 	LogLevel    slog.Level
+	// LogJSON writes JSON log lines instead of key=value text.
+	LogJSON bool
 	// SessionTTL is how long an idle conversation is kept.
 	SessionTTL time.Duration
 
@@ -70,8 +77,13 @@ type Config struct {
 	// LogOutput receives the logs; os.Stderr when nil.
 	LogOutput io.Writer
 	// OnListen, when set, is called with the HTTP server's bound
-	// address once it accepts connections.
-	OnListen func(net.Addr)
+	// address once it accepts connections; OnMetricsListen likewise
+	// with the metrics server's.
+	OnListen        func(net.Addr)
+	OnMetricsListen func(net.Addr)
+	// HTTPTimeouts bound each HTTP connection; zero fields take the
+	// defaults of defaultHTTPTimeouts.
+	HTTPTimeouts HTTPTimeouts
 	// Now is the flows' clock; time.Now when nil.
 	Now func() time.Time
 	// HTTPClient talks to the Bot API; http.DefaultClient's settings
@@ -88,24 +100,29 @@ type setting struct {
 
 // raw holds the settings as strings before they are validated.
 type raw struct {
-	token, apiURL, redisURL, redisMaster, redisCluster, redisSentinelPassword, redisPrefix,
-	listen, webhookURL, webhookSecret, programFile, logLevel, sessionTTL string
+	token, tokenFile, apiURL, redisURL, redisURLFile, redisMaster, redisCluster, redisSentinelPassword, redisPrefix,
+	listen, metrics, webhookURL, webhookSecret, webhookSecretFile, programFile, logLevel, logFormat, sessionTTL string
 }
 
 func (r *raw) settings() []setting {
 	return []setting{
 		{"TELEGRAM_TOKEN", "token", "", "bot token from BotFather; empty opens the console mode", &r.token},
+		{"TELEGRAM_TOKEN_FILE", "token-file", "", "file holding TELEGRAM_TOKEN (a Docker or Kubernetes secret)", &r.tokenFile},
 		{"TELEGRAM_API_URL", "api-url", defaultAPIURL, "Bot API server base URL", &r.apiURL},
-		{"REDIS_URL", "redis-url", "", "redis:// or rediss:// URL, several host:port comma-separated for Sentinel or Cluster; empty starts an embedded Redis (data lost on exit)", &r.redisURL},
+		{"REDIS_URL", "redis-url", "", "redis:// or rediss:// URL, several host:port comma-separated for Sentinel or Cluster; memory starts an embedded Redis whose data is lost on exit (the default only in console mode)", &r.redisURL},
+		{"REDIS_URL_FILE", "redis-url-file", "", "file holding REDIS_URL, which may hold a password", &r.redisURLFile},
 		{"REDIS_MASTER", "redis-master", "", "Sentinel master name: REDIS_URL then lists the sentinels", &r.redisMaster},
 		{"REDIS_CLUSTER", "redis-cluster", "false", "true: REDIS_URL names a Redis Cluster, even with one address (several addresses without REDIS_MASTER mean a Cluster too)", &r.redisCluster},
 		{"REDIS_SENTINEL_PASSWORD", "redis-sentinel-password", "", "password of the sentinels themselves, when they require one", &r.redisSentinelPassword},
 		{"REDIS_PREFIX", "redis-prefix", defaultRedisPrefix, "prefix of every Redis key, so deployments can share a database", &r.redisPrefix},
-		{"LISTEN_ADDR", "listen", ":8080", "address of the HTTP server (/healthz, /metrics, webhook)", &r.listen},
+		{"LISTEN_ADDR", "listen", ":8080", "address of the public HTTP server (/healthz, /readyz, webhook)", &r.listen},
+		{"METRICS_ADDR", "metrics", defaultMetricsAddr, "address of the Prometheus /metrics server, kept off the public one; off serves none", &r.metrics},
 		{"WEBHOOK_URL", "webhook-url", "", "public https URL Telegram posts updates to; empty polls instead", &r.webhookURL},
 		{"WEBHOOK_SECRET", "webhook-secret", "", "secret Telegram sends with each webhook call (1-256 of A-Z a-z 0-9 _ -)", &r.webhookSecret},
+		{"WEBHOOK_SECRET_FILE", "webhook-secret-file", "", "file holding WEBHOOK_SECRET", &r.webhookSecretFile},
 		{"PROGRAM_FILE", "program", "", "programme file (TOML); empty uses the built-in example", &r.programFile},
 		{"LOG_LEVEL", "log-level", "info", "debug, info, warn or error", &r.logLevel},
+		{"LOG_FORMAT", "log-format", "text", "text (key=value lines) or json (one JSON object a line)", &r.logFormat},
 		{"SESSION_TTL", "session-ttl", defaultSessionTTL.String(), "how long an idle conversation is kept, e.g. 720h", &r.sessionTTL},
 	}
 }
@@ -119,6 +136,14 @@ var (
 
 // defaultRedisPrefix starts every key unless REDIS_PREFIX says otherwise.
 const defaultRedisPrefix = "mb:"
+
+// defaultMetricsAddr keeps /metrics on the loopback interface: what it
+// tells (traffic, errors, queue lengths) is for the operator, not for
+// whoever can reach the webhook.
+const defaultMetricsAddr = "127.0.0.1:9091"
+
+// redisMemory is the REDIS_URL that asks for the embedded server.
+const redisMemory = "memory"
 
 // parseConfig reads the configuration from args (without the program
 // name) and the environment, through getenv. Flags win over variables.
@@ -161,6 +186,9 @@ func lookup(getenv func(string) string, key string) (string, bool) {
 // validate turns the raw settings into a Config, checking them in the
 // order they are listed; the error names the first setting at fault.
 func (r *raw) validate() (Config, error) {
+	if err := r.readSecretFiles(); err != nil {
+		return Config{}, err
+	}
 	cfg := Config{
 		Token:         strings.TrimSpace(r.token),
 		APIURL:        strings.TrimRight(strings.TrimSpace(r.apiURL), "/"),
@@ -176,6 +204,9 @@ func (r *raw) validate() (Config, error) {
 	if u, err := url.Parse(cfg.APIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return Config{}, fmt.Errorf("TELEGRAM_API_URL (-api-url): %q is not an http(s) URL such as %s", r.apiURL, defaultAPIURL)
 	}
+	if cfg.Token != "" && cfg.RedisURL == "" {
+		return Config{}, errors.New("REDIS_URL (-redis-url): required with TELEGRAM_TOKEN, so a real bot never keeps its data in memory; set it to your Redis, or to memory to accept losing everything on exit")
+	}
 	var err error
 	if cfg.Redis, err = r.redisOptions(cfg.RedisURL); err != nil {
 		return Config{}, err
@@ -187,11 +218,21 @@ func (r *raw) validate() (Config, error) {
 	if err := checkListenAddr(cfg.ListenAddr); err != nil {
 		return Config{}, fmt.Errorf("LISTEN_ADDR (-listen): %q %v", cfg.ListenAddr, err)
 	}
+	if cfg.MetricsAddr, err = metricsAddr(r.metrics, cfg.ListenAddr); err != nil {
+		return Config{}, err
+	}
 	if err := checkWebhook(cfg.WebhookURL, cfg.WebhookSecret); err != nil {
 		return Config{}, err
 	}
 	if cfg.LogLevel, err = parseLevel(r.logLevel); err != nil {
 		return Config{}, fmt.Errorf("LOG_LEVEL (-log-level): %w", err)
+	}
+	switch strings.ToLower(strings.TrimSpace(r.logFormat)) {
+	case "text":
+	case "json":
+		cfg.LogJSON = true
+	default:
+		return Config{}, fmt.Errorf("LOG_FORMAT (-log-format): %q is not text or json", r.logFormat)
 	}
 	if cfg.SessionTTL, err = time.ParseDuration(strings.TrimSpace(r.sessionTTL)); err != nil || cfg.SessionTTL <= 0 {
 		return Config{}, fmt.Errorf("SESSION_TTL (-session-ttl): %q is not a positive duration such as 720h", r.sessionTTL)
@@ -200,6 +241,56 @@ func (r *raw) validate() (Config, error) {
 		return Config{}, err
 	}
 	return cfg, nil
+}
+
+// readSecretFiles reads the settings that may come from files (the
+// Docker and Kubernetes way of handing over secrets) into their
+// values; a setting given both ways is refused, since either choice
+// could surprise.
+func (r *raw) readSecretFiles() error {
+	for _, s := range []struct {
+		env, flag string
+		file      string
+		dst       *string
+	}{
+		{"TELEGRAM_TOKEN", "token", r.tokenFile, &r.token},
+		{"REDIS_URL", "redis-url", r.redisURLFile, &r.redisURL},
+		{"WEBHOOK_SECRET", "webhook-secret", r.webhookSecretFile, &r.webhookSecret},
+	} {
+		file := strings.TrimSpace(s.file)
+		if file == "" {
+			continue
+		}
+		if strings.TrimSpace(*s.dst) != "" {
+			return fmt.Errorf("%s_FILE (-%s-file): set together with %s; give one of them", s.env, s.flag, s.env)
+		}
+		buf, err := os.ReadFile(file)
+		if err != nil {
+			return fmt.Errorf("%s_FILE (-%s-file): %v", s.env, s.flag, err)
+		}
+		// Files written by editors and echo end with a newline.
+		*s.dst = strings.TrimSpace(string(buf))
+		if *s.dst == "" {
+			return fmt.Errorf("%s_FILE (-%s-file): %s is empty", s.env, s.flag, file)
+		}
+	}
+	return nil
+}
+
+// metricsAddr checks METRICS_ADDR: host:port apart from the public
+// listener, or "off" (returned as "") for no metrics server.
+func metricsAddr(raw, listen string) (string, error) {
+	addr := strings.TrimSpace(raw)
+	if strings.EqualFold(addr, "off") {
+		return "", nil
+	}
+	if err := checkListenAddr(addr); err != nil {
+		return "", fmt.Errorf("METRICS_ADDR (-metrics): %q %v, or off", addr, err)
+	}
+	if addr == listen && !strings.HasSuffix(addr, ":0") {
+		return "", fmt.Errorf("METRICS_ADDR (-metrics): %s is LISTEN_ADDR too; metrics need a listener of their own, e.g. %s", addr, defaultMetricsAddr)
+	}
+	return addr, nil
 }
 
 // checkWebhook checks WEBHOOK_URL and WEBHOOK_SECRET together: both or
@@ -213,7 +304,7 @@ func checkWebhook(webhookURL, secret string) error {
 			return fmt.Errorf("WEBHOOK_URL (-webhook-url): %q is not an https URL; Telegram only posts to https", webhookURL)
 		case !pathPattern.MatchString(webhookPath(u)):
 			return fmt.Errorf("WEBHOOK_URL (-webhook-url): path %q may only hold letters, digits and / _ . - ~", u.Path)
-		case webhookPath(u) == "/healthz" || webhookPath(u) == "/metrics":
+		case webhookPath(u) == "/healthz" || webhookPath(u) == "/readyz":
 			return fmt.Errorf("WEBHOOK_URL (-webhook-url): path %s is taken by the server itself; use another, e.g. /telegram", u.Path)
 		case secret == "":
 			return errors.New("WEBHOOK_SECRET (-webhook-secret): required with WEBHOOK_URL")
@@ -292,9 +383,9 @@ func (r *raw) redisOptions(rawURL string) (*redis.UniversalOptions, error) {
 	if err != nil {
 		return nil, fmt.Errorf("REDIS_CLUSTER (-redis-cluster): %q is not true or false", r.redisCluster)
 	}
-	if rawURL == "" {
+	if rawURL == "" || rawURL == redisMemory {
 		if master != "" || cluster || r.redisSentinelPassword != "" {
-			return nil, errors.New("REDIS_URL (-redis-url): required with REDIS_MASTER, REDIS_CLUSTER or REDIS_SENTINEL_PASSWORD")
+			return nil, errors.New("REDIS_URL (-redis-url): a Redis URL is required with REDIS_MASTER, REDIS_CLUSTER or REDIS_SENTINEL_PASSWORD")
 		}
 		return nil, nil
 	}

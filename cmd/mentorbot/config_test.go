@@ -29,6 +29,14 @@ func writeFile(tb testing.TB, name, content string) string {
 	return path
 }
 
+// sharedGroupProgram writes the example programme with Palermo's
+// committee group set to Bicocca's.
+func sharedGroupProgram(tb testing.TB) string {
+	tb.Helper()
+	return writeFile(tb, "shared.toml", strings.Replace(string(exampleProgram),
+		"committee_chat = -1001000000002", "committee_chat = -1001000000001", 1))
+}
+
 func TestParseConfigDefaults(t *testing.T) {
 	cfg, err := parseConfig(nil, env(nil), io.Discard)
 	if err != nil {
@@ -49,14 +57,30 @@ func TestParseConfigDefaults(t *testing.T) {
 func TestParseConfig(t *testing.T) {
 	program := writeFile(t, "program.toml", strings.Replace(string(exampleProgram),
 		`name = "Mentoring for International Experience"`, `name = "Test Programme"`, 1))
+	tokenFile := writeFile(t, "token", "123:from-FILE\n")
+	redisFile := writeFile(t, "redis", "redis://:pw@redis.internal:6379/3\n")
+	secretFile := writeFile(t, "secret", "file-secret\n")
 	tests := []struct {
 		name  string
 		env   map[string]string
 		args  []string
 		check func(Config) bool
 	}{
-		{"env token", map[string]string{"TELEGRAM_TOKEN": "123:abc-DEF_9"}, nil,
+		{"env token", map[string]string{"TELEGRAM_TOKEN": "123:abc-DEF_9", "REDIS_URL": "redis://127.0.0.1:6379"}, nil,
 			func(c Config) bool { return c.Token == "123:abc-DEF_9" }},
+		{"token with memory", map[string]string{"TELEGRAM_TOKEN": "123:abc", "REDIS_URL": "memory"}, nil,
+			func(c Config) bool { return c.Redis == nil && c.RedisURL == "memory" }},
+		{"console defaults to memory", nil, nil,
+			func(c Config) bool { return c.Token == "" && c.Redis == nil }},
+		{"secrets from files", map[string]string{"TELEGRAM_TOKEN_FILE": tokenFile, "REDIS_URL_FILE": redisFile,
+			"WEBHOOK_URL": "https://bot.example/tg", "WEBHOOK_SECRET_FILE": secretFile}, nil,
+			func(c Config) bool {
+				return c.Token == "123:from-FILE" && c.Redis != nil && c.Redis.Password == "pw" && c.Redis.DB == 3 &&
+					c.WebhookSecret == "file-secret"
+			}},
+		{"metrics default", nil, nil, func(c Config) bool { return c.MetricsAddr == "127.0.0.1:9091" }},
+		{"metrics off", map[string]string{"METRICS_ADDR": "off"}, nil, func(c Config) bool { return c.MetricsAddr == "" }},
+		{"log format json", map[string]string{"LOG_FORMAT": "json"}, nil, func(c Config) bool { return c.LogJSON }},
 		{"flag wins over env", map[string]string{"LISTEN_ADDR": ":9000"}, []string{"-listen", ":9001"},
 			func(c Config) bool { return c.ListenAddr == ":9001" }},
 		{"listen :0", nil, []string{"-listen=:0"},
@@ -100,6 +124,13 @@ func TestParseConfigErrors(t *testing.T) {
 		want string // the error names the setting and the problem
 	}{
 		{"token", map[string]string{"TELEGRAM_TOKEN": "not-a-token"}, nil, "TELEGRAM_TOKEN"},
+		{"token without redis", map[string]string{"TELEGRAM_TOKEN": "123:abc"}, nil, "REDIS_URL"},
+		{"token twice", map[string]string{"TELEGRAM_TOKEN": "123:abc", "TELEGRAM_TOKEN_FILE": "/run/secrets/token"}, nil, "TELEGRAM_TOKEN_FILE"},
+		{"token file missing", map[string]string{"TELEGRAM_TOKEN_FILE": filepath.Join(t.TempDir(), "none")}, nil, "TELEGRAM_TOKEN_FILE"},
+		{"redis file empty", map[string]string{"REDIS_URL_FILE": writeFile(t, "empty", "\n")}, nil, "REDIS_URL_FILE"},
+		{"metrics on the public port", map[string]string{"LISTEN_ADDR": ":8080", "METRICS_ADDR": ":8080"}, nil, "METRICS_ADDR"},
+		{"metrics no port", map[string]string{"METRICS_ADDR": "localhost"}, nil, "METRICS_ADDR"},
+		{"log format", map[string]string{"LOG_FORMAT": "xml"}, nil, "LOG_FORMAT"},
 		{"api url scheme", map[string]string{"TELEGRAM_API_URL": "ftp://api.telegram.org"}, nil, "TELEGRAM_API_URL"},
 		{"api url", nil, []string{"-api-url", "api.telegram.org"}, "TELEGRAM_API_URL"},
 		{"redis url", map[string]string{"REDIS_URL": "http://localhost:6379"}, nil, "REDIS_URL"},
@@ -192,6 +223,9 @@ func TestMainExitsTwoOnBadConfig(t *testing.T) {
 		{"", []string{"LOG_LEVEL=loud"}, "LOG_LEVEL"},
 		{"-session-ttl soon", nil, "SESSION_TTL"},
 		{"", []string{"WEBHOOK_URL=https://bot.example/tg"}, "WEBHOOK_SECRET"},
+		// A real bot must not keep its people's data in memory only.
+		{"", []string{"TELEGRAM_TOKEN=123:abc", "REDIS_URL=", "REDIS_URL_FILE="}, "REDIS_URL"},
+		{"", []string{"PROGRAM_FILE=" + sharedGroupProgram(t)}, "universities[1].committee_chat"},
 	}
 	for _, tt := range tests {
 		code, stderr := runMain(t, tt.args, tt.env...)

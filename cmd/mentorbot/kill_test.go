@@ -85,7 +85,7 @@ func TestKillMidApplyLosesNoAnswer(t *testing.T) {
 	env := []string{
 		"TELEGRAM_TOKEN=" + tg.Token(), "TELEGRAM_API_URL=" + tg.URL(),
 		"REDIS_PREFIX=" + prefix,
-		"LISTEN_ADDR=127.0.0.1:0", "PROGRAM_FILE=" + program, "LOG_LEVEL=warn",
+		"LISTEN_ADDR=127.0.0.1:0", "METRICS_ADDR=127.0.0.1:0", "PROGRAM_FILE=" + program, "LOG_LEVEL=warn",
 		"WEBHOOK_URL=", "WEBHOOK_SECRET=",
 	}
 	env = append(env, childRedis(rdb)...)
@@ -175,7 +175,7 @@ func killEnv(t *testing.T) (*telegramtest.Server, redis.UniversalClient, string,
 	return tg, rdb, prefix, append([]string{
 		"TELEGRAM_TOKEN=" + tg.Token(), "TELEGRAM_API_URL=" + tg.URL(),
 		"REDIS_PREFIX=" + prefix,
-		"LISTEN_ADDR=127.0.0.1:0", "LOG_LEVEL=warn", "WEBHOOK_URL=", "WEBHOOK_SECRET=",
+		"LISTEN_ADDR=127.0.0.1:0", "METRICS_ADDR=127.0.0.1:0", "LOG_LEVEL=warn", "WEBHOOK_URL=", "WEBHOOK_SECRET=",
 	}, childRedis(rdb)...)
 }
 

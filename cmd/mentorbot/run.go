@@ -9,7 +9,9 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -40,24 +42,35 @@ func run(ctx context.Context, cfg Config, stdin io.Reader, stdout io.Writer) err
 	if err != nil {
 		return err
 	}
-	reg, mux := httpHandlers(rdb)
+	ready := &readiness{rdb: rdb}
+	reg, mux, metricsMux := httpHandlers(ready)
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	front, err := startFront(ctx, cfg, flowsCfg, reg, mux, log, stdin, stdout)
+	front, err := startFront(ctx, cfg, flowsCfg, reg, mux, ready, log, stdin, stdout)
 	if err != nil {
 		return err
 	}
-	srv, served, err := serveHTTP(cfg, mux, log)
+	srv, served, err := serveHTTP(cfg, listener{cfg.ListenAddr, "HTTP server", cfg.OnListen}, mux, log)
 	if err != nil {
 		return err
+	}
+	var metricsSrv *http.Server
+	metricsServed := make(<-chan error)
+	if cfg.MetricsAddr != "" {
+		metricsSrv, metricsServed, err = serveHTTP(cfg, listener{cfg.MetricsAddr, "metrics server", cfg.OnMetricsListen}, metricsMux, log)
+		if err != nil {
+			_ = shutdownHTTP(ctx, srv, nil)
+			return err
+		}
 	}
 
 	fronted := make(chan error, 1)
 	go func() { fronted <- front(ctx) }()
-	runErr := waitForEnd(ctx, cancel, fronted, served)
+	runErr := waitForEnd(ctx, cancel, fronted, served, metricsServed)
 	cancel()
 	runErr = shutdownHTTP(ctx, srv, runErr)
+	runErr = shutdownHTTP(ctx, metricsSrv, runErr)
 	if errors.Is(runErr, context.Canceled) {
 		runErr = nil
 	}
@@ -65,14 +78,19 @@ func run(ctx context.Context, cfg Config, stdin io.Reader, stdout io.Writer) err
 	return runErr
 }
 
-// newLogger writes text logs at cfg.LogLevel to cfg.LogOutput, or to
-// os.Stderr when that is nil, so tests can capture what main prints.
+// newLogger writes logs at cfg.LogLevel, as text or as JSON lines for
+// log collectors, to cfg.LogOutput, or to os.Stderr when that is nil,
+// so tests can capture what main prints.
 func newLogger(cfg Config) *slog.Logger {
 	logOut := cfg.LogOutput
 	if logOut == nil {
 		logOut = os.Stderr
 	}
-	return slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	if cfg.LogJSON {
+		return slog.New(slog.NewJSONHandler(logOut, opts))
+	}
+	return slog.New(slog.NewTextHandler(logOut, opts))
 }
 
 // flowsConfig builds the engine's configuration: the Redis store with
@@ -90,28 +108,31 @@ func flowsConfig(cfg Config, rdb redis.UniversalClient, log *slog.Logger) (flows
 	return flows.Config{Store: store, Catalog: cat, Program: cfg.Program, Now: cfg.Now, Logger: log}, nil
 }
 
-// httpHandlers returns the metrics registry and a mux serving /healthz
-// and /metrics; the Telegram front end adds its metrics and webhook to
-// them.
-func httpHandlers(rdb redis.UniversalClient) (*prometheus.Registry, *http.ServeMux) {
+// httpHandlers returns the metrics registry, the public mux serving
+// /healthz and /readyz (the Telegram front end adds its webhook), and
+// the metrics mux serving /metrics, which only METRICS_ADDR listens
+// to: queue lengths and error counts are no one else's business.
+func httpHandlers(ready *readiness) (*prometheus.Registry, *http.ServeMux, *http.ServeMux) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
 	mux := http.NewServeMux()
-	mux.Handle("GET /healthz", healthz(rdb))
-	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
-	return reg, mux
+	mux.Handle("GET /healthz", healthz())
+	mux.Handle("GET /readyz", ready)
+	metrics := http.NewServeMux()
+	metrics.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	return reg, mux, metrics
 }
 
 // startFront prepares the part that talks to people: the console when
 // cfg has no token, Telegram otherwise. The returned func runs it until
 // ctx ends or it fails.
 func startFront(ctx context.Context, cfg Config, flowsCfg flows.Config, reg prometheus.Registerer, mux *http.ServeMux,
-	log *slog.Logger, stdin io.Reader, stdout io.Writer) (func(context.Context) error, error) {
+	ready *readiness, log *slog.Logger, stdin io.Reader, stdout io.Writer) (func(context.Context) error, error) {
 	if cfg.Token != "" {
-		return telegram(ctx, cfg, flowsCfg, reg, mux, log)
+		return telegram(ctx, cfg, flowsCfg, reg, mux, ready, log)
 	}
 	engine, err := flows.New(withUsername(flowsCfg, console.BotName))
 	if err != nil {
@@ -123,26 +144,57 @@ func startFront(ctx context.Context, cfg Config, flowsCfg flows.Config, reg prom
 	}, nil
 }
 
-// serveHTTP serves mux on cfg.ListenAddr in a goroutine whose end is
-// sent on served. In console mode a port that cannot be had only costs
-// /healthz and /metrics: srv is then nil and served never receives.
-func serveHTTP(cfg Config, mux *http.ServeMux, log *slog.Logger) (srv *http.Server, served <-chan error, err error) {
+// HTTPTimeouts bound the phases of an HTTP connection, so a client
+// that sends slowly, reads slowly or idles cannot hold a connection
+// (and its goroutine) for ever.
+type HTTPTimeouts struct {
+	ReadHeader, Read, Write, Idle time.Duration
+}
+
+// defaultHTTPTimeouts leave Telegram's webhook calls (a few kilobytes,
+// answered once the update is committed) ample time.
+var defaultHTTPTimeouts = HTTPTimeouts{ReadHeader: 5 * time.Second, Read: 30 * time.Second, Write: 60 * time.Second, Idle: 120 * time.Second}
+
+// withDefaults fills t's zero fields from defaultHTTPTimeouts.
+func (t HTTPTimeouts) withDefaults() HTTPTimeouts {
+	d := defaultHTTPTimeouts
+	for _, f := range []struct{ dst, def *time.Duration }{{&t.ReadHeader, &d.ReadHeader}, {&t.Read, &d.Read}, {&t.Write, &d.Write}, {&t.Idle, &d.Idle}} {
+		if *f.dst <= 0 {
+			*f.dst = *f.def
+		}
+	}
+	return t
+}
+
+// listener names one of the HTTP servers: its address, its name in
+// logs, and whom to tell its bound address.
+type listener struct {
+	addr, name string
+	onListen   func(net.Addr)
+}
+
+// serveHTTP serves mux on l.addr in a goroutine whose end is sent on
+// served. In console mode a port that cannot be had only costs the
+// probes and metrics: srv is then nil and served never receives.
+func serveHTTP(cfg Config, l listener, mux *http.ServeMux, log *slog.Logger) (srv *http.Server, served <-chan error, err error) {
 	done := make(chan error, 1)
-	ln, err := net.Listen("tcp", cfg.ListenAddr)
+	ln, err := net.Listen("tcp", l.addr)
 	switch {
 	case err == nil:
-		srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		t := cfg.HTTPTimeouts.withDefaults()
+		srv = &http.Server{Handler: mux, ReadHeaderTimeout: t.ReadHeader, ReadTimeout: t.Read, WriteTimeout: t.Write, IdleTimeout: t.Idle,
+			ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelDebug)}
 		go func() { done <- srv.Serve(ln) }()
-		log.Info("HTTP server listening", "addr", ln.Addr().String())
-		if cfg.OnListen != nil {
-			cfg.OnListen(ln.Addr())
+		log.Info(l.name+" listening", "addr", ln.Addr().String())
+		if l.onListen != nil {
+			l.onListen(ln.Addr())
 		}
 	case cfg.Token == "":
 		// The console needs no HTTP server: a port already taken must
 		// not keep a newcomer from trying the bot.
-		log.Warn("console mode without /healthz and /metrics", "addr", cfg.ListenAddr, "err", err)
+		log.Warn("console mode without "+l.name, "addr", l.addr, "err", err)
 	default:
-		return nil, nil, fmt.Errorf("listen on %s: %w", cfg.ListenAddr, err)
+		return nil, nil, fmt.Errorf("%s: listen on %s: %w", l.name, l.addr, err)
 	}
 	return srv, done, nil
 }
@@ -151,18 +203,21 @@ func serveHTTP(cfg Config, mux *http.ServeMux, log *slog.Logger) (srv *http.Serv
 // server fails, and returns why the program is stopping. When the
 // server fails first it stops the front end with cancel and waits for
 // it, so nothing still runs when run shuts down.
-func waitForEnd(ctx context.Context, cancel context.CancelFunc, fronted, served <-chan error) error {
+func waitForEnd(ctx context.Context, cancel context.CancelFunc, fronted, served, metricsServed <-chan error) error {
+	var runErr error
 	select {
 	case <-ctx.Done():
 		return <-fronted
 	case err := <-fronted:
 		return err
 	case err := <-served:
-		runErr := fmt.Errorf("HTTP server: %w", err)
-		cancel()
-		<-fronted
-		return runErr
+		runErr = fmt.Errorf("HTTP server: %w", err)
+	case err := <-metricsServed:
+		runErr = fmt.Errorf("metrics server: %w", err)
 	}
+	cancel()
+	<-fronted
+	return runErr
 }
 
 // shutdownHTTP lets in-flight requests to srv (if any) finish within
@@ -195,7 +250,7 @@ func openRedis(ctx context.Context, opts *redis.UniversalOptions, log *slog.Logg
 		if err != nil {
 			return nil, nil, err
 		}
-		log.Info("no REDIS_URL: started an embedded Redis; its data is lost on exit", "addr", emb.Addr())
+		log.Warn("embedded Redis (REDIS_URL=memory or console mode): all data is lost on exit", "addr", emb.Addr())
 		rdb := emb.Client()
 		return rdb, func() { rdb.Close(); emb.Close() }, nil
 	}
@@ -211,18 +266,58 @@ func openRedis(ctx context.Context, opts *redis.UniversalOptions, log *slog.Logg
 	return rdb, func() { rdb.Close() }, nil
 }
 
-// healthz answers 200 "ok" while Redis answers a PING, 503 otherwise.
-func healthz(rdb redis.UniversalClient) http.Handler {
+// healthz is the liveness probe: it answers 200 "ok" while the process
+// serves HTTP at all. It does not ask Redis, so an outage of Redis
+// does not make an orchestrator restart every replica at once.
+func healthz() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-		defer cancel()
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-store")
-		if err := rdb.Ping(ctx).Err(); err != nil {
-			w.WriteHeader(http.StatusServiceUnavailable)
-			fmt.Fprint(w, "redis unavailable")
-			return
-		}
 		fmt.Fprint(w, "ok")
 	})
+}
+
+// readiness is the readiness probe, /readyz: 200 "ready" while Redis
+// answers a PING and every added check (the bot's outbox) passes, 503
+// naming the first failure otherwise, so a load balancer sends webhook
+// calls to replicas that can commit them.
+type readiness struct {
+	rdb    redis.UniversalClient
+	mu     sync.Mutex
+	checks []func() error
+}
+
+// add makes check part of readiness.
+func (r *readiness) add(check func() error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.checks = append(r.checks, check)
+}
+
+func (r *readiness) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	if err := r.check(req.Context()); err != nil {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprint(w, err.Error())
+		return
+	}
+	fmt.Fprint(w, "ready")
+}
+
+func (r *readiness) check(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if err := r.rdb.Ping(ctx).Err(); err != nil {
+		return errors.New("redis unavailable")
+	}
+	r.mu.Lock()
+	checks := slices.Clone(r.checks)
+	r.mu.Unlock()
+	for _, c := range checks {
+		if err := c(); err != nil {
+			return err
+		}
+	}
+	return nil
 }

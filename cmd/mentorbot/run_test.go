@@ -3,10 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -25,7 +25,7 @@ import (
 // (console mode, embedded Redis, example programme) on a free port.
 func testConfig(tb testing.TB) Config {
 	tb.Helper()
-	cfg, err := parseConfig([]string{"-listen", "127.0.0.1:0"}, env(nil), io.Discard)
+	cfg, err := parseConfig([]string{"-listen", "127.0.0.1:0", "-metrics", "127.0.0.1:0"}, env(nil), io.Discard)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -238,18 +238,39 @@ func get(tb testing.TB, url string) (int, string) {
 	return resp.StatusCode, string(body)
 }
 
-func TestHealthzAndMetrics(t *testing.T) {
+// startRunMetrics is startRun that also returns the metrics server's
+// base URL.
+func startRunMetrics(tb testing.TB, cfg Config, stdin io.Reader) (base, metrics string, stop func() error) {
+	tb.Helper()
+	addrs := make(chan net.Addr, 1)
+	cfg.OnMetricsListen = func(a net.Addr) { addrs <- a }
+	base, stop = startRun(tb, cfg, stdin)
+	return base, "http://" + (<-addrs).String(), stop
+}
+
+// TestProbesAndMetrics: /healthz and /readyz answer on the public
+// listener, /metrics only on its own: the public one says 404.
+func TestProbesAndMetrics(t *testing.T) {
 	stdin, w := io.Pipe() // the console waits on it until stopped
 	t.Cleanup(func() { w.Close() })
-	base, stop := startRun(t, testConfig(t), stdin)
+	base, metrics, stop := startRunMetrics(t, testConfig(t), stdin)
 
 	if code, body := get(t, base+"/healthz"); code != http.StatusOK || body != "ok" {
 		t.Errorf("GET /healthz = %d %q; want 200 \"ok\"", code, body)
 	}
-	code, body := get(t, base+"/metrics")
+	if code, body := get(t, base+"/readyz"); code != http.StatusOK || body != "ready" {
+		t.Errorf("GET /readyz = %d %q; want 200 \"ready\"", code, body)
+	}
+	code, body := get(t, metrics+"/metrics")
 	if code != http.StatusOK || !strings.Contains(body, "go_goroutines") || !strings.Contains(body, "process_") {
-		t.Errorf("GET /metrics = %d with go_goroutines %v, process_ %v; want 200 with both",
+		t.Errorf("GET /metrics on METRICS_ADDR = %d with go_goroutines %v, process_ %v; want 200 with both",
 			code, strings.Contains(body, "go_goroutines"), strings.Contains(body, "process_"))
+	}
+	if code, _ := get(t, base+"/metrics"); code != http.StatusNotFound {
+		t.Errorf("GET /metrics on LISTEN_ADDR = %d; want 404: metrics are not public", code)
+	}
+	if code, _ := get(t, metrics+"/healthz"); code != http.StatusNotFound {
+		t.Errorf("GET /healthz on METRICS_ADDR = %d; want 404", code)
 	}
 	if code, _ := get(t, base+"/nothing"); code != http.StatusNotFound {
 		t.Errorf("GET /nothing = %d; want 404", code)
@@ -257,23 +278,86 @@ func TestHealthzAndMetrics(t *testing.T) {
 	if err := stop(); err != nil {
 		t.Errorf("run after cancel = %v; want nil", err)
 	}
-	if _, err := http.Get(base + "/healthz"); err == nil {
-		t.Errorf("GET /healthz after stop succeeded; want the server closed")
+	for _, u := range []string{base + "/healthz", metrics + "/metrics"} {
+		if _, err := http.Get(u); err == nil {
+			t.Errorf("GET %s after stop succeeded; want the server closed", u)
+		}
 	}
 }
 
-func TestHealthzWithoutRedis(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+// TestReadyzDuringRedisOutage: when Redis goes away the replica says it
+// is not ready, but stays live, so an orchestrator stops routing to it
+// without restarting every replica.
+func TestReadyzDuringRedisOutage(t *testing.T) {
+	emb, err := redisstore.StartEmbedded()
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := ln.Addr().String()
-	ln.Close() // nothing listens there now
-	rdb := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1, DialTimeout: time.Second})
-	t.Cleanup(func() { rdb.Close() })
-	rec := httptest.NewRecorder()
-	healthz(rdb).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/healthz", nil))
-	if rec.Code != http.StatusServiceUnavailable {
-		t.Errorf("healthz with Redis down = %d %q; want 503", rec.Code, rec.Body.String())
+	defer emb.Close()
+	cfg := testConfig(t)
+	cfg.Redis = &redis.UniversalOptions{Addrs: []string{emb.Addr()}, MaxRetries: -1, DialTimeout: time.Second}
+	stdin, w := io.Pipe()
+	t.Cleanup(func() { w.Close() })
+	base, _ := startRun(t, cfg, stdin)
+
+	if code, _ := get(t, base+"/readyz"); code != http.StatusOK {
+		t.Fatalf("GET /readyz with Redis up = %d; want 200", code)
+	}
+	emb.Close()
+	if code, body := get(t, base+"/readyz"); code != http.StatusServiceUnavailable {
+		t.Errorf("GET /readyz with Redis down = %d %q; want 503", code, body)
+	}
+	if code, body := get(t, base+"/healthz"); code != http.StatusOK {
+		t.Errorf("GET /healthz with Redis down = %d %q; want 200: the process itself is fine", code, body)
+	}
+}
+
+// TestSlowHeaderClientIsDisconnected: a client that opens a connection
+// and never finishes its request headers is cut off after the header
+// timeout instead of holding a connection for ever.
+func TestSlowHeaderClientIsDisconnected(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.HTTPTimeouts = HTTPTimeouts{ReadHeader: 100 * time.Millisecond}
+	stdin, w := io.Pipe()
+	t.Cleanup(func() { w.Close() })
+	base, _ := startRun(t, cfg, stdin)
+
+	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := io.WriteString(conn, "GET /healthz HTTP/1.1\r\nHost: x\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	// The deadline only bounds a broken test; the server is expected
+	// to close the connection long before.
+	conn.SetReadDeadline(time.Now().Add(20 * time.Second))
+	_, err = io.ReadAll(conn)
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		t.Fatalf("server kept a connection with unfinished headers open for 20s; want it closed after 100ms")
+	}
+}
+
+// TestHealthcheckMode: "mentorbot -healthcheck", the container's
+// HEALTHCHECK, exits 0 while the server on LISTEN_ADDR is live and 1
+// once it is gone.
+func TestHealthcheckMode(t *testing.T) {
+	stdin, w := io.Pipe()
+	t.Cleanup(func() { w.Close() })
+	base, stop := startRun(t, testConfig(t), stdin)
+	addr := strings.TrimPrefix(base, "http://")
+	_, port, _ := net.SplitHostPort(addr)
+	for _, listen := range []string{addr, ":" + port} {
+		if code, stderr := runMain(t, "-healthcheck", "LISTEN_ADDR="+listen); code != 0 {
+			t.Errorf("mentorbot -healthcheck with LISTEN_ADDR=%s: exit %d, %q; want 0", listen, code, stderr)
+		}
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	if code, _ := runMain(t, "-healthcheck", "LISTEN_ADDR="+addr); code != 1 {
+		t.Errorf("mentorbot -healthcheck after stop: exit %d; want 1", code)
 	}
 }

@@ -17,9 +17,11 @@ import (
 
 // telegram builds the Telegram front: it learns the bot's username,
 // builds the engine and the bot with its metrics, and in webhook mode
-// mounts the bot's handler on mux. The returned func runs the bot
+// mounts the bot's handler on mux; the bot's outbox joins the
+// readiness checks. The returned func runs the bot
 // until ctx ends.
-func telegram(ctx context.Context, cfg Config, fc flows.Config, reg prometheus.Registerer, mux *http.ServeMux, log *slog.Logger) (func(context.Context) error, error) {
+func telegram(ctx context.Context, cfg Config, fc flows.Config, reg prometheus.Registerer, mux *http.ServeMux,
+	ready *readiness, log *slog.Logger) (func(context.Context) error, error) {
 	name, err := botUsername(ctx, cfg)
 	if err != nil {
 		return nil, err
@@ -42,6 +44,7 @@ func telegram(ctx context.Context, cfg Config, fc flows.Config, reg prometheus.R
 	if err != nil {
 		return nil, fmt.Errorf("start telegram bot: %w", err)
 	}
+	ready.add(b.Ready)
 	if cfg.WebhookURL != "" {
 		u, err := url.Parse(cfg.WebhookURL)
 		if err != nil { // validated by parseConfig already

@@ -18,7 +18,7 @@ var ada = telegramtest.User{ID: 4242, FirstName: "Ada", LanguageCode: "en"}
 // telegramConfig points a test run at the fake Telegram server.
 func telegramConfig(tb testing.TB, tg *telegramtest.Server, args ...string) Config {
 	tb.Helper()
-	args = append([]string{"-listen", "127.0.0.1:0", "-token", tg.Token(), "-api-url", tg.URL()}, args...)
+	args = append([]string{"-listen", "127.0.0.1:0", "-metrics", "127.0.0.1:0", "-redis-url", "memory", "-token", tg.Token(), "-api-url", tg.URL()}, args...)
 	cfg, err := parseConfig(args, env(nil), io.Discard)
 	if err != nil {
 		tb.Fatal(err)
@@ -29,7 +29,7 @@ func telegramConfig(tb testing.TB, tg *telegramtest.Server, args ...string) Conf
 
 func TestRunPollingAnswersStart(t *testing.T) {
 	tg := telegramtest.NewServer(t)
-	base, stop := startRun(t, telegramConfig(t, tg), strings.NewReader(""))
+	_, metrics, stop := startRunMetrics(t, telegramConfig(t, tg), strings.NewReader(""))
 
 	tg.Inject(tg.CommandMessage(ada, "start", ""))
 	m := tg.WaitMessage(ada.ID, 1)
@@ -39,7 +39,7 @@ func TestRunPollingAnswersStart(t *testing.T) {
 	if cmds := tg.Commands("it"); len(cmds) == 0 {
 		t.Errorf("no Italian command menu was set; want one")
 	}
-	if _, body := get(t, base+"/metrics"); !strings.Contains(body, "mentorbot_updates_total") {
+	if _, body := get(t, metrics+"/metrics"); !strings.Contains(body, "mentorbot_updates_total") {
 		t.Errorf("GET /metrics lacks mentorbot_updates_total in Telegram mode")
 	}
 	if err := stop(); err != nil {
