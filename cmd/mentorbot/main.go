@@ -14,6 +14,9 @@ import (
 )
 
 func main() {
+	if len(os.Args) == 2 && os.Args[1] == healthcheckFlag {
+		os.Exit(healthcheck(os.Getenv, os.Stderr))
+	}
 	cfg, err := parseConfig(os.Args[1:], os.Getenv, os.Stdout)
 	if errors.Is(err, flag.ErrHelp) {
 		os.Exit(0)
