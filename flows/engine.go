@@ -128,6 +128,7 @@ func New(cfg Config) (*Engine, error) {
 		registerSupport,
 		registerInvite,
 		registerPeople,
+		registerAudit,
 		registerMyData,
 	} {
 		register(e)

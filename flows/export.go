@@ -80,6 +80,9 @@ func exportApplications(t *Turn) error {
 	if err != nil {
 		return err
 	}
+	if err := audit(t, "export.applications", 0, "applications"); err != nil {
+		return err
+	}
 	name := "applications-" + t.Now().In(t.Program().Location()).Format("2006-01-02") + ".csv"
 	t.Send(Message{ChatID: t.Event.ChatID, Text: t.Plural("export.applications", len(apps), nil), TextID: "export.applications",
 		File: &Attachment{FileName: name, Content: buf}})

@@ -45,6 +45,9 @@ var reviewTransitions = []struct {
 	{"match", []records.AppState{records.AppAccepted}, records.AppMatched},
 }
 
+// reviewAudit names each staff action in the audit log.
+var reviewAudit = map[string]string{"int": "review.interview", "acc": "review.accept", "rej": "review.reject", "match": "review.match"}
+
 // canTake reports whether staff may take action on a.
 func canTake(a records.Application, action string) (records.AppState, bool) {
 	if a.Published || a.UserID == 0 {
@@ -324,6 +327,9 @@ func decide(t *Turn, ref, action, text string) error {
 	if err := t.rec.SaveApplication(t.ctx, &a); err != nil {
 		return err
 	}
+	if err := audit(t, reviewAudit[action], a.UserID, a.Ref); err != nil {
+		return err
+	}
 	t.Say("review.done."+action, map[string]any{"Ref": a.Ref})
 	return card(t, a)
 }
@@ -426,6 +432,9 @@ func publish(t *Turn) error {
 		}
 		waiting, err := publishResult(t, a)
 		if err != nil {
+			return err
+		}
+		if err := audit(t, "review.publish", a.UserID, a.Ref); err != nil {
 			return err
 		}
 		if waiting != "" {

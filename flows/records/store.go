@@ -51,6 +51,9 @@ type Store interface {
 
 	// NextID returns the next number of a named counter, from 1.
 	NextID(ctx context.Context, counter string) (int64, error)
+	// Counter returns the last number NextID gave for counter, 0 when
+	// none.
+	Counter(ctx context.Context, counter string) (int64, error)
 
 	// Claim atomically takes key for ttl (0: forever); it reports false
 	// when someone already holds it.

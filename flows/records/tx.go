@@ -212,6 +212,11 @@ func (tx *txStore) NextID(ctx context.Context, counter string) (int64, error) {
 	return tx.s.NextID(ctx, counter)
 }
 
+// Counter reads the store's counter: numbers are taken at once.
+func (tx *txStore) Counter(ctx context.Context, counter string) (int64, error) {
+	return tx.s.Counter(ctx, counter)
+}
+
 // Claim checks now that nobody holds key and holds it at commit, if
 // nobody took it meanwhile (else the turn runs again and finds it
 // taken).

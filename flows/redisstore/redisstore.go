@@ -212,6 +212,15 @@ func (s *Store) NextID(ctx context.Context, counter string) (int64, error) {
 	return s.rdb.Incr(ctx, s.key("seq:"+counter)).Result()
 }
 
+// Counter implements records.Store.
+func (s *Store) Counter(ctx context.Context, counter string) (int64, error) {
+	n, err := s.rdb.Get(ctx, s.key("seq:"+counter)).Int64()
+	if errors.Is(err, redis.Nil) {
+		return 0, nil
+	}
+	return n, err
+}
+
 // Claim implements records.Store with SET NX.
 func (s *Store) Claim(ctx context.Context, key string, ttl time.Duration) (bool, error) {
 	return s.rdb.SetNX(ctx, s.key(key), 1, ttl).Result()
