@@ -37,7 +37,7 @@ func TestStaffActionsAreAudited(t *testing.T) {
 	h.command(staff, "export", "applications")
 
 	type entry struct {
-		actor, target int64
+		actor, target   int64
 		action, subject string
 	}
 	var got []entry
