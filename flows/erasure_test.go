@@ -155,7 +155,7 @@ func (s *richRig) scanFor(t *testing.T, needles ...string) {
 		val := dumpAny(t, s.rdb, k)
 		for _, n := range needles {
 			if strings.Contains(key, n) || strings.Contains(val, n) {
-				t.Errorf("after /deletemydata %s = %s holds %q", key, val, n)
+				t.Errorf("%s = %s holds %q", key, val, n)
 			}
 		}
 	}
