@@ -82,7 +82,7 @@ func (s *richRig) enrich(t *testing.T) {
 	wantSaid(t, s.pressAction(richZoe, r, "submit", ""), richZoe.ID, "questionnaire.thanks")
 
 	r = s.pressAction(richZoe, s.command(richZoe, "ects", ""), "yes", "")
-	r = s.pressAction(richZoe, r, "usename", "")
+	s.pressAction(richZoe, r, "usename", "")
 	s.text(richZoe, "123456")
 	r = s.text(richZoe, "Physics "+zoeText)
 	s.pressAction(richZoe, r, "uni", "palermo")
