@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/mentorbot/mentorbot/bot"
 	"github.com/mentorbot/mentorbot/bot/bottest"
@@ -37,5 +38,48 @@ func TestSupportE2EClosedTicketExpiresOnTheSchedulersTick(t *testing.T) {
 	r := env.Group(supportBicocca, supportAna, "Late answer", post.MessageID)
 	if r.Text(supportAda.ID) != "" {
 		t.Errorf("reply to an expired ticket reached the student:%s", r)
+	}
+}
+
+// TestPastCohortExpiresOnTheSchedulersTick leaves an ended mentorship
+// of a past cohort with its diary and ECTS form and runs the
+// scheduler's tick: they are kept until the programme's data_retention
+// has passed since the mentorship ended, then deleted.
+func TestPastCohortExpiresOnTheSchedulersTick(t *testing.T) {
+	env := bottest.Start(t)
+	ctx := context.Background()
+	ended := env.Clock.Now().UTC()
+	m := records.Mentorship{ID: "MIE-2026-0007", MenteeID: 300000009, MentorID: env.Program.Projects[0].Mentor,
+		ProjectID: env.Program.Projects[0].ID, CreatedAt: ended.AddDate(0, -4, 0), EndedAt: ended}
+	if err := env.Records.SaveMentorship(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.Records.SaveDiaryEntry(ctx, records.DiaryEntry{MentorshipID: m.ID, N: 1, Topics: "Past"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.Records.SaveECTSForm(ctx, records.ECTSForm{MentorshipID: m.ID, UserID: m.MenteeID}); err != nil {
+		t.Fatal(err)
+	}
+	tick := bot.RemindersTick(env.Engine, env.Bot.WakeFeeder)
+	retention := env.Program.DataRetention
+
+	for _, tc := range []struct {
+		at   time.Time
+		kept bool
+	}{
+		{ended.Add(retention / 2), true},
+		{ended.Add(retention), false},
+	} {
+		if err := tick(ctx, tc.at); err != nil {
+			t.Fatal(err)
+		}
+		_, merr := env.Records.Mentorship(ctx, m.ID)
+		_, derr := env.Records.DiaryEntry(ctx, m.ID, 1)
+		_, eerr := env.Records.ECTSForm(ctx, m.ID)
+		for what, err := range map[string]error{"Mentorship": merr, "DiaryEntry": derr, "ECTSForm": eerr} {
+			if gone := errors.Is(err, records.ErrNotFound); gone == tc.kept || (err != nil && !gone) {
+				t.Errorf("%s(%s) at ended + %v = %v; want kept: %v", what, m.ID, tc.at.Sub(ended), err, tc.kept)
+			}
+		}
 	}
 }

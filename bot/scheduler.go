@@ -139,7 +139,8 @@ func (s *Scheduler) tick() {
 // due meeting, diary and questionnaire reminders and the due reminders
 // of unanswered support tickets in the durable outbox, calls wake
 // (unless nil) when it queued any, and deletes the closed tickets past
-// the programme's retention. wake is meant to be Bot.WakeFeeder; the
+// the programme's support_retention and the records of past cohorts
+// past its data_retention. wake is meant to be Bot.WakeFeeder; the
 // feeder of any replica sends what was queued.
 func RemindersTick(engine *flows.Engine, wake func()) Tick {
 	return func(ctx context.Context, now time.Time) error {
@@ -149,7 +150,8 @@ func RemindersTick(engine *flows.Engine, wake func()) Tick {
 			wake()
 		}
 		_, xerr := engine.ExpireTickets(ctx, now)
-		return errors.Join(err, terr, xerr)
+		_, cerr := engine.ExpireCohorts(ctx, now)
+		return errors.Join(err, terr, xerr, cerr)
 	}
 }
 

@@ -51,12 +51,12 @@ func sayComposed(t *Turn, id, text string, buttons ...[]Button) {
 
 // agreementData is what /mydata shows of one of the user's agreements.
 type agreementData struct {
-	MentorshipID string            `json:"mentorship_id"`
-	Role         string            `json:"role"`
-	Topics       string            `json:"topics,omitempty"`
-	Meetings     []records.Meeting `json:"meetings,omitempty"`
-	AgreedAt     time.Time         `json:"agreed_at,omitzero"`
-	Pending      *records.Proposal `json:"pending_proposal,omitempty"`
+	MentorshipID string                  `json:"mentorship_id"`
+	Role         string                  `json:"role"`
+	Topics       string                  `json:"topics,omitempty"`
+	Meetings     []records.Meeting       `json:"meetings,omitempty"`
+	AgreedAt     time.Time               `json:"agreed_at,omitzero"`
+	Pending      *records.ProposalExport `json:"pending_proposal,omitempty"`
 }
 
 // exportAgreements returns the agreements of userID's mentorships, with
@@ -72,8 +72,13 @@ func exportAgreements(ctx context.Context, rec *records.DB, userID int64) (any, 
 		if m.MenteeID == userID {
 			d.Role = sideMentee
 		}
-		if d.Pending, err = rec.PendingProposal(ctx, m.ID); err != nil {
+		p, err := rec.PendingProposal(ctx, m.ID)
+		if err != nil {
 			return nil, err
+		}
+		if p != nil {
+			pe := p.ExportFor(userID, m)
+			d.Pending = &pe
 		}
 		if d.Topics != "" || len(d.Meetings) > 0 || d.Pending != nil {
 			out = append(out, d)
@@ -609,11 +614,11 @@ func (e *Engine) Agree(ctx context.Context, m records.Mentorship, now time.Time)
 func agreementPDF(t *Turn, m records.Mentorship, lang string) ([]byte, error) {
 	prog := t.Program()
 	tr := func(id string, data map[string]any) string { return t.e.cat.T(lang, id, data) }
-	mentee, err := personName(t.ctx, t.rec, m.MenteeID)
+	mentee, err := personName(t, lang, m.MenteeID)
 	if err != nil {
 		return nil, err
 	}
-	mentor, err := personName(t.ctx, t.rec, m.MentorID)
+	mentor, err := personName(t, lang, m.MentorID)
 	if err != nil {
 		return nil, err
 	}

@@ -149,7 +149,7 @@ func showDiary(t *Turn, m records.Mentorship) error {
 	pr, _ := t.Program().Project(m.ProjectID)
 	id, data := "diary.list.mentee", map[string]any{"Project": pr.Title}
 	if !mentee {
-		name, err := personName(t.ctx, t.rec, m.MenteeID)
+		name, err := personName(t, t.Lang(), m.MenteeID)
 		if err != nil {
 			return err
 		}
@@ -439,13 +439,13 @@ func sendDiary(t *Turn, m records.Mentorship, d records.DiaryEntry, userID int64
 	if err != nil {
 		return err
 	}
-	mentee, err := personName(t.ctx, t.rec, m.MenteeID)
-	if err != nil {
-		return err
-	}
 	lang := t.LangOf(userID)
 	if userID == t.Event.From.ID {
 		lang = t.Lang()
+	}
+	mentee, err := personName(t, lang, m.MenteeID)
+	if err != nil {
+		return err
 	}
 	msg := Message{ChatID: userID, Text: t.e.cat.T(lang, id, map[string]any{"N": d.N, "Mentee": mentee}), TextID: id,
 		File: &Attachment{FileName: diaryFileName(d), Content: pdf}}
@@ -465,13 +465,13 @@ func diaryPDF(t *Turn, m records.Mentorship, d records.DiaryEntry) ([]byte, erro
 	prog := t.Program()
 	lang := t.LangOf(m.MenteeID)
 	tr := func(id string, data map[string]any) string { return t.e.cat.T(lang, id, data) }
-	mentee, err := personName(t.ctx, t.rec, m.MenteeID)
+	mentee, err := personName(t, lang, m.MenteeID)
 	if err != nil {
 		return nil, err
 	}
 	mentor := tr("diary.pdf.no_mentor", nil)
 	if m.MentorID != 0 {
-		if mentor, err = personName(t.ctx, t.rec, m.MentorID); err != nil {
+		if mentor, err = personName(t, lang, m.MentorID); err != nil {
 			return nil, err
 		}
 	}

@@ -371,7 +371,7 @@ func ectsPDF(t *Turn, m records.Mentorship, f records.ECTSForm, written int, lan
 	mentor := tr("diary.pdf.no_mentor", nil)
 	if m.MentorID != 0 {
 		var err error
-		if mentor, err = personName(t.ctx, t.rec, m.MentorID); err != nil {
+		if mentor, err = personName(t, lang, m.MentorID); err != nil {
 			return nil, err
 		}
 	}

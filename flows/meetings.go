@@ -50,11 +50,11 @@ func meetingsList(t *Turn) error {
 // meetings still ahead and to get a calendar file.
 func showSchedule(t *Turn, m records.Mentorship) error {
 	pr, _ := t.Program().Project(m.ProjectID)
-	other, err := t.rec.Profile(t.ctx, otherSide(m, t.Event.From.ID))
+	other, err := displayName(t, t.Lang(), otherSide(m, t.Event.From.ID))
 	if err != nil {
 		return err
 	}
-	header := t.T("meetings.header", map[string]any{"Project": pr.Title, "Other": other.DisplayName()})
+	header := t.T("meetings.header", map[string]any{"Project": pr.Title, "Other": other})
 	if m.AgreedAt.IsZero() {
 		id := "meetings.not_agreed.mentor"
 		if m.MenteeID == t.Event.From.ID {

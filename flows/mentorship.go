@@ -84,10 +84,14 @@ func endMentorship(ctx context.Context, rec *records.DB, id string, now time.Tim
 	return rec.SaveMentorship(ctx, m)
 }
 
-// personName is how documents name a person: first and last name as
-// Telegram gave them.
-func personName(ctx context.Context, rec *records.DB, userID int64) (string, error) {
-	p, err := rec.Profile(ctx, userID)
+// personName is how documents and messages in lang name a person:
+// first and last name as Telegram gave them, or "deleted user" for
+// someone who erased their data (records.ErasedUser).
+func personName(t *Turn, lang string, userID int64) (string, error) {
+	if userID == records.ErasedUser {
+		return t.e.cat.T(lang, msgDeletedUser, nil), nil
+	}
+	p, err := t.rec.Profile(t.ctx, userID)
 	if err != nil {
 		return "", err
 	}
@@ -97,6 +101,24 @@ func personName(ctx context.Context, rec *records.DB, userID int64) (string, err
 	}
 	return name, nil
 }
+
+// displayName is how a message in lang names a person to another: as
+// records.Profile.DisplayName, or "deleted user" for someone who erased
+// their data.
+func displayName(t *Turn, lang string, userID int64) (string, error) {
+	if userID == records.ErasedUser {
+		return t.e.cat.T(lang, msgDeletedUser, nil), nil
+	}
+	p, err := t.rec.Profile(t.ctx, userID)
+	if err != nil {
+		return "", err
+	}
+	return p.DisplayName(), nil
+}
+
+// msgDeletedUser names, to the other side, a person who erased their
+// data.
+const msgDeletedUser = "privacy.deleted_user"
 
 // projectLine is how documents name m's project: its title and host.
 func projectLine(p *Program, m records.Mentorship) string {

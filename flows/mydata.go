@@ -85,7 +85,11 @@ func deleteMyData(t *Turn) error {
 // exportMyData sends the user a JSON document of everything the bot
 // holds about them.
 func exportMyData(t *Turn) error {
-	doc, err := t.e.exportUser(t.ctx, t.rec, t.Event.From.ID)
+	var sess *records.Session
+	if t.Event.ChatID == t.Event.From.ID {
+		sess = t.Session // the private chat's, as this turn sees it
+	}
+	doc, err := t.e.exportUser(t.ctx, t.rec, t.Event.From.ID, sess)
 	if err != nil {
 		return err
 	}
@@ -99,20 +103,34 @@ func exportMyData(t *Turn) error {
 }
 
 // ExportUser gathers what the bot holds about userID: the profile, the
+// conversation in progress in their private chat ("session"), the
 // roles they hold ("roles") and joined with ("people"), what every flow
-// keeps, keyed by flow, and their mentorships ("mentorship").
+// keeps, keyed by flow, and their mentorships ("mentorship"). It holds
+// their own data only: other people appear by their part (records.Party),
+// never by id or name.
 func (e *Engine) ExportUser(ctx context.Context, userID int64) (map[string]any, error) {
-	return e.exportUser(ctx, e.rec, userID)
+	return e.exportUser(ctx, e.rec, userID, nil)
 }
 
-// exportUser is ExportUser reading db, a turn's view when in a turn.
-func (e *Engine) exportUser(ctx context.Context, db *records.DB, userID int64) (map[string]any, error) {
+// exportUser is ExportUser reading db, a turn's view when in a turn,
+// with sess as the private chat's session (loaded when nil).
+func (e *Engine) exportUser(ctx context.Context, db *records.DB, userID int64, sess *records.Session) (map[string]any, error) {
 	doc := make(map[string]any)
 	p, err := db.Profile(ctx, userID)
 	if err != nil {
 		return nil, err
 	}
 	doc["profile"] = p
+	if sess == nil {
+		s, err := e.rec.Session(ctx, userID)
+		if err != nil {
+			return nil, err
+		}
+		sess = &s
+	}
+	if v := records.ExportSession(*sess); v != nil {
+		doc["session"] = v
+	}
 	r := roster{rec: db, program: e.program}
 	roles, err := r.held(ctx, userID)
 	if err != nil {
@@ -142,9 +160,12 @@ func (e *Engine) exportUser(ctx context.Context, db *records.DB, userID int64) (
 
 // EraseUser removes what every flow holds about userID, then leaves
 // only an anonymous record of their mentorships (after the flows, since
-// they find their records through them), then takes every role they
-// joined with and removes the profile. The handler resets the private
-// chat's session.
+// they find their records through them), takes every role they joined
+// with, puts records.ErasedUser for them where other people's records
+// name them, and removes their private chat's session, the messages
+// waiting for them and the profile. One records.Tombstone, naming
+// nobody, records that an erasure happened. Everything is written at
+// once: in a turn with the turn's commit.
 func (e *Engine) EraseUser(ctx context.Context, userID int64) error {
 	tx := e.rec.Begin()
 	if err := e.eraseUser(ctx, tx.DB, userID); err != nil {
@@ -166,7 +187,14 @@ func (e *Engine) eraseUser(ctx context.Context, db *records.DB, userID int64) er
 	if err := (roster{rec: db, program: e.program}).erase(ctx, userID); err != nil {
 		return fmt.Errorf("erase roles of %d: %w", userID, err)
 	}
-	return db.DeleteProfile(ctx, userID)
+	unis := make([]string, len(e.program.Universities))
+	for i, u := range e.program.Universities {
+		unis[i] = u.ID
+	}
+	if err := db.EraseReferences(ctx, userID, unis); err != nil {
+		return fmt.Errorf("erase references to %d: %w", userID, err)
+	}
+	return db.EraseUserRecords(ctx, userID)
 }
 
 // sortedKeys returns the keys of m in order.

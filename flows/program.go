@@ -50,6 +50,14 @@ type Program struct {
 	SupportRetentionText string        `toml:"support_retention"`
 	SupportRetention     time.Duration `toml:"-"`
 
+	// DataRetention is how long a cohort's applications, mentorships,
+	// diaries, questionnaire answers and ECTS forms are kept once a
+	// person's part of the programme ended: their mentorship ended, or
+	// their application was withdrawn or its result published
+	// ("8760h", a year; see records.DB.ExpireCohorts).
+	DataRetentionText string        `toml:"data_retention"`
+	DataRetention     time.Duration `toml:"-"`
+
 	// MeetingReminders are how long before each meeting mentor and
 	// mentee are reminded (["24h", "1h"]).
 	MeetingRemindersText []string        `toml:"meeting_reminders"`
@@ -107,7 +115,7 @@ func LoadProgram(path string) (*Program, error) {
 // error names the offending field.
 func ParseProgram(buf []byte) (*Program, error) {
 	p := &Program{TimeZone: "Europe/Rome", Meetings: 6, MaxMeetingText: "2h", SupportReminderAfterText: "24h",
-		SupportRetentionText: "2160h", MeetingRemindersText: []string{"24h", "1h"}}
+		SupportRetentionText: "2160h", DataRetentionText: "8760h", MeetingRemindersText: []string{"24h", "1h"}}
 	if _, err := toml.Decode(string(buf), p); err != nil {
 		return nil, fmt.Errorf("parse programme: %w", err)
 	}
@@ -157,6 +165,9 @@ func (p *Program) validateSchedule() error {
 		return err
 	}
 	if p.SupportRetention, err = positiveDuration("support_retention", p.SupportRetentionText, "2160h (90 days)"); err != nil {
+		return err
+	}
+	if p.DataRetention, err = positiveDuration("data_retention", p.DataRetentionText, "8760h (a year)"); err != nil {
 		return err
 	}
 	p.MeetingReminders = nil

@@ -69,13 +69,7 @@ func registerSupport(e *Engine) {
 	e.undelivered[refRelay] = desk.relayUndelivered
 	e.undelivered[refTicket] = desk.ticketUndelivered
 	e.personalData(flowSupport, PersonalData{
-		Export: func(ctx context.Context, db *records.DB, userID int64) (any, error) {
-			tickets, err := db.TicketsOf(ctx, userID)
-			if err != nil || len(tickets) == 0 {
-				return nil, err
-			}
-			return tickets, nil
-		},
+		Export: exportBy((*records.DB).ExportTickets),
 		Erase: func(ctx context.Context, db *records.DB, userID int64) error {
 			return db.EraseTickets(ctx, userID, committeeGroupOf(e.program))
 		},
@@ -608,7 +602,11 @@ func ticketLine(t *Turn, tk records.Ticket) string {
 	var state string
 	switch tk.State {
 	case records.TicketClaimed:
-		state = t.T("support.state_claimed", map[string]any{"Name": tk.ClaimedByName})
+		name := tk.ClaimedByName
+		if tk.ClaimedBy == records.ErasedUser {
+			name = t.T(msgDeletedUser, nil)
+		}
+		state = t.T("support.state_claimed", map[string]any{"Name": name})
 	case records.TicketAnswered:
 		state = t.T("support.state_answered", nil)
 	default:

@@ -728,7 +728,7 @@ func TestSupportPersonalData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if tickets, ok := doc["support"].([]records.Ticket); !ok || len(tickets) != 1 || tickets[0].ID != "1" {
+	if tickets, ok := doc["support"].([]records.TicketExport); !ok || len(tickets) != 1 || tickets[0].ID != "1" {
 		t.Errorf("ExportUser(%d)[support] = %#v; want ticket 1", studentA, doc["support"])
 	}
 	if err := s.engine.EraseUser(ctx, studentA); err != nil {

@@ -180,13 +180,42 @@ func (db *DB) ClaimPublication(ctx context.Context, ref string) (bool, error) {
 	return first, nil
 }
 
+// ApplicationExport is what /mydata shows of an application: all of
+// it, with the mentor named by their part.
+type ApplicationExport struct {
+	Ref         string              `json:"ref,omitempty"`
+	State       AppState            `json:"state"`
+	Degree      string              `json:"degree,omitempty"`
+	Year        int                 `json:"year,omitempty"`
+	ProjectID   string              `json:"project_id,omitempty"`
+	Language    string              `json:"language,omitempty"`
+	Level       string              `json:"level,omitempty"`
+	Documents   map[string]Document `json:"documents,omitempty"`
+	Note        string              `json:"interview_note,omitempty"`
+	Reason      string              `json:"reason,omitempty"`
+	Mentor      Party               `json:"mentor,omitempty"`
+	Published   bool                `json:"published,omitempty"`
+	CreatedAt   time.Time           `json:"created_at"`
+	SubmittedAt time.Time           `json:"submitted_at,omitzero"`
+	UpdatedAt   time.Time           `json:"updated_at,omitzero"`
+}
+
 // ExportApplication returns userID's application, or nil.
 func (db *DB) ExportApplication(ctx context.Context, userID int64) (any, error) {
 	a, err := db.ApplicationOf(ctx, userID)
 	if ok, err := found(err); !ok {
 		return nil, err
 	}
-	return a, nil
+	d := ApplicationExport{Ref: a.Ref, State: a.State, Degree: a.Degree, Year: a.Year, ProjectID: a.ProjectID,
+		Language: a.Language, Level: a.Level, Documents: a.Documents, Note: a.Note, Reason: a.Reason,
+		Published: a.Published, CreatedAt: a.CreatedAt, SubmittedAt: a.SubmittedAt, UpdatedAt: a.UpdatedAt}
+	switch {
+	case a.MentorID == ErasedUser:
+		d.Mentor = PartyDeleted
+	case a.MentorID != 0:
+		d.Mentor = PartyMentor
+	}
+	return d, nil
 }
 
 // EraseApplication removes userID's application. A submitted one stays
@@ -211,4 +240,23 @@ func (db *DB) EraseApplication(ctx context.Context, userID int64) error {
 		anon.State = AppWithdrawn
 	}
 	return db.SaveApplication(ctx, &anon)
+}
+
+// eraseMentorOfApplications replaces mentorID with ErasedUser in the
+// applications matched to them.
+func (db *DB) eraseMentorOfApplications(ctx context.Context, mentorID int64) error {
+	apps, err := db.Applications(ctx)
+	if err != nil {
+		return err
+	}
+	for _, a := range apps {
+		if a.MentorID != mentorID {
+			continue
+		}
+		a.MentorID = ErasedUser
+		if err := db.put(ctx, appKey(a.Ref), a); err != nil {
+			return err
+		}
+	}
+	return nil
 }

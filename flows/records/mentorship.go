@@ -127,8 +127,10 @@ func (db *DB) HandOverMentorship(ctx context.Context, m Mentorship, from, to int
 // MentorshipExport is what /mydata shows of a mentorship: the person's
 // part in it. What was agreed is shown with the agreement.
 type MentorshipExport struct {
-	ID        string    `json:"id"`
-	As        Role      `json:"as"`
+	ID string `json:"id"`
+	As Role   `json:"as"`
+	// With is the other side, by their part.
+	With      Party     `json:"with"`
 	ProjectID string    `json:"project_id"`
 	CreatedAt time.Time `json:"created_at"`
 	EndedAt   time.Time `json:"ended_at,omitzero"`
@@ -147,23 +149,28 @@ func (db *DB) ExportMentorships(ctx context.Context, userID int64) (any, error) 
 		if m.MentorID == userID {
 			as = RoleMentor
 		}
-		out = append(out, MentorshipExport{ID: m.ID, As: as, ProjectID: m.ProjectID, CreatedAt: m.CreatedAt, EndedAt: m.EndedAt})
+		out = append(out, MentorshipExport{ID: m.ID, As: as, With: m.PartyOf(userID, m.MenteeID+m.MentorID-userID),
+			ProjectID: m.ProjectID, CreatedAt: m.CreatedAt, EndedAt: m.EndedAt})
 	}
 	return out, nil
 }
 
 // EraseMentorships keeps an anonymous record of each mentorship userID
 // takes part in, which the programme needs for its counts: their id
-// becomes ErasedUser, the agreed topics go, and a mentorship still
-// running ends now, so no reminder or flow reaches for them again. The
-// other person's part stays. Call it last of the erasures that walk a
-// person's mentorships: it drops their index.
+// becomes ErasedUser, the agreed topics and every proposal (which name
+// both sides) go, and a mentorship still running ends now, so no
+// reminder or flow reaches for them again. The other person's part
+// stays. Call it last of the erasures that walk a person's mentorships:
+// it drops their index.
 func (db *DB) EraseMentorships(ctx context.Context, userID int64) error {
 	ms, err := db.MentorshipsOf(ctx, userID)
 	if err != nil {
 		return err
 	}
 	for _, m := range ms {
+		if err := db.EraseProposals(ctx, m.ID); err != nil {
+			return err
+		}
 		if m.MenteeID == userID {
 			m.MenteeID = ErasedUser
 		}

@@ -35,6 +35,10 @@ func proposalKey(id int64) string          { return "proposal:" + id64(id) }
 func proposalPendingKey(mid string) string { return "proposal-pending:" + mid }
 func proposalDecidedKey(id int64) string   { return "proposal-decided:" + id64(id) }
 
+// proposalsOfKey indexes every proposal of mentorship mid, decided or
+// not: they name both sides, so an erasure deletes them all.
+func proposalsOfKey(mid string) string { return "proposals-of:" + mid }
+
 // Proposal loads proposal id; ErrNotFound if there is none.
 func (db *DB) Proposal(ctx context.Context, id int64) (Proposal, error) {
 	var p Proposal
@@ -80,6 +84,9 @@ func (db *DB) SaveProposal(ctx context.Context, p *Proposal) error {
 	if err := db.put(ctx, proposalKey(id), p); err != nil {
 		return err
 	}
+	if err := db.s.AddToSet(ctx, proposalsOfKey(p.MentorshipID), id64(id)); err != nil {
+		return fmt.Errorf("index proposal %d: %w", id, err)
+	}
 	return db.put(ctx, proposalPendingKey(p.MentorshipID), id)
 }
 
@@ -100,4 +107,37 @@ func (db *DB) DecideProposal(ctx context.Context, p Proposal) (bool, error) {
 // DeleteProposal drops p, pending or not.
 func (db *DB) DeleteProposal(ctx context.Context, p Proposal) error {
 	return db.del(ctx, proposalKey(p.ID), proposalPendingKey(p.MentorshipID), proposalDecidedKey(p.ID))
+}
+
+// EraseProposals deletes every proposal of mentorship mid, pending or
+// decided, with their index: a proposal names both sides and carries
+// the mentee's topics.
+func (db *DB) EraseProposals(ctx context.Context, mid string) error {
+	ids, err := db.idSet(ctx, proposalsOfKey(mid))
+	if err != nil {
+		return err
+	}
+	keys := []string{proposalsOfKey(mid), proposalPendingKey(mid)}
+	for _, id := range ids {
+		keys = append(keys, proposalKey(id), proposalDecidedKey(id))
+	}
+	return db.del(ctx, keys...)
+}
+
+// ProposalExport is what /mydata shows of a proposal: the other side
+// is named by their part, never by id or name.
+type ProposalExport struct {
+	Kind      string    `json:"kind"`
+	From      Party     `json:"from"`
+	To        Party     `json:"to"`
+	Topics    string    `json:"topics,omitempty"`
+	Meetings  []Meeting `json:"meetings"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// ExportFor is p as /mydata shows it to userID, one of its sides; the
+// other side is mentee or mentor of mentorship m.
+func (p Proposal) ExportFor(userID int64, m Mentorship) ProposalExport {
+	return ProposalExport{Kind: p.Kind, From: m.PartyOf(userID, p.From), To: m.PartyOf(userID, p.To),
+		Topics: p.Topics, Meetings: p.Meetings, CreatedAt: p.CreatedAt}
 }

@@ -151,3 +151,25 @@ func (db *DB) EraseResponses(ctx context.Context, userID int64, mids []string) e
 	}
 	return nil
 }
+
+// eraseQuestionnaireOpener replaces staff member userID with
+// ErasedUser where they opened a mentorship's questionnaire early.
+func (db *DB) eraseQuestionnaireOpener(ctx context.Context, userID int64) error {
+	mids, err := db.members(ctx, mentorshipsSet)
+	if err != nil {
+		return err
+	}
+	for _, mid := range mids {
+		o, ok, err := db.QuestionnaireOpened(ctx, mid)
+		if err != nil {
+			return err
+		}
+		if ok && o.By == userID {
+			o.By = ErasedUser
+			if err := db.put(ctx, questionnaireOpenKey(mid), o); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

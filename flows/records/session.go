@@ -73,3 +73,34 @@ const sessionProbeKey = "session-probe"
 func (db *DB) SaveSession(ctx context.Context, s *Session) error {
 	return db.s.Commit(ctx, &Commit{Session: s})
 }
+
+// sessionKey is where the Store keeps chatID's session (flows/redisstore
+// builds the same key for LoadTurn and Commit); records names it only
+// to erase it.
+func sessionKey(chatID int64) string { return "session:" + id64(chatID) }
+
+// EraseSession deletes the session of chatID. In a turn (DB.Begin) the
+// turn's own commit then saves no session for that chat, so nothing of
+// the conversation is left, not even its version.
+func (db *DB) EraseSession(ctx context.Context, chatID int64) error {
+	return db.del(ctx, sessionKey(chatID))
+}
+
+// SessionExport is what /mydata shows of a conversation in progress:
+// which flow and step the chat is at and what the flow kept so far.
+type SessionExport struct {
+	Flow  string          `json:"flow"`
+	Step  string          `json:"step,omitempty"`
+	State json.RawMessage `json:"state,omitempty"`
+}
+
+// ExportSession returns the part of s that is the person's own, or nil
+// when the chat is in no flow. Flows keep in their state only what the
+// person typed and ids of records (mentorships, tickets), never another
+// person's id.
+func ExportSession(s Session) any {
+	if s.Flow == "" {
+		return nil
+	}
+	return SessionExport{Flow: s.Flow, Step: s.Step, State: s.State}
+}

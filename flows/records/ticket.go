@@ -47,6 +47,10 @@ type Ticket struct {
 	// Posts are the group messages that belong to the ticket: a reply
 	// to any of them answers the ticket.
 	Posts []int `json:"posts,omitempty"`
+	// SourceChat and SourceMsg are the user's message that opened the
+	// ticket (0 when none), whose mapping goes with the ticket.
+	SourceChat int64 `json:"source_chat,omitempty"`
+	SourceMsg  int   `json:"source_msg,omitempty"`
 
 	CreatedAt  time.Time `json:"created_at"`
 	AnsweredAt time.Time `json:"answered_at,omitzero"`
@@ -115,6 +119,9 @@ func (db *DB) NewTicket(ctx context.Context, tk *Ticket, chatID int64, sourceMsg
 		return fmt.Errorf("number ticket: %w", err)
 	}
 	tk.ID = strconv.FormatInt(n, 10)
+	if sourceMsg != 0 {
+		tk.SourceChat, tk.SourceMsg = chatID, sourceMsg
+	}
 	if err := db.SaveTicket(ctx, tk, retention); err != nil {
 		return err
 	}
@@ -229,11 +236,102 @@ func (db *DB) EraseTickets(ctx context.Context, userID int64, groupOf func(uni s
 	return db.del(ctx, ticketsOfUserKey(userID))
 }
 
+// TicketExport is what /mydata shows of a ticket: the committee
+// member who took it on or answered is named by their part.
+type TicketExport struct {
+	ID         string      `json:"id"`
+	University string      `json:"university"`
+	Topic      string      `json:"topic"`
+	Lang       string      `json:"lang"`
+	FirstName  string      `json:"first_name"`
+	State      TicketState `json:"state"`
+	ClaimedBy  Party       `json:"claimed_by,omitempty"`
+	AnsweredBy Party       `json:"answered_by,omitempty"`
+	CreatedAt  time.Time   `json:"created_at"`
+	AnsweredAt time.Time   `json:"answered_at,omitzero"`
+	ClosedAt   time.Time   `json:"closed_at,omitzero"`
+}
+
+// ExportTickets returns the tickets userID opened, or nil.
+func (db *DB) ExportTickets(ctx context.Context, userID int64) (any, error) {
+	tickets, err := db.TicketsOf(ctx, userID)
+	if err != nil || len(tickets) == 0 {
+		return nil, err
+	}
+	party := func(id int64) Party {
+		switch id {
+		case 0:
+			return ""
+		case ErasedUser:
+			return PartyDeleted
+		}
+		return PartyCommittee
+	}
+	out := make([]TicketExport, len(tickets))
+	for i, tk := range tickets {
+		out[i] = TicketExport{ID: tk.ID, University: tk.University, Topic: tk.Topic, Lang: tk.Lang,
+			FirstName: tk.FirstName, State: tk.State, ClaimedBy: party(tk.ClaimedBy), AnsweredBy: party(tk.AnsweredBy),
+			CreatedAt: tk.CreatedAt, AnsweredAt: tk.AnsweredAt, ClosedAt: tk.ClosedAt}
+	}
+	return out, nil
+}
+
+// eraseTicketHandler replaces committee member userID with ErasedUser
+// in the tickets of universities unis they claimed or answered, open
+// or closed and not yet expired.
+func (db *DB) eraseTicketHandler(ctx context.Context, userID int64, unis []string) error {
+	closed, err := db.s.Due(ctx, ticketExpiry, endOfTime, erasuresKept)
+	if err != nil {
+		return fmt.Errorf("list closed tickets: %w", err)
+	}
+	tickets, err := loadMany[Ticket](ctx, db.s, ticketKeys(closed))
+	if err != nil {
+		return err
+	}
+	for _, uni := range unis {
+		open, err := db.OpenTickets(ctx, uni)
+		if err != nil {
+			return err
+		}
+		tickets = append(tickets, open...)
+	}
+	seen := make(map[string]bool)
+	for _, tk := range tickets {
+		if seen[tk.ID] || (tk.ClaimedBy != userID && tk.AnsweredBy != userID) {
+			continue
+		}
+		seen[tk.ID] = true
+		if tk.ClaimedBy == userID {
+			tk.ClaimedBy, tk.ClaimedByName = ErasedUser, ""
+		}
+		if tk.AnsweredBy == userID {
+			tk.AnsweredBy = ErasedUser
+		}
+		next := tk
+		next.Version++
+		if err := db.s.PutIfVersion(ctx, ticketKey(tk.ID), next, tk.Version); err != nil {
+			return fmt.Errorf("erase handler of ticket %s: %w", tk.ID, err)
+		}
+	}
+	return nil
+}
+
+func ticketKeys(ids []string) []string {
+	keys := make([]string, len(ids))
+	for i, id := range ids {
+		keys[i] = ticketKey(id)
+	}
+	return keys
+}
+
 // DeleteTicket removes tk, the mappings of its messages in group (its
 // committee group, 0 when unknown) and its entries in the indexes and
 // queues.
 func (db *DB) DeleteTicket(ctx context.Context, tk Ticket, group int64) error {
 	keys := []string{ticketKey(tk.ID)}
+	if tk.SourceMsg != 0 {
+		keys = append(keys, ticketSourceKey(tk.SourceChat, tk.SourceMsg))
+	}
 	if group != 0 {
 		for _, m := range tk.Posts {
 			keys = append(keys, ticketPostKey(group, m))

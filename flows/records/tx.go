@@ -163,6 +163,13 @@ func (tx *txStore) Delete(_ context.Context, keys ...string) error {
 	return nil
 }
 
+// erased reports whether the turn deleted key and wrote nothing to
+// it since.
+func (tx *txStore) erased(key string) bool {
+	buf, ok := tx.vals[key]
+	return ok && buf == nil
+}
+
 func (tx *txStore) AddToSet(_ context.Context, set string, members ...string) error {
 	if len(members) > 0 {
 		tx.op(OpSAdd, set, members...)
@@ -359,6 +366,9 @@ func (t *Tx) Commit(ctx context.Context, s *Session, p *Profile, updateID int64)
 		if err := t.SaveProfile(ctx, *p); err != nil {
 			return err
 		}
+	}
+	if s != nil && t.tx.erased(sessionKey(s.ChatID)) {
+		s = nil // EraseSession: the chat's session goes, none is saved
 	}
 	c := t.tx.c
 	if updateID != 0 {
