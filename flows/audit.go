@@ -100,9 +100,9 @@ func auditLine(t *Turn, e records.AuditEntry) (string, error) {
 // user" once they erased their data.
 func auditPerson(t *Turn, id int64) (string, error) {
 	if id == records.ErasedUser {
-		return t.T("audit.deleted_user", nil), nil
+		return t.T(msgDeletedUser, nil), nil
 	}
-	name, err := personName(t.ctx, t.rec, id)
+	name, err := personName(t, t.Lang(), id)
 	if err != nil {
 		return "", err
 	}

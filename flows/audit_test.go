@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mentorbot/mentorbot/flows/records"
 )
@@ -141,4 +142,34 @@ func TestAuditErasure(t *testing.T) {
 	if strings.Contains(textTo(r, staffID), strconv.FormatInt(studentA, 10)) {
 		t.Errorf("/audit after erasure names %d:\n%s", studentA, textTo(r, staffID))
 	}
+}
+
+// TestAuditExpires: entries older than the retention go, with their
+// index members, and the younger ones stay.
+func TestAuditExpires(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	start := h.clock.Now()
+	for i := range 3 {
+		if err := h.rec.AppendAudit(ctx, records.AuditEntry{Actor: staffID, Action: "test", Target: studentA + int64(i)}); err != nil {
+			t.Fatal(err)
+		}
+		h.clock.Add(24 * time.Hour)
+	}
+	retention := 365 * 24 * time.Hour
+	if err := h.rec.ExpireAudit(ctx, start.Add(retention+time.Hour), retention); err != nil {
+		t.Fatal(err)
+	}
+	got := h.auditEntries()
+	if len(got) != 2 || got[0].N != 2 || got[1].N != 3 {
+		t.Fatalf("audit after expiring the first day = %+v; want entries 2 and 3", got)
+	}
+	if err := h.rec.ExpireAudit(ctx, start.Add(retention+72*time.Hour), retention); err != nil {
+		t.Fatal(err)
+	}
+	if got := h.auditEntries(); len(got) != 0 {
+		t.Errorf("audit after expiring all = %+v; want none", got)
+	}
+	r := h.command(staff, "audit", "")
+	wantSaid(t, r, staffID, "audit.empty")
 }

@@ -79,17 +79,13 @@ func TestEraseInviterRetiresTheirLinks(t *testing.T) {
 }
 
 // wantForgotten fails for every key under prefix whose name or value
-// holds userID, but for their private chat's empty session, which goes
-// after SESSION_TTL.
+// holds userID.
 func wantForgotten(tb testing.TB, rdb redis.UniversalClient, prefix string, userID int64) {
 	tb.Helper()
 	id := strconv.FormatInt(userID, 10)
 	keyPrefix := redistest.KeyPrefix(rdb, prefix)
 	for _, k := range redistest.Keys(tb, rdb, keyPrefix+"*") {
 		key := strings.TrimPrefix(k, keyPrefix)
-		if key == "session:"+id {
-			continue
-		}
 		if val := dumpKey(tb, rdb, k); strings.Contains(key, id) || strings.Contains(val, id) {
 			tb.Errorf("after /deletemydata %s = %s still names %d", key, val, userID)
 		}

@@ -194,6 +194,9 @@ func (e *Engine) eraseUser(ctx context.Context, db *records.DB, userID int64) er
 	if err := db.EraseReferences(ctx, userID, unis); err != nil {
 		return fmt.Errorf("erase references to %d: %w", userID, err)
 	}
+	if err := db.EraseAudit(ctx, userID); err != nil {
+		return fmt.Errorf("erase %d from the audit log: %w", userID, err)
+	}
 	return db.EraseUserRecords(ctx, userID)
 }
 

@@ -2,6 +2,7 @@ package records
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -139,4 +140,64 @@ func (db *DB) EraseAudit(ctx context.Context, userID int64) error {
 		}
 	}
 	return db.del(ctx, set)
+}
+
+// auditFloorKey holds the number of the oldest entry ExpireAudit has
+// not deleted, so it does not walk the deleted ones again.
+const auditFloorKey = "audit-floor"
+
+// ExpireAudit deletes the entries written longer ago than retention,
+// oldest first, with their index members. Entries are numbered in the
+// order they were written, so it stops at the first one it keeps.
+func (db *DB) ExpireAudit(ctx context.Context, now time.Time, retention time.Duration) error {
+	var floor int64
+	if err := db.s.Get(ctx, auditFloorKey, &floor); err != nil && !errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("load %s: %w", auditFloorKey, err)
+	}
+	last, err := db.s.Counter(ctx, auditCounter)
+	if err != nil {
+		return fmt.Errorf("read audit counter: %w", err)
+	}
+	from := max(floor, 1)
+	for from <= last {
+		keys := make([]string, 0, auditBatch)
+		for i := from; i < from+auditBatch && i <= last; i++ {
+			keys = append(keys, auditKey(i))
+		}
+		batch, err := loadMany[AuditEntry](ctx, db.s, keys)
+		if err != nil {
+			return err
+		}
+		next := from + int64(len(keys))
+		kept := false
+		for _, e := range batch {
+			if now.Before(e.At.Add(retention)) {
+				next, kept = e.N, true
+				break
+			}
+			if err := db.inTx(ctx, func(tx *DB) error { return tx.deleteAuditEntry(ctx, e) }); err != nil {
+				return err
+			}
+		}
+		if err := db.put(ctx, auditFloorKey, next); err != nil {
+			return err
+		}
+		if kept {
+			return nil
+		}
+		from = next
+	}
+	return nil
+}
+
+// deleteAuditEntry deletes e and its members of the person indexes.
+func (db *DB) deleteAuditEntry(ctx context.Context, e AuditEntry) error {
+	for _, id := range []int64{e.Actor, e.Target} {
+		if id > 0 {
+			if err := db.s.RemoveFromSet(ctx, auditPersonKey(id), strconv.FormatInt(e.N, 10)); err != nil {
+				return err
+			}
+		}
+	}
+	return db.del(ctx, auditKey(e.N))
 }
