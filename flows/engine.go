@@ -129,6 +129,7 @@ func New(cfg Config) (*Engine, error) {
 		registerInvite,
 		registerPeople,
 		registerAudit,
+		registerErasure,
 		registerMyData,
 	} {
 		register(e)

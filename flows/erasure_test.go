@@ -3,6 +3,7 @@ package flows_test
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -310,5 +311,41 @@ func TestMyDataHoldsOnlyTheirOwnData(t *testing.T) {
 		if c.got != c.want {
 			t.Errorf("/mydata %s = %v; want %v", c.what, c.got, c.want)
 		}
+	}
+}
+
+// TestStaffEraseOnRequest: staff erase a person who asked them to, with
+// a confirmation; nothing of the person is left in the keyspace, and
+// the audit log says an erasure happened, not whose. A student cannot
+// erase anyone.
+func TestStaffEraseOnRequest(t *testing.T) {
+	s := newRichRig(t)
+	s.enrich(t)
+	ctx := context.Background()
+	id := strconv.FormatInt(richZoe.ID, 10)
+
+	r := s.command(ada, "erase", id)
+	if got := saidTo(r, studentA); slices.Contains(got, "erase.confirm") {
+		t.Fatalf("/erase by a student = %q; want a refusal", got)
+	}
+	r = s.command(staff, "erase", id)
+	wantSaid(t, r, staffID, "erase.confirm")
+	r = s.pressAction(staff, r, "keep", id)
+	wantSaid(t, r, staffID, "mydata.kept")
+	if _, err := s.rec.Profile(ctx, richZoe.ID); err != nil {
+		t.Fatalf("Profile after keep: %v; want it kept", err)
+	}
+
+	r = s.pressAction(staff, s.command(staff, "erase", id), "erase", id)
+	wantSaid(t, r, staffID, "erase.done")
+	s.deliverAll(t)
+	s.scanFor(t, id, zoeText, richZoe.LastName)
+
+	var last records.AuditEntry
+	if err := s.rec.EachAudit(ctx, func(b []records.AuditEntry) error { last = b[len(b)-1]; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if last.Action != "privacy.erase" || last.Actor != staffID || last.Target != 0 {
+		t.Errorf("last audit entry = %+v; want privacy.erase by staff naming nobody", last)
 	}
 }
