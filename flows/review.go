@@ -17,11 +17,11 @@ const maxNoteLength = 1000
 // registerReview adds the staff commands: /applications to review,
 // /publish to announce the results and /export.
 func registerReview(e *Engine) {
-	e.command(Command{Name: "applications", Role: records.RoleStaff, Scope: Anywhere, Help: "cmd.applications", Run: listProjects})
-	e.command(Command{Name: "publish", Role: records.RoleStaff, Scope: Anywhere, Help: "cmd.publish", Run: publishCommand})
-	e.command(Command{Name: "export", Role: records.RoleStaff, Scope: Anywhere, Help: "cmd.export", Run: exportCommand})
+	e.command(Command{Name: "applications", Role: records.RoleStaff, Scope: InPrivate, Help: "cmd.applications", Run: listProjects})
+	e.command(Command{Name: "publish", Role: records.RoleStaff, Scope: InPrivate, Help: "cmd.publish", Run: publishCommand})
+	e.command(Command{Name: "export", Role: records.RoleStaff, Scope: InPrivate, Help: "cmd.export", Run: exportCommand})
 	e.onArgument("export", "applications", exportApplications)
-	e.onButton(flowReview, records.RoleStaff, Anywhere, reviewButton)
+	e.onButton(flowReview, records.RoleStaff, InPrivate, reviewButton)
 	e.onStep(flowStep(flowReview), reviewInput)
 }
 
