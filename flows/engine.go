@@ -377,11 +377,16 @@ func (e *Engine) takeInput(t *Turn) error {
 	ev := t.Event
 	if ev.ChatType != ChatPrivate && ev.ChatType != "" {
 		// In groups the bot speaks only when addressed; group flows
-		// (support replies) register groupStep.
-		if h, ok := e.steps[groupStep]; ok {
-			return h(t)
+		// (support replies) register groupStep, and only the committee
+		// of the group's university is heard there.
+		h, ok := e.steps[groupStep]
+		if !ok {
+			return nil
 		}
-		return nil
+		if ok, err := e.holds(t, records.RoleCommittee); !ok || err != nil {
+			return err
+		}
+		return h(t)
 	}
 	if t.Session.Flow != "" {
 		if h, ok := e.steps[flowStep(t.Session.Flow)]; ok {

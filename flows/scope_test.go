@@ -114,8 +114,9 @@ func TestCommandsInTheWrongChatOnlyPoint(t *testing.T) {
 // TestCommitteeButtonsOnlyForTheGroupsCommittee posts a ticket in the
 // Bicocca committee's group and has group members who are not in that
 // committee press Claim and Close there: a student, staff, a member of
-// another committee. Each gets the refusal toast and nothing else; a
-// member who joined the committee through an invite may.
+// another committee. Each gets the refusal toast and nothing else, and
+// their replies to the post are not answers; a member who joined the
+// committee through an invite may claim.
 func TestCommitteeButtonsOnlyForTheGroupsCommittee(t *testing.T) {
 	s := newScopeRig(t)
 	staff := user(staffID, "en")
@@ -123,7 +124,7 @@ func TestCommitteeButtonsOnlyForTheGroupsCommittee(t *testing.T) {
 	for _, u := range outsiders {
 		s.command(u, "start", "")
 	}
-	r, _ := s.request(user(studentA, "en"), "bicocca", "housing", "Where do I sleep?")
+	r, postID := s.request(user(studentA, "en"), "bicocca", "housing", "Where do I sleep?")
 	post := flows.Reply{Messages: only(r, bicoccaChat)}
 	for _, u := range outsiders {
 		for _, action := range []string{"claim", "close"} {
@@ -139,6 +140,16 @@ func TestCommitteeButtonsOnlyForTheGroupsCommittee(t *testing.T) {
 	}
 	if tk := s.ticket("1"); tk.State != records.TicketOpen || tk.ClaimedBy != 0 {
 		t.Fatalf("Ticket(1) = %+v after outsiders pressed; want it open", tk)
+	}
+
+	// Nor is an outsider's reply to the post an answer.
+	for _, u := range outsiders {
+		before, sess := s.snapshot(), s.session(bicoccaChat)
+		got := s.group(bicoccaChat, flows.Event{Kind: flows.KindText, From: u, Text: "forged answer", ReplyTo: postID})
+		if len(got.Messages) != 0 || got.Notice != "" {
+			t.Errorf("reply by %d to the ticket post = %s; want silence", u.ID, dump(got))
+		}
+		s.wantNothingElse(t, "an outsider's reply", bicoccaChat, before, sess)
 	}
 
 	// Someone invited into the committee may claim.
