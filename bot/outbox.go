@@ -645,7 +645,7 @@ func keyboard(rows [][]flows.Button) models.InlineKeyboardMarkup {
 	for _, row := range rows {
 		r := make([]models.InlineKeyboardButton, 0, len(row))
 		for _, b := range row {
-			r = append(r, models.InlineKeyboardButton{Text: b.Text, CallbackData: b.Data})
+			r = append(r, models.InlineKeyboardButton{Text: b.Text, CallbackData: b.Data, URL: b.URL})
 		}
 		kb = append(kb, r)
 	}

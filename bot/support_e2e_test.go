@@ -164,14 +164,20 @@ func TestSupportE2EForgedRepliesDoNothing(t *testing.T) {
 		})
 	}
 
-	// Claim and Close pressed on a copy of the post in another chat.
-	for _, chat := range []int64{supportPalermo.ID, supportStray.ID, supportBob.ID} {
+	// Claim and Close pressed on a copy of the post in another chat:
+	// another committee's group, a group that is no committee's, a
+	// private chat.
+	for _, chat := range []struct {
+		id     int64
+		notice string
+	}{{supportPalermo.ID, "support.not_your_ticket"}, {supportStray.ID, "error.not_allowed"}, {supportBob.ID, "scope.not_yours"}} {
 		forged := post
-		forged.ChatID = chat
+		forged.ChatID = chat.id
+		want := env.Engine.Catalog().T("en", chat.notice, nil)
 		for _, b := range post.Buttons[0] {
 			r := env.PressData(supportPia, forged, b.Data)
-			if r.Notice() != "This request belongs to another committee." || len(r.Messages) != 0 {
-				t.Errorf("%q pressed in chat %d:%s; want the refusal only", b.Text, chat, r)
+			if r.Notice() != want || len(r.Messages) != 0 {
+				t.Errorf("%q pressed in chat %d:%s; want the refusal %s only", b.Text, chat.id, r, chat.notice)
 			}
 		}
 	}

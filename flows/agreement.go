@@ -31,9 +31,9 @@ type agreementState struct {
 // buttons of proposals (reschedules too, see meetings.go) come here;
 // only the proposal's addressee may press them.
 func registerAgreement(e *Engine) {
-	e.command(Command{Name: "agreement", Role: records.RoleAnyone, Scope: Anywhere, Help: "agreement.cmd", Run: agreementStart})
+	e.command(Command{Name: "agreement", Role: records.RoleAnyone, Scope: InPrivate, Help: "agreement.cmd", Run: agreementStart})
 	e.onStep(flowStep(flowAgreement), agreementStep)
-	e.onButton(flowAgreement, records.RoleAnyone, Anywhere, agreementButton)
+	e.onButton(flowAgreement, records.RoleAnyone, InPrivate, agreementButton)
 	e.personalData(flowAgreement, PersonalData{
 		Export: exportAgreements,
 		Erase: func(ctx context.Context, db *records.DB, userID int64) error {

@@ -37,16 +37,15 @@ const maxUpload = 20 << 20
 // projectsPerPage bounds the project buttons shown at once.
 const projectsPerPage = 5
 
-// registerApply adds /apply, /status and /withdraw. /apply answers a
-// group with a hint of its own, so it is registered Anywhere; the apply
-// flow runs only in private chats, where /apply starts it.
+// registerApply adds /apply, /status and /withdraw, all in the
+// student's private chat, where the apply flow runs.
 func registerApply(e *Engine) {
-	e.command(Command{Name: "apply", Role: records.RoleAnyone, Scope: Anywhere, Help: "cmd.apply", Run: applyCommand})
-	e.command(Command{Name: "status", Role: records.RoleAnyone, Scope: Anywhere, Help: "cmd.status", Run: statusCommand})
-	e.command(Command{Name: "withdraw", Role: records.RoleAnyone, Scope: Anywhere, Help: "cmd.withdraw", Run: withdrawCommand})
+	e.command(Command{Name: "apply", Role: records.RoleAnyone, Scope: InPrivate, Help: "cmd.apply", Run: applyCommand})
+	e.command(Command{Name: "status", Role: records.RoleAnyone, Scope: InPrivate, Help: "cmd.status", Run: statusCommand})
+	e.command(Command{Name: "withdraw", Role: records.RoleAnyone, Scope: InPrivate, Help: "cmd.withdraw", Run: withdrawCommand})
 	e.onButton(flowApply, records.RoleAnyone, InPrivate, applyButton)
 	e.onStep(flowStep(flowApply), applyInput)
-	e.onButton(flowWithdraw, records.RoleAnyone, Anywhere, withdrawButton)
+	e.onButton(flowWithdraw, records.RoleAnyone, InPrivate, withdrawButton)
 	e.onStep(flowStep(flowWithdraw), func(t *Turn) error {
 		t.Say("apply.withdraw.use_buttons", nil)
 		return nil
@@ -132,10 +131,6 @@ func loadOwn(t *Turn) (records.Application, error) {
 
 // applyCommand starts or resumes the sender's application.
 func applyCommand(t *Turn) error {
-	if t.Event.ChatType != ChatPrivate && t.Event.ChatType != "" {
-		t.Say("apply.private_only", nil)
-		return nil
-	}
 	a, err := loadOwn(t)
 	if err != nil {
 		return err

@@ -546,5 +546,5 @@ func TestApplyOnlyInPrivate(t *testing.T) {
 	h := newHarness(t)
 	r := h.handle(flows.Event{Kind: flows.KindCommand, ChatID: -100123, ChatType: flows.ChatSupergroup,
 		From: user(studentA, "en"), Command: "apply"})
-	wantSaid(t, r, -100123, "apply.private_only")
+	wantSaid(t, r, -100123, "scope.private_only")
 }

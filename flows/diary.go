@@ -109,8 +109,8 @@ func parseMeetingArg(arg string) (string, int, bool) {
 // gets it back as a PDF, and the mentor may comment on it. The buttons
 // check who presses them: the mentee writes, the mentor comments.
 func registerDiary(e *Engine) {
-	e.command(Command{Name: "diary", Role: records.RoleAnyone, Scope: Anywhere, Help: "diary.cmd", Run: diaryList})
-	e.onButton(flowDiary, records.RoleAnyone, Anywhere, diaryButton)
+	e.command(Command{Name: "diary", Role: records.RoleAnyone, Scope: InPrivate, Help: "diary.cmd", Run: diaryList})
+	e.onButton(flowDiary, records.RoleAnyone, InPrivate, diaryButton)
 	e.onStep(flowStep(flowDiary), diaryStep)
 	e.personalData(flowDiary, PersonalData{
 		Export: func(ctx context.Context, db *records.DB, userID int64) (any, error) {

@@ -105,8 +105,8 @@ func (s ectsState) field(f string) string {
 // the mentorship fills in the credit recognition form and gets it as a
 // PDF together with the diary.
 func registerECTS(e *Engine) {
-	e.command(Command{Name: "ects", Role: records.RoleAnyone, Scope: Anywhere, Help: "ects.cmd", Run: ectsCommand})
-	e.onButton(flowECTS, records.RoleAnyone, Anywhere, ectsButton)
+	e.command(Command{Name: "ects", Role: records.RoleAnyone, Scope: InPrivate, Help: "ects.cmd", Run: ectsCommand})
+	e.onButton(flowECTS, records.RoleAnyone, InPrivate, ectsButton)
 	e.onStep(flowStep(flowECTS), ectsStep)
 	e.personalData(flowECTS, PersonalData{
 		Export: exportECTS,

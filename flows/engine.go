@@ -73,7 +73,10 @@ type Engine struct {
 	commands map[string]Command
 	order    []string                 // command names in registration order, for /help
 	steps    map[Step]Handler         // free input while a chat is in a flow
-	buttons  map[string]buttonHandler // button presses, by flow
+	buttons  map[string]buttonHandler // presses of a flow run's buttons, by flow
+	// lasting are the buttons that outlive a flow run, by flow and
+	// action (lasting.go).
+	lasting map[lastingKey]buttonHandler
 	// arguments are the handlers commands pick by their argument.
 	arguments map[argument]Handler
 	sent      map[string]func(ctx context.Context, arg string, chatID int64, messageID int) error
@@ -102,6 +105,7 @@ func New(cfg Config) (*Engine, error) {
 		commands: make(map[string]Command),
 		steps:    make(map[Step]Handler),
 		buttons:  make(map[string]buttonHandler),
+		lasting:  make(map[lastingKey]buttonHandler),
 
 		arguments: make(map[argument]Handler),
 		sent:      make(map[string]func(context.Context, string, int64, int) error),
@@ -131,6 +135,7 @@ func New(cfg Config) (*Engine, error) {
 		registerAudit,
 		registerErasure,
 		registerMyData,
+		registerLasting,
 	} {
 		register(e)
 	}
@@ -282,48 +287,85 @@ func (e *Engine) dispatch(t *Turn) error {
 	return e.takeInput(t)
 }
 
-// runCommand runs the command of the event, if the sender may here.
+// runCommand runs the command of the event, if the sender may, here.
+// Someone without the command's role is refused; a command sent in the
+// other kind of chat gets a pointer to the right one. Either way
+// nothing else happens.
 func (e *Engine) runCommand(t *Turn) error {
 	c, ok := e.commands[strings.ToLower(t.Event.Command)]
 	if !ok {
 		t.Say("error.unknown_command", map[string]any{"Command": t.Event.Command})
 		return nil
 	}
-	allowed, err := e.allowed(t, c.Role, c.Scope)
-	if err != nil {
+	ok, err := e.holds(t, c.Role)
+	switch {
+	case err != nil:
 		return err
-	}
-	if !allowed {
+	case !ok:
 		t.Say("error.not_allowed", nil)
+		return nil
+	case !c.Scope.allows(t.Event.ChatType):
+		e.pointElsewhere(t, c.Scope)
 		return nil
 	}
 	return c.Run(t)
 }
 
-// pressButton runs the handler of a pressed button: only a button the
-// bot made, of the current run of its flow when it is tied to one, and
-// only for someone who may press it here.
+// pointElsewhere answers a command sent in the wrong kind of chat with
+// one short message: in a group, a pointer to the private chat (with a
+// button opening it when the bot's username is known); in private,
+// that the command is for a committee's group.
+func (e *Engine) pointElsewhere(t *Turn, scope Scope) {
+	if scope == InGroup {
+		t.Say("scope.group_only", nil)
+		return
+	}
+	var rows [][]Button
+	if e.botName != "" {
+		rows = append(rows, []Button{{Text: t.T("scope.open_private", nil), URL: "https://t.me/" + e.botName}})
+	}
+	t.Say("scope.private_only", nil, rows...)
+}
+
+// pressButton runs the handler of a pressed button, after checking, in
+// order, that the bot made it (it decodes, and its flow or lasting
+// action is registered), that it is pressed in the kind of chat it was
+// registered for, by the person it was sent to (in a private chat, the
+// chat's own person), by someone holding its role (in a group, the
+// committee of the group's university), and that it is not stale: a
+// button with a nonce belongs to the chat's current flow run; one
+// without must be a registered lasting button, whose handler checks its
+// target. Whatever fails is a toast, with no other effect.
 func (e *Engine) pressButton(t *Turn) error {
 	cb, err := DecodeCallback(t.Event.Data)
 	if err != nil {
 		t.Notice("error.bad_button")
 		return nil
 	}
-	if cb.Nonce != "" && (cb.Nonce != t.Session.Nonce || cb.Flow != t.Session.Flow) {
-		t.Notice("error.stale_button")
-		return nil
+	// A lasting action's registration governs its role and scope even
+	// when a flow run sends it with a nonce.
+	h, ok := e.lasting[lastingKey{cb.Flow, cb.Action}]
+	if !ok && cb.Nonce != "" {
+		h, ok = e.buttons[cb.Flow]
 	}
-	h, ok := e.buttons[cb.Flow]
 	if !ok {
 		t.Notice("error.bad_button")
 		return nil
 	}
-	allowed, err := e.allowed(t, h.role, h.scope)
-	if err != nil {
-		return err
+	ev := t.Event
+	if !h.scope.allows(ev.ChatType) || (isPrivate(ev.ChatType) && ev.From.ID != ev.ChatID) {
+		t.Notice("scope.not_yours")
+		return nil
 	}
-	if !allowed {
+	ok, err = e.holds(t, h.role)
+	switch {
+	case err != nil:
+		return err
+	case !ok:
 		t.Notice("error.not_allowed")
+		return nil
+	case cb.Nonce != "" && (cb.Nonce != t.Session.Nonce || cb.Flow != t.Session.Flow):
+		t.Notice("error.stale_button")
 		return nil
 	}
 	t.Callback = cb
@@ -337,11 +379,16 @@ func (e *Engine) takeInput(t *Turn) error {
 	ev := t.Event
 	if ev.ChatType != ChatPrivate && ev.ChatType != "" {
 		// In groups the bot speaks only when addressed; group flows
-		// (support replies) register groupStep.
-		if h, ok := e.steps[groupStep]; ok {
-			return h(t)
+		// (support replies) register groupStep, and only the committee
+		// of the group's university is heard there.
+		h, ok := e.steps[groupStep]
+		if !ok {
+			return nil
 		}
-		return nil
+		if ok, err := e.holds(t, records.RoleCommittee); !ok || err != nil {
+			return err
+		}
+		return h(t)
 	}
 	if t.Session.Flow != "" {
 		if h, ok := e.steps[flowStep(t.Session.Flow)]; ok {

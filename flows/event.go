@@ -72,11 +72,13 @@ type Event struct {
 	ReplyTo int
 }
 
-// Button is one inline keyboard button. Data is at most 64 bytes, the
-// Telegram limit; build it with Callback.Encode.
+// Button is one inline keyboard button: a callback button with Data,
+// at most 64 bytes, the Telegram limit (build it with Callback.Encode),
+// or a link button with URL.
 type Button struct {
 	Text string
 	Data string
+	URL  string `json:",omitempty"`
 }
 
 // Attachment is a file to send: either new bytes or an existing

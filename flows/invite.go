@@ -59,14 +59,14 @@ func invitePayloadOf(inv records.Invite) string { return invitePayload + "_" + i
 // registerInvite adds /invite and /reinvite for staff, and the deep-link
 // step that redeems an invite.
 func registerInvite(e *Engine) {
-	e.command(Command{Name: "invite", Role: records.RoleStaff, Scope: Anywhere, Help: "invite.cmd", Run: inviteCommand})
-	e.command(Command{Name: "reinvite", Role: records.RoleStaff, Scope: Anywhere, Help: "invite.cmd_reinvite", Run: reinviteCommand})
+	e.command(Command{Name: "invite", Role: records.RoleStaff, Scope: InPrivate, Help: "invite.cmd", Run: inviteCommand})
+	e.command(Command{Name: "reinvite", Role: records.RoleStaff, Scope: InPrivate, Help: "invite.cmd_reinvite", Run: reinviteCommand})
 	e.onArgument("start", invitePayload, joinByInvite)
 	e.onStep(flowStep(flowInvite), func(t *Turn) error {
 		t.Say("language.use_buttons", nil, languageButtons(t))
 		return nil
 	})
-	e.onButton(flowInvite, records.RoleAnyone, Anywhere, inviteLanguage)
+	e.onButton(flowInvite, records.RoleAnyone, InPrivate, inviteLanguage)
 	e.personalData(flowInvite, PersonalData{Export: exportBy((*records.DB).ExportInvites), Erase: eraseBy((*records.DB).EraseInvites)})
 }
 

@@ -7,12 +7,12 @@ const flowLanguage = "lang"
 // registerLanguage adds /language, which lets the user choose the
 // language of every message the bot sends them.
 func registerLanguage(e *Engine) {
-	e.command(Command{Name: "language", Scope: Anywhere, Help: "cmd.language", Run: func(t *Turn) error {
+	e.command(Command{Name: "language", Scope: InPrivate, Help: "cmd.language", Run: func(t *Turn) error {
 		t.StartFlow(flowLanguage, "choose")
 		t.Say("language.choose", nil, languageButtons(t))
 		return nil
 	}})
-	e.onButton(flowLanguage, records.RoleAnyone, Anywhere, chooseLanguage)
+	e.onButton(flowLanguage, records.RoleAnyone, InPrivate, chooseLanguage)
 	e.onStep(flowStep(flowLanguage), func(t *Turn) error {
 		t.Say("language.use_buttons", nil, languageButtons(t))
 		return nil

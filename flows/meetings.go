@@ -23,9 +23,9 @@ type meetingsState struct {
 // side to propose a new time for a meeting, which the other confirms
 // (the confirm buttons are the agreement flow's).
 func registerMeetings(e *Engine) {
-	e.command(Command{Name: "meetings", Role: records.RoleAnyone, Scope: Anywhere, Help: "meetings.cmd", Run: meetingsList})
+	e.command(Command{Name: "meetings", Role: records.RoleAnyone, Scope: InPrivate, Help: "meetings.cmd", Run: meetingsList})
 	e.onStep(flowStep(flowMeetings), meetingsStep)
-	e.onButton(flowMeetings, records.RoleAnyone, Anywhere, meetingsButton)
+	e.onButton(flowMeetings, records.RoleAnyone, InPrivate, meetingsButton)
 }
 
 func meetingsList(t *Turn) error {

@@ -44,9 +44,9 @@ const flowMyData = "mydata"
 
 // registerMyData adds /mydata and /deletemydata.
 func registerMyData(e *Engine) {
-	e.command(Command{Name: "mydata", Scope: Anywhere, Help: "cmd.mydata", Run: exportMyData})
-	e.command(Command{Name: "deletemydata", Scope: Anywhere, Help: "cmd.deletemydata", Run: confirmDelete})
-	e.onButton(flowMyData, records.RoleAnyone, Anywhere, deleteMyData)
+	e.command(Command{Name: "mydata", Scope: InPrivate, Help: "cmd.mydata", Run: exportMyData})
+	e.command(Command{Name: "deletemydata", Scope: InPrivate, Help: "cmd.deletemydata", Run: confirmDelete})
+	e.onButton(flowMyData, records.RoleAnyone, InPrivate, deleteMyData)
 	e.onStep(flowStep(flowMyData), func(t *Turn) error {
 		t.Say("mydata.use_buttons", nil)
 		return nil

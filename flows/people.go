@@ -14,8 +14,8 @@ const flowPeople = "people"
 // What /mydata shows of a person's roles, and their erasure, are in
 // mydata.go with the profile's.
 func registerPeople(e *Engine) {
-	e.command(Command{Name: "people", Role: records.RoleStaff, Scope: Anywhere, Help: "people.cmd", Run: people})
-	e.onButton(flowPeople, records.RoleStaff, Anywhere, peopleButton)
+	e.command(Command{Name: "people", Role: records.RoleStaff, Scope: InPrivate, Help: "people.cmd", Run: people})
+	e.onButton(flowPeople, records.RoleStaff, InPrivate, peopleButton)
 }
 
 // personLine renders one person for staff: name and reachability.

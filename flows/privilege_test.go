@@ -86,8 +86,10 @@ func sameStore(tb testing.TB, what string, before, after map[string]string) {
 
 // TestPrivilegedCommandsRefuseWhateverTheArgs runs every command that
 // needs a role as an ordinary student, with the arguments that would
-// make it act for staff or a committee, in a private chat and in a
-// group that is no committee's: each is refused and nothing is stored.
+// make it act for staff or a committee, in a private chat, in a group
+// that is no committee's and in a committee's group they are a member
+// of without being in the committee: each is refused and nothing is
+// stored.
 func TestPrivilegedCommandsRefuseWhateverTheArgs(t *testing.T) {
 	rdb, prefix := redistest.Client(t)
 	h := newHarnessWith(t, redisstore.New(rdb, redistest.Options(rdb, prefix)), loadProgram(t))
@@ -110,7 +112,7 @@ func TestPrivilegedCommandsRefuseWhateverTheArgs(t *testing.T) {
 			for _, chat := range []struct {
 				id  int64
 				typ flows.ChatType
-			}{{ordinary.ID, flows.ChatPrivate}, {strayGroup, flows.ChatSupergroup}} {
+			}{{ordinary.ID, flows.ChatPrivate}, {strayGroup, flows.ChatSupergroup}, {bicoccaChat, flows.ChatSupergroup}} {
 				before := snapshot()
 				r := h.handle(flows.Event{Kind: flows.KindCommand, ChatID: chat.id, ChatType: chat.typ, From: ordinary,
 					Command: name, Args: arg})
@@ -126,9 +128,10 @@ func TestPrivilegedCommandsRefuseWhateverTheArgs(t *testing.T) {
 
 // TestPrivilegedButtonsRefuseOrdinaryUsers collects every button staff,
 // a mentor, a committee and a student are shown, and presses each as
-// an ordinary student, in a private chat and in a group that is no
-// committee's: each press gets an answer, writes to no one else, sends
-// no file and stores nothing.
+// an ordinary student, in a private chat, in a group that is no
+// committee's and in a committee's group they are a member of without
+// being in the committee: each press gets an answer, writes to no one
+// else, sends no file and stores nothing.
 func TestPrivilegedButtonsRefuseOrdinaryUsers(t *testing.T) {
 	rdb, prefix := redistest.Client(t)
 	h := newHarnessWith(t, redisstore.New(rdb, redistest.Options(rdb, prefix)), loadProgram(t))
@@ -181,7 +184,7 @@ func TestPrivilegedButtonsRefuseOrdinaryUsers(t *testing.T) {
 		for _, chat := range []struct {
 			id  int64
 			typ flows.ChatType
-		}{{ordinary.ID, flows.ChatPrivate}, {strayGroup, flows.ChatSupergroup}} {
+		}{{ordinary.ID, flows.ChatPrivate}, {strayGroup, flows.ChatSupergroup}, {bicoccaChat, flows.ChatSupergroup}} {
 			what := "pressing " + label + " (" + data + ") in " + string(chat.typ)
 			before := snapshot()
 			r := h.handle(flows.Event{Kind: flows.KindButton, ChatID: chat.id, ChatType: chat.typ, From: ordinary, Data: data})

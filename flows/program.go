@@ -86,6 +86,10 @@ type University struct {
 	// Language is the language code the bot writes in the committee's
 	// group; the catalog's default when empty.
 	Language string `toml:"language"`
+	// Members seeds the committee with the Telegram user ids of members
+	// who act in the group (Claim, Close, /tickets, /sign) without an
+	// invite; others join through "/invite committee <id>".
+	Members []int64 `toml:"members"`
 }
 
 // Question is one question of the final questionnaire. Kind is "scale"
@@ -230,6 +234,8 @@ func (p *Program) validateUniversities() error {
 			return fmt.Errorf("universities[%d].committee_chat: %d is also the committee group of %q; each university needs its own group", i, u.CommitteeChat, chats[u.CommitteeChat])
 		case u.Language != "" && len(u.Language) != 2:
 			return fmt.Errorf("universities[%d].language: %q is not a two-letter language code", i, u.Language)
+		case slices.ContainsFunc(u.Members, func(id int64) bool { return id <= 0 }):
+			return fmt.Errorf("universities[%d].members: user ids are positive numbers", i)
 		}
 		seen[u.ID] = true
 		chats[u.CommitteeChat] = u.ID

@@ -40,11 +40,11 @@ type questState struct {
 // /openquestionnaire and "/export questionnaire".
 func registerQuestionnaire(e *Engine) {
 	// Neither command refuses any kind of chat today.
-	e.command(Command{Name: "questionnaire", Role: records.RoleAnyone, Scope: Anywhere, Help: "questionnaire.cmd", Run: questionnaireCommand})
-	e.command(Command{Name: "openquestionnaire", Role: records.RoleStaff, Scope: Anywhere, Help: "questionnaire.cmd_open", Run: openQuestionnaire})
+	e.command(Command{Name: "questionnaire", Role: records.RoleAnyone, Scope: InPrivate, Help: "questionnaire.cmd", Run: questionnaireCommand})
+	e.command(Command{Name: "openquestionnaire", Role: records.RoleStaff, Scope: InPrivate, Help: "questionnaire.cmd_open", Run: openQuestionnaire})
 	// The start button is lasting; questionnaireButton checks that a
 	// participant pressed it.
-	e.onButton(flowQuestionnaire, records.RoleAnyone, Anywhere, questionnaireButton)
+	e.onButton(flowQuestionnaire, records.RoleAnyone, InPrivate, questionnaireButton)
 	e.onStep(flowStep(flowQuestionnaire), questionnaireStep)
 	e.onArgument("export", "questionnaire", exportQuestionnaire)
 	e.personalData(flowQuestionnaire, questionnaireData)

@@ -5,9 +5,9 @@ import "strings"
 // registerStart adds the commands every user meets first: /start,
 // /help and /cancel.
 func registerStart(e *Engine) {
-	e.command(Command{Name: "start", Scope: Anywhere, Help: "cmd.start", Run: start})
-	e.command(Command{Name: "help", Scope: Anywhere, Help: "cmd.help", Run: help})
-	e.command(Command{Name: "cancel", Scope: Anywhere, Help: "cmd.cancel", Run: cancel})
+	e.command(Command{Name: "start", Scope: InPrivate, Help: "cmd.start", Run: start})
+	e.command(Command{Name: "help", Scope: InPrivate, Help: "cmd.help", Run: help})
+	e.command(Command{Name: "cancel", Scope: InPrivate, Help: "cmd.cancel", Run: cancel})
 }
 
 // start greets the user. On first contact, when Telegram did not tell
@@ -47,22 +47,31 @@ func prefixOf(payload string) string {
 	return p
 }
 
-// help lists the commands the user may run in this chat.
+// help lists the commands the user may run here, in their private
+// chat, then those their role gives them in their committee's group.
 func help(t *Turn) error {
 	var b strings.Builder
 	b.WriteString(t.T("help.intro", nil))
+	var group []string
 	for _, name := range t.e.order {
 		c := t.e.commands[name]
 		if c.Help == "" {
 			continue
 		}
-		ok, err := t.e.allowed(t, c.Role, c.Scope)
+		ok, err := t.e.holds(t, c.Role)
 		if err != nil {
 			return err
 		}
-		if ok {
+		switch {
+		case !ok:
+		case c.Scope == InGroup:
+			group = append(group, "\n/"+name+" - "+t.T(c.Help, nil))
+		default:
 			b.WriteString("\n/" + name + " - " + t.T(c.Help, nil))
 		}
+	}
+	if len(group) > 0 {
+		b.WriteString("\n\n" + t.T("scope.help_group", nil) + strings.Join(group, ""))
 	}
 	t.Reply(b.String())
 	return nil

@@ -57,12 +57,12 @@ func registerSupport(e *Engine) {
 	// All three answer in the wrong kind of chat with a word of their
 	// own (/support in a group, /tickets and /sign in private), so they
 	// are registered Anywhere.
-	e.command(Command{Name: "support", Role: records.RoleAnyone, Scope: Anywhere, Help: "cmd.support", Run: beginSupport})
-	e.command(Command{Name: "tickets", Role: records.RoleCommittee, Scope: Anywhere, Help: "cmd.tickets", Run: listTickets})
-	e.command(Command{Name: "sign", Role: records.RoleCommittee, Scope: Anywhere, Run: signedAnswer})
+	e.command(Command{Name: "support", Role: records.RoleAnyone, Scope: InPrivate, Help: "cmd.support", Run: beginSupport})
+	e.command(Command{Name: "tickets", Role: records.RoleCommittee, Scope: InGroup, Help: "cmd.tickets", Run: listTickets})
+	e.command(Command{Name: "sign", Role: records.RoleCommittee, Scope: InGroup, Run: signedAnswer})
 	// Students press the flow's buttons in private, committee members
 	// in their group; supportButton checks who pressed what.
-	e.onButton(flowSupport, records.RoleAnyone, Anywhere, supportButton)
+	e.onButton(flowSupport, records.RoleAnyone, InPrivate, supportButton)
 	e.onStep(flowStep(flowSupport), supportStep)
 	e.onStep(groupStep, committeeMessage)
 	e.sent[refTicket] = desk.ticketPosted

@@ -340,18 +340,22 @@ func TestSupportIgnoresForgedAndStrayReplies(t *testing.T) {
 		t.Errorf("private reply reached the student:%s", dump(got))
 	}
 
-	// Claim and Close count only in the ticket's own group.
-	for _, chat := range []int64{palermoChat, strayGroup} {
+	// Claim and Close count only in the ticket's own group, pressed by
+	// a member of the group's committee.
+	for _, chat := range []struct {
+		id     int64
+		notice string
+	}{{palermoChat, "support.not_your_ticket"}, {strayGroup, "error.not_allowed"}} {
 		for _, label := range []string{"claim", "close"} {
-			got := s.pressIn(chat, memberPia, postReply, label)
-			if got.NoticeID != "support.not_your_ticket" || len(got.Messages) != 0 {
-				t.Errorf("%s in chat %d = %s; want the other-committee notice only", label, chat, dump(got))
+			got := s.pressIn(chat.id, memberPia, postReply, label)
+			if got.NoticeID != chat.notice || len(got.Messages) != 0 {
+				t.Errorf("%s in chat %d = %s; want the notice %s only", label, chat.id, dump(got), chat.notice)
 			}
 		}
 	}
 	b, _ := actionButton(postReply, "close")
 	got = s.pressData(user(studentB, "en"), b.Data)
-	if got.NoticeID != "support.not_your_ticket" {
+	if got.NoticeID != "scope.not_yours" {
 		t.Errorf("Close pressed in a private chat = %s; want a refusal", dump(got))
 	}
 	got = s.group(bicoccaChat, flows.Event{Kind: flows.KindButton, From: member0(memberAna), Data: "1:support:close::999"})
@@ -367,7 +371,7 @@ func TestSupportIgnoresForgedAndStrayReplies(t *testing.T) {
 		t.Fatal(err)
 	}
 	got = s.command(member0(memberAna), "tickets", "")
-	wantSaid(t, got, memberAna, "support.tickets_group_only")
+	wantSaid(t, got, memberAna, "scope.group_only")
 	got = s.command(user(studentB, "en"), "tickets", "")
 	wantSaid(t, got, studentB, "error.not_allowed")
 	got = s.group(strayGroup, flows.Event{Kind: flows.KindCommand, From: user(studentB, "en"), Command: "tickets"})
@@ -682,7 +686,7 @@ func TestSupportRejectsBadInputAndChangesNothing(t *testing.T) {
 
 	// /support in a group is refused.
 	got = s.group(strayGroup, flows.Event{Kind: flows.KindCommand, From: ada, Command: "support"})
-	wantSaid(t, got, strayGroup, "support.private_only")
+	wantSaid(t, got, strayGroup, "scope.private_only")
 }
 
 func TestSupportRedeliveredRequestOpensOneTicket(t *testing.T) {

@@ -108,8 +108,14 @@ func newButton(text string, c Callback) Button {
 }
 
 // LastingButton returns a button not tied to a flow run: it stays valid
-// while its target does, and its handler must check who presses it.
+// while its target, arg, does, and its handler must check the target.
+// Its flow and action must be registered with onLasting (lasting.go),
+// or the dispatcher would refuse it: making one that is not is a
+// programming error and panics.
 func (t *Turn) LastingButton(text, flow, action, arg string) Button {
+	if _, ok := t.e.lasting[lastingKey{flow, action}]; !ok {
+		panic("flows: lasting button not registered: " + flow + " " + action)
+	}
 	return newButton(text, Callback{Flow: flow, Action: action, Arg: arg})
 }
 
