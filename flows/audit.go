@@ -21,6 +21,8 @@ func registerAudit(e *Engine) {
 	e.command(Command{Name: "audit", Role: records.RoleStaff, Scope: InPrivate, Help: "audit.cmd", Run: auditCommand})
 	e.onArgument("export", "audit", exportAudit)
 	e.onButton(flowAudit, records.RoleStaff, InPrivate, auditButton)
+	// A page's buttons outlive the turn that sent them: they only read.
+	e.onLasting(flowAudit, records.RoleStaff, InPrivate, auditButton, "page")
 }
 
 // audit appends to the audit log that the sender took action on
