@@ -89,7 +89,7 @@ func TestInviteE2ERefusals(t *testing.T) {
 	}{
 		{"expired", func(env *bottest.Env) string {
 			p := invite(env, staff, "staff")
-			env.Clock.Add(flows.InviteValidity)
+			env.Clock.Add(flows.DefaultInviteValidity)
 			return p
 		}, "This invitation link has expired."},
 		{"used", func(env *bottest.Env) string {

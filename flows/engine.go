@@ -51,6 +51,9 @@ type Config struct {
 	Logger *slog.Logger
 	// BotUsername is used to build deep links (t.me/<name>?start=...).
 	BotUsername string
+	// InviteValidity is how long an invite link works;
+	// DefaultInviteValidity when zero.
+	InviteValidity time.Duration
 	// Outbox commits each turn's messages to the durable outbox in
 	// flows/records with the turn, for the Telegram sender to deliver
 	// (Handle still returns them). The console leaves it off: it prints
@@ -68,7 +71,9 @@ type Engine struct {
 	now     func() time.Time
 	log     *slog.Logger
 	botName string
-	outbox  bool
+	// inviteValidity is how long an invite link works.
+	inviteValidity time.Duration
+	outbox         bool
 
 	commands map[string]Command
 	order    []string                 // command names in registration order, for /help
@@ -95,17 +100,18 @@ func New(cfg Config) (*Engine, error) {
 		return nil, errors.New("flows: Store, Catalog and Program are required")
 	}
 	e := &Engine{
-		rec:      records.New(cfg.Store, cfg.Now),
-		cat:      cfg.Catalog,
-		program:  cfg.Program,
-		now:      cfg.Now,
-		log:      cfg.Logger,
-		botName:  cfg.BotUsername,
-		outbox:   cfg.Outbox,
-		commands: make(map[string]Command),
-		steps:    make(map[Step]Handler),
-		buttons:  make(map[string]buttonHandler),
-		lasting:  make(map[lastingKey]buttonHandler),
+		rec:            records.New(cfg.Store, cfg.Now),
+		cat:            cfg.Catalog,
+		program:        cfg.Program,
+		now:            cfg.Now,
+		log:            cfg.Logger,
+		botName:        cfg.BotUsername,
+		inviteValidity: cfg.InviteValidity,
+		outbox:         cfg.Outbox,
+		commands:       make(map[string]Command),
+		steps:          make(map[Step]Handler),
+		buttons:        make(map[string]buttonHandler),
+		lasting:        make(map[lastingKey]buttonHandler),
 
 		arguments: make(map[argument]Handler),
 		sent:      make(map[string]func(context.Context, string, int64, int) error),
@@ -115,6 +121,9 @@ func New(cfg Config) (*Engine, error) {
 	}
 	if e.now == nil {
 		e.now = time.Now
+	}
+	if e.inviteValidity <= 0 {
+		e.inviteValidity = DefaultInviteValidity
 	}
 	if e.log == nil {
 		e.log = slog.Default()
@@ -134,6 +143,7 @@ func New(cfg Config) (*Engine, error) {
 		registerPeople,
 		registerAudit,
 		registerErasure,
+		registerRevoke,
 		registerMyData,
 		registerLasting,
 	} {

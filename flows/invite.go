@@ -20,14 +20,12 @@ const (
 	// invitePayload prefixes the start parameter of an invite link;
 	// start() routes "/start inv_<token>" to joinByInvite.
 	invitePayload = "inv"
-	// InviteValidity is how long an invite link works.
-	InviteValidity = 7 * 24 * time.Hour
+	// DefaultInviteValidity is how long an invite link works unless
+	// Config.InviteValidity says otherwise.
+	DefaultInviteValidity = 7 * 24 * time.Hour
 	// inviteListed is how long an unused, expired invite stays in the
 	// staff's list, offered for a new link.
 	inviteListed = 30 * 24 * time.Hour
-	// inviteTokenKept is how long Redis keeps a token's record, so a
-	// link opened after it expired is told apart from a forged one.
-	inviteTokenKept = InviteValidity + inviteListed
 )
 
 // The ways an invite link can be refused. Nothing changes when one of
@@ -84,11 +82,13 @@ type invites struct {
 	// botName builds links; without it (console mode) a link is the
 	// command to type.
 	botName string
+	// validity is how long a link works.
+	validity time.Duration
 }
 
 // invitesOf is the invite service of the engine running t.
 func invitesOf(t *Turn) invites {
-	return invites{rec: t.rec, roster: rosterOf(t), now: t.e.now, botName: t.e.botName}
+	return invites{rec: t.rec, roster: rosterOf(t), now: t.e.now, botName: t.e.botName, validity: t.e.inviteValidity}
 }
 
 // link returns the link to hand to the invited person. Without a bot
@@ -135,14 +135,16 @@ func (s invites) create(ctx context.Context, by int64, role records.Role, scope 
 		return records.Invite{}, fmt.Errorf("invite %s %q by %d: %w", role, scope, by, ErrNotGrantable)
 	}
 	now := s.now().UTC()
-	inv := records.Invite{Token: newToken(), Role: role, By: by, CreatedAt: now, ExpiresAt: now.Add(InviteValidity)}
+	inv := records.Invite{Token: newToken(), Role: role, By: by, CreatedAt: now, ExpiresAt: now.Add(s.validity)}
 	switch role {
 	case records.RoleMentor:
 		inv.Project = scope
 	case records.RoleCommittee:
 		inv.University = scope
 	}
-	if err := s.rec.NewInvite(ctx, &inv, inviteTokenKept); err != nil {
+	// The token's record outlives the link, so a link opened after it
+	// expired is told apart from a forged one.
+	if err := s.rec.NewInvite(ctx, &inv, s.validity+inviteListed); err != nil {
 		return records.Invite{}, err
 	}
 	return inv, nil
@@ -222,9 +224,14 @@ func (s invites) redeem(ctx context.Context, userID int64, token string) (record
 		return inv, err
 	}
 	if inv.UsedBy == userID {
-		// Opened again, or this turn is retried: register again, which
-		// changes nothing.
-		return inv, s.grant(ctx, userID, inv)
+		// Opened again by the person who used it. A link is good for
+		// one grant: it never gives back a role that was revoked since,
+		// or handed to someone else.
+		holds, err := s.stillHolds(ctx, userID, inv)
+		if err != nil || !holds {
+			return inv, cmpErr(err, ErrInviteUsed)
+		}
+		return inv, nil
 	}
 	if err := s.usable(ctx, userID, inv); err != nil {
 		return inv, err
@@ -245,6 +252,27 @@ func (s invites) redeem(ctx context.Context, userID int64, token string) (record
 		return inv, err
 	}
 	return inv, s.grant(ctx, userID, inv)
+}
+
+// stillHolds reports whether userID still holds the grant inv made.
+func (s invites) stillHolds(ctx context.Context, userID int64, inv records.Invite) (bool, error) {
+	switch inv.Role {
+	case records.RoleMentor:
+		m, err := s.roster.mentorOf(ctx, inv.Project)
+		return m == userID, err
+	case records.RoleCommittee:
+		uni, err := s.rec.CommitteeOf(ctx, userID)
+		return uni == inv.University, err
+	}
+	return s.rec.HasGrant(ctx, userID, inv.Role)
+}
+
+// cmpErr is err when there is one, else otherwise.
+func cmpErr(err, otherwise error) error {
+	if err != nil {
+		return err
+	}
+	return otherwise
 }
 
 // lookUp returns the invite whose link carries token; ErrInviteInvalid
@@ -414,6 +442,9 @@ func createInvite(t *Turn, role records.Role, scope string) error {
 	if err != nil {
 		return err
 	}
+	if err := audit(t, "role.invite", 0, grant{Role: inv.Role, Scope: inv.Scope()}.String()); err != nil {
+		return err
+	}
 	showInvite(t, inv)
 	return nil
 }
@@ -491,6 +522,9 @@ func joinByInvite(t *Turn) error {
 		}
 	}
 	if err != nil {
+		return err
+	}
+	if err := audit(t, "role.join", inv.By, grant{Role: inv.Role, Scope: inv.Scope()}.String()); err != nil {
 		return err
 	}
 	if inv.By != t.Event.From.ID {

@@ -198,7 +198,7 @@ func TestInviteRefusals(t *testing.T) {
 	}{
 		{"expired", func(h *harness) string {
 			p := invitePayload(h.tb, h.command(staff, "invite", "staff"))
-			h.clock.Add(flows.InviteValidity)
+			h.clock.Add(flows.DefaultInviteValidity)
 			return p
 		}, "invite.refused.expired"},
 		{"used", func(h *harness) string {

@@ -19,7 +19,7 @@ func (e *Engine) PrivilegedCommands() []string {
 
 // testInvites is the invite service of e, for tests.
 func testInvites(e *Engine) invites {
-	return invites{rec: e.rec, roster: roster{rec: e.rec, program: e.program}, now: e.now, botName: e.botName}
+	return invites{rec: e.rec, roster: roster{rec: e.rec, program: e.program}, now: e.now, botName: e.botName, validity: e.inviteValidity}
 }
 
 // CreateInvite makes an invite from by, for tests; see invites.create.

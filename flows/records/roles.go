@@ -136,3 +136,34 @@ func (db *DB) EraseRoles(ctx context.Context, userID int64, projects []string) e
 }
 
 func sortInt64(ids []int64) { slices.Sort(ids) }
+
+// RevokeGrant takes role, granted through an invite, from userID.
+func (db *DB) RevokeGrant(ctx context.Context, userID int64, role Role) error {
+	if err := db.s.RemoveFromSet(ctx, roleSet(role), id64(userID)); err != nil {
+		return fmt.Errorf("revoke %s of %d: %w", role, userID, err)
+	}
+	return nil
+}
+
+// LeaveCommittee takes userID out of the committee they joined through
+// an invite, if any.
+func (db *DB) LeaveCommittee(ctx context.Context, userID int64) error {
+	uni, err := db.CommitteeOf(ctx, userID)
+	if err != nil || uni == "" {
+		return err
+	}
+	if err := db.s.RemoveFromSet(ctx, committeeMembersKey(uni), id64(userID)); err != nil {
+		return fmt.Errorf("leave committee %s: %w", uni, err)
+	}
+	if err := db.del(ctx, committeeOfKey(userID)); err != nil {
+		return err
+	}
+	return db.RevokeGrant(ctx, userID, RoleCommittee)
+}
+
+// ClearProjectMentor leaves projectID without a mentor until staff
+// invite one: the record of "nobody" outranks the programme file's
+// mentor id, so a revoked mentor named there is one no longer.
+func (db *DB) ClearProjectMentor(ctx context.Context, projectID string) error {
+	return db.put(ctx, projectMentorKey(projectID), ProjectMentor{UserID: 0, Since: db.now().UTC()})
+}
