@@ -70,6 +70,8 @@ type Config struct {
 	LogJSON bool
 	// SessionTTL is how long an idle conversation is kept.
 	SessionTTL time.Duration
+	// InviteValidity is how long an invite link works.
+	InviteValidity time.Duration
 
 	// The fields below are not read from the environment: main sets
 	// LogOutput, tests set the rest.
@@ -101,7 +103,7 @@ type setting struct {
 // raw holds the settings as strings before they are validated.
 type raw struct {
 	token, tokenFile, apiURL, redisURL, redisURLFile, redisMaster, redisCluster, redisSentinelPassword, redisPrefix,
-	listen, metrics, webhookURL, webhookSecret, webhookSecretFile, programFile, logLevel, logFormat, sessionTTL string
+	listen, metrics, webhookURL, webhookSecret, webhookSecretFile, programFile, logLevel, logFormat, sessionTTL, inviteValidity string
 }
 
 func (r *raw) settings() []setting {
@@ -124,6 +126,7 @@ func (r *raw) settings() []setting {
 		{"LOG_LEVEL", "log-level", "info", "debug, info, warn or error", &r.logLevel},
 		{"LOG_FORMAT", "log-format", "text", "text (key=value lines) or json (one JSON object a line)", &r.logFormat},
 		{"SESSION_TTL", "session-ttl", defaultSessionTTL.String(), "how long an idle conversation is kept, e.g. 720h", &r.sessionTTL},
+		{"INVITE_VALIDITY", "invite-validity", flows.DefaultInviteValidity.String(), "how long an invite link works, e.g. 72h", &r.inviteValidity},
 	}
 }
 
@@ -236,6 +239,9 @@ func (r *raw) validate() (Config, error) {
 	}
 	if cfg.SessionTTL, err = time.ParseDuration(strings.TrimSpace(r.sessionTTL)); err != nil || cfg.SessionTTL <= 0 {
 		return Config{}, fmt.Errorf("SESSION_TTL (-session-ttl): %q is not a positive duration such as 720h", r.sessionTTL)
+	}
+	if cfg.InviteValidity, err = time.ParseDuration(strings.TrimSpace(r.inviteValidity)); err != nil || cfg.InviteValidity <= 0 {
+		return Config{}, fmt.Errorf("INVITE_VALIDITY (-invite-validity): %q is not a positive duration such as 168h", r.inviteValidity)
 	}
 	if cfg.Program, err = loadProgram(cfg.ProgramFile); err != nil {
 		return Config{}, err

@@ -105,7 +105,7 @@ func flowsConfig(cfg Config, rdb redis.UniversalClient, log *slog.Logger) (flows
 	if err != nil {
 		return flows.Config{}, fmt.Errorf("load messages: %w", err)
 	}
-	return flows.Config{Store: store, Catalog: cat, Program: cfg.Program, Now: cfg.Now, Logger: log}, nil
+	return flows.Config{Store: store, Catalog: cat, Program: cfg.Program, Now: cfg.Now, Logger: log, InviteValidity: cfg.InviteValidity}, nil
 }
 
 // httpHandlers returns the metrics registry, the public mux serving
