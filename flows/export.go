@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/mentorbot/mentorbot/flows/records"
 )
@@ -31,7 +32,7 @@ func csvDocument(rows [][]string) ([]byte, error) {
 	for _, row := range rows {
 		safe := make([]string, len(row))
 		for i, cell := range row {
-			if cell != "" && strings.ContainsRune("=+-@\t\r", rune(cell[0])) {
+			if formulaLike(cell) {
 				cell = "'" + cell
 			}
 			safe[i] = cell
@@ -45,6 +46,26 @@ func csvDocument(rows [][]string) ([]byte, error) {
 		return nil, fmt.Errorf("write csv: %w", err)
 	}
 	return buf.Bytes(), nil
+}
+
+// formulaTriggers are the characters that make a spreadsheet read a
+// cell as a formula or a command (the pipe is DDE in some), with their
+// full-width forms, which some spreadsheets fold to the ASCII ones.
+const formulaTriggers = "=+-@|＝＋－＠｜"
+
+// formulaLike reports whether a spreadsheet could run cell: it starts
+// with a control character such as a tab or a line break, or its first
+// character after leading spaces is a formula trigger.
+func formulaLike(cell string) bool {
+	if cell == "" {
+		return false
+	}
+	if r, _ := utf8.DecodeRuneInString(cell); r == '\t' || r == '\r' || r == '\n' {
+		return true
+	}
+	rest := strings.TrimLeft(cell, " \t\r\n\u00a0\u3000")
+	r, _ := utf8.DecodeRuneInString(rest)
+	return rest != "" && strings.ContainsRune(formulaTriggers, r)
 }
 
 // exportApplications sends staff every submitted application as CSV.
