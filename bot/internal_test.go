@@ -182,3 +182,24 @@ func TestPanicIsRecovered(t *testing.T) {
 		t.Errorf("press after a panic answered %q; want error.internal", a.Text)
 	}
 }
+
+// TestSplitKeepsTheQuote: a quoted text longer than one message is sent
+// in parts, and each part quotes exactly its share of the quote.
+func TestSplitKeepsTheQuote(t *testing.T) {
+	head := "Request #1\n\n"
+	body := strings.Repeat("ي", 5000)
+	text := head + body + "\n\nfooter"
+	parts := split(flows.Message{ChatID: 1, Text: text, Quote: &flows.Span{Start: len(head), End: len(head) + len(body)}})
+	if len(parts) < 2 {
+		t.Fatalf("split gave %d parts; want at least 2", len(parts))
+	}
+	var quoted strings.Builder
+	for _, p := range parts {
+		if p.Quote != nil {
+			quoted.WriteString(p.Text[p.Quote.Start:p.Quote.End])
+		}
+	}
+	if quoted.String() != body {
+		t.Errorf("the parts quote %d bytes; want the %d of the body", quoted.Len(), len(body))
+	}
+}

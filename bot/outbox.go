@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf16"
 
 	tgbot "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
@@ -614,16 +615,17 @@ func (o *Outbox) sendOnce(ctx context.Context, m flows.Message) (int, error) {
 		sent *models.Message
 		err  error
 	)
+	entities := quoteEntities(m)
 	switch {
 	case m.File == nil:
 		sent, err = o.cfg.Sender.SendMessage(ctx, &tgbot.SendMessageParams{
-			ChatID: m.ChatID, Text: m.Text, ReplyMarkup: markup, ReplyParameters: reply})
+			ChatID: m.ChatID, Text: m.Text, Entities: entities, ReplyMarkup: markup, ReplyParameters: reply})
 	case m.File.Photo:
 		sent, err = o.cfg.Sender.SendPhoto(ctx, &tgbot.SendPhotoParams{
-			ChatID: m.ChatID, Photo: inputFile(m.File), Caption: m.Text, ReplyMarkup: markup, ReplyParameters: reply})
+			ChatID: m.ChatID, Photo: inputFile(m.File), Caption: m.Text, CaptionEntities: entities, ReplyMarkup: markup, ReplyParameters: reply})
 	default:
 		sent, err = o.cfg.Sender.SendDocument(ctx, &tgbot.SendDocumentParams{
-			ChatID: m.ChatID, Document: inputFile(m.File), Caption: m.Text, ReplyMarkup: markup, ReplyParameters: reply})
+			ChatID: m.ChatID, Document: inputFile(m.File), Caption: m.Text, CaptionEntities: entities, ReplyMarkup: markup, ReplyParameters: reply})
 	}
 	if err != nil {
 		return 0, err
@@ -656,21 +658,53 @@ func keyboard(rows [][]flows.Button) models.InlineKeyboardMarkup {
 // become several messages, cut at line ends where possible, with the
 // buttons on the last; a caption too long for a file follows it as
 // text. The file or the first part carries ReplyTo.
+// quoteEntities turns m's Quote into a blockquote entity, whose
+// offset and length Telegram counts in UTF-16 code units. Entities,
+// not a parse mode: nothing a person wrote is read as markup.
+func quoteEntities(m flows.Message) []models.MessageEntity {
+	q := m.Quote
+	if q == nil || q.Start < 0 || q.End > len(m.Text) || q.Start >= q.End {
+		return nil
+	}
+	return []models.MessageEntity{{Type: models.MessageEntityTypeBlockquote,
+		Offset: utf16Len(m.Text[:q.Start]), Length: utf16Len(m.Text[q.Start:q.End])}}
+}
+
+// utf16Len is the length of s in UTF-16 code units.
+func utf16Len(s string) int {
+	n := 0
+	for _, r := range s {
+		n += utf16.RuneLen(r)
+	}
+	return n
+}
+
+// clipQuote is the part of quote inside the chunk of a text at bytes
+// [from, to), relative to the chunk; nil when they do not meet.
+func clipQuote(quote *flows.Span, from, to int) *flows.Span {
+	if quote == nil || quote.End <= from || quote.Start >= to {
+		return nil
+	}
+	return &flows.Span{Start: max(quote.Start, from) - from, End: min(quote.End, to) - from}
+}
+
 func split(m flows.Message) []flows.Message {
 	if m.File != nil {
 		if len([]rune(m.Text)) <= maxCaptionLength {
 			return []flows.Message{m}
 		}
 		file := m
-		file.Text, file.Buttons = "", nil
+		file.Text, file.Buttons, file.Quote = "", nil, nil
 		rest := m
 		rest.File, rest.ReplyTo = nil, 0
 		return append([]flows.Message{file}, split(rest)...)
 	}
 	chunks := chunk(m.Text, maxTextLength)
 	out := make([]flows.Message, len(chunks))
+	from := 0
 	for i, c := range chunks {
-		out[i] = flows.Message{ChatID: m.ChatID, Text: c}
+		out[i] = flows.Message{ChatID: m.ChatID, Text: c, Quote: clipQuote(m.Quote, from, from+len(c))}
+		from += len(c)
 	}
 	out[0].ReplyTo = m.ReplyTo
 	out[len(out)-1].Buttons = m.Buttons

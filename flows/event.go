@@ -106,7 +106,14 @@ type Message struct {
 	// sent message back through Engine.Sent, so flows can recognise
 	// replies to it later (support tickets use this).
 	Ref string
+	// Quote, when set, is the part of Text that a person wrote, relayed
+	// as it came: the sender sets it apart (a blockquote in Telegram),
+	// so no line of it can pass for the bot's own.
+	Quote *Span
 }
+
+// Span is a part of a message's Text, as byte offsets: Text[Start:End].
+type Span struct{ Start, End int }
 
 // Reply is everything the bot does in answer to one event.
 type Reply struct {

@@ -227,13 +227,28 @@ func studentContent(t *Turn) (body string, file *Attachment, ok bool) {
 // body is never cut: a caption too long for a file is sent by the
 // outbox as a text message right after it.
 func compose(head, body, foot string) string {
-	var out []string
-	for _, p := range []string{head, body, foot} {
-		if p != "" {
-			out = append(out, p)
+	text, _ := composeQuoted(head, body, foot)
+	return text
+}
+
+// composeQuoted is compose, with the span of body in the result (nil
+// when body is empty), for relaying a person's words as a quote.
+func composeQuoted(head, body, foot string) (string, *Span) {
+	var quote *Span
+	var b strings.Builder
+	for i, p := range []string{head, body, foot} {
+		if p == "" {
+			continue
 		}
+		if b.Len() > 0 {
+			b.WriteString("\n\n")
+		}
+		if i == 1 {
+			quote = &Span{Start: b.Len(), End: b.Len() + len(p)}
+		}
+		b.WriteString(p)
 	}
-	return strings.Join(out, "\n\n")
+	return b.String(), quote
 }
 
 // submitRequest opens a ticket with the student's request and posts it
@@ -254,10 +269,12 @@ func submitRequest(t *Turn, st supportState) error {
 		return err
 	}
 	lang := groupLang(t.e.cat, u)
+	text, quote := composeQuoted(ticketHeader(t.e.cat, lang, "support.group.new", tk), body,
+		t.e.cat.T(lang, "support.group.how_to_answer", nil))
 	t.Send(Message{
 		ChatID: u.CommitteeChat,
-		Text: compose(ticketHeader(t.e.cat, lang, "support.group.new", tk), body,
-			t.e.cat.T(lang, "support.group.how_to_answer", nil)),
+		Text:   text,
+		Quote:  quote,
 		TextID: "support.group.new",
 		File:   file,
 		Buttons: [][]Button{{
@@ -367,10 +384,12 @@ func followUp(t *Turn, st supportState) error {
 		}
 	}
 	lang := groupLang(t.e.cat, u)
+	text, quote := composeQuoted(ticketHeader(t.e.cat, lang, "support.group.followup", tk), body,
+		t.e.cat.T(lang, "support.group.how_to_answer", nil))
 	t.Send(Message{
-		ChatID: u.CommitteeChat,
-		Text: compose(ticketHeader(t.e.cat, lang, "support.group.followup", tk), body,
-			t.e.cat.T(lang, "support.group.how_to_answer", nil)),
+		ChatID:  u.CommitteeChat,
+		Text:    text,
+		Quote:   quote,
 		TextID:  "support.group.followup",
 		File:    file,
 		ReplyTo: tk.PostID,

@@ -60,11 +60,37 @@ type Message struct {
 	Text    string
 	Buttons [][]Button
 	ReplyTo int
+	// Entities are the message's (or caption's) entities, as sent.
+	Entities []Entity
 	// Document and Photo hold what was sent, with the bytes when the
 	// bot uploaded them.
 	Document *File
 	Photo    *File
 	At       time.Time
+}
+
+// Entity is a MessageEntity of a sent message: its type and where it
+// lies in the text, in UTF-16 code units as Telegram counts.
+type Entity struct {
+	Type   string `json:"type"`
+	Offset int    `json:"offset"`
+	Length int    `json:"length"`
+}
+
+// entities reads entities, or caption_entities.
+func (p params) entities() ([]Entity, *apiError) {
+	raw := p.values["entities"]
+	if raw == "" {
+		raw = p.values["caption_entities"]
+	}
+	if raw == "" {
+		return nil, nil
+	}
+	var es []Entity
+	if err := json.Unmarshal([]byte(raw), &es); err != nil {
+		return nil, &apiError{code: 400, desc: "Bad Request: can't parse entities JSON object"}
+	}
+	return es, nil
 }
 
 // Button returns the first button whose text contains label.
@@ -925,7 +951,11 @@ func (s *Server) send(method string, p params) (any, *apiError) {
 	if aerr != nil {
 		return nil, aerr
 	}
-	m := Message{Method: method, ChatID: chatID, Buttons: buttons, ReplyTo: p.replyTo()}
+	entities, aerr := p.entities()
+	if aerr != nil {
+		return nil, aerr
+	}
+	m := Message{Method: method, ChatID: chatID, Buttons: buttons, ReplyTo: p.replyTo(), Entities: entities}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch method {
