@@ -47,4 +47,3 @@ func wantQuoted(tb testing.TB, m telegramtest.Message, words string) {
 		tb.Errorf("message %d begins with the quote; want the bot's own header before it", m.MessageID)
 	}
 }
-
