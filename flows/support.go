@@ -361,6 +361,10 @@ func continueTicket(t *Turn) error {
 	return nil
 }
 
+// followUpLimit is how many follow-ups a student may send a committee
+// in records.FollowUpWindow.
+const followUpLimit = 10
+
 // followUp posts the student's further message in the committee group,
 // as a reply to the ticket's post.
 func followUp(t *Turn, st supportState) error {
@@ -370,6 +374,19 @@ func followUp(t *Turn, st supportState) error {
 	}
 	body, file, ok := studentContent(t)
 	if !ok {
+		return nil
+	}
+	// One student must not bury the others' requests in the group:
+	// past the limit they are told once, and nothing more is relayed
+	// until the window passes.
+	n, err := t.rec.CountFollowUp(t.ctx, t.Event.From.ID, t.Now(), records.FollowUpWindow)
+	if err != nil {
+		return err
+	}
+	if n > followUpLimit {
+		if n == followUpLimit+1 {
+			t.Say("support.slow_down", map[string]any{"ID": tk.ID})
+		}
 		return nil
 	}
 	if tk.State == records.TicketAnswered {

@@ -80,5 +80,8 @@ func (db *DB) EraseUserRecords(ctx context.Context, userID int64) error {
 	if err := db.DeleteProfile(ctx, userID); err != nil {
 		return err
 	}
+	if err := db.eraseFollowUps(ctx, userID, FollowUpWindow); err != nil {
+		return err
+	}
 	return db.AddTombstone(ctx, db.now())
 }

@@ -2,6 +2,7 @@ package records
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -36,4 +37,37 @@ func (db *DB) SendDone(ctx context.Context, slot string, at time.Time) error {
 		return fmt.Errorf("stamp send slot: %w", err)
 	}
 	return nil
+}
+
+// FollowUpWindow is the window a student's follow-ups are counted in.
+const FollowUpWindow = time.Minute
+
+// followUpKey counts userID's follow-ups in the window starting at
+// windowStart (Unix seconds).
+func followUpKey(userID int64, windowStart int64) string {
+	return "followups:" + id64(userID) + ":" + id64(windowStart)
+}
+
+// CountFollowUp counts one more follow-up by userID in the fixed window
+// of length per that holds now, and returns how many this makes. The
+// count goes with the window (its key expires), and with the turn.
+func (db *DB) CountFollowUp(ctx context.Context, userID int64, now time.Time, per time.Duration) (int, error) {
+	start := now.Truncate(per).Unix()
+	key := followUpKey(userID, start)
+	var n int
+	if err := db.s.Get(ctx, key, &n); err != nil && !errors.Is(err, ErrNotFound) {
+		return 0, fmt.Errorf("load %s: %w", key, err)
+	}
+	n++
+	if err := db.s.Put(ctx, key, n, 2*per); err != nil {
+		return 0, fmt.Errorf("save %s: %w", key, err)
+	}
+	return n, nil
+}
+
+// eraseFollowUps deletes userID's follow-up count of the current and
+// the previous window, the only ones not yet expired.
+func (db *DB) eraseFollowUps(ctx context.Context, userID int64, per time.Duration) error {
+	start := db.now().Truncate(per)
+	return db.del(ctx, followUpKey(userID, start.Unix()), followUpKey(userID, start.Add(-per).Unix()))
 }
