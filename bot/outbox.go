@@ -516,6 +516,10 @@ func (o *Outbox) waitShared(ctx context.Context, r Rate) (string, error) {
 	for {
 		slot, wait, err := o.cfg.SharedWindow(ctx, r.N, r.Per, o.clock.Now())
 		if err != nil {
+			// A slot taken though its answer was lost (a timeout
+			// under load) would stay taken for minutes, shrinking
+			// every replica's window: stamp it so it ages out.
+			o.sharedDone(ctx, slot)
 			if ctx.Err() != nil {
 				return "", ctx.Err()
 			}

@@ -58,3 +58,26 @@ func TestFeederStuckMakesReplicaUnready(t *testing.T) {
 		t.Errorf("Ready() after the outbox was read again = %v; want nil", err)
 	}
 }
+
+// TestLostSlotAnswerIsStamped: when taking a shared send slot fails
+// after Redis may have taken it (a timeout), the outbox stamps the slot
+// so it ages out of the window instead of staying taken for minutes.
+func TestLostSlotAnswerIsStamped(t *testing.T) {
+	var stamped []string
+	o := NewOutbox(OutboxConfig{Logger: slog.New(slog.DiscardHandler),
+		SharedWindow: func(context.Context, int, time.Duration, time.Time) (string, time.Duration, error) {
+			return "slot-1", 0, errUnreadable
+		},
+		SharedDone: func(_ context.Context, slot string, _ time.Time) error {
+			stamped = append(stamped, slot)
+			return nil
+		}})
+	defer o.Close(context.Background())
+	slot, err := o.waitShared(t.Context(), Rate{N: 30, Per: time.Second})
+	if err != nil || slot != "" {
+		t.Fatalf("waitShared with the window unavailable = %q, %v; want \"\", nil (the replica's own window holds)", slot, err)
+	}
+	if len(stamped) != 1 || stamped[0] != "slot-1" {
+		t.Errorf("stamped slots = %q; want the one whose answer was lost", stamped)
+	}
+}

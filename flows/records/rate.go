@@ -21,11 +21,14 @@ const sendInFlight = 5 * time.Minute
 // limit per per, shared by every replica, and returns its name: it
 // counts as taken until SendDone stamps it with when the send ended.
 // When the window is full it takes none and returns how long to wait
-// before asking again.
+// before asking again. With an error it may return a slot name: the
+// slot may have been taken, and should be stamped with SendDone.
 func (db *DB) TakeSendSlot(ctx context.Context, limit int, per time.Duration, now time.Time) (string, time.Duration, error) {
 	slot, wait, err := db.s.TakeSlot(ctx, sendWindowKey, limit, per, now, now.Add(sendInFlight))
 	if err != nil {
-		return "", 0, fmt.Errorf("take a send slot: %w", err)
+		// The slot may be taken though the answer was lost; its name
+		// lets the caller stamp it.
+		return slot, 0, fmt.Errorf("take a send slot: %w", err)
 	}
 	return slot, wait, nil
 }

@@ -80,7 +80,10 @@ type Store interface {
 	// per named key, stamped until (later than now while the work it
 	// stands for is in flight), and returns its name; when all slots
 	// are taken at now it takes none and returns how long until one
-	// frees up. StampSlot restamps a slot taken, at at.
+	// frees up. On an error the slot may have been taken all the same
+	// (the answer lost, not the command): its name still comes back, so
+	// the caller can stamp it instead of leaving it taken until until.
+	// StampSlot restamps a slot taken, at at.
 	TakeSlot(ctx context.Context, key string, limit int, per time.Duration, now, until time.Time) (slot string, wait time.Duration, err error)
 	StampSlot(ctx context.Context, key, slot string, at time.Time) error
 

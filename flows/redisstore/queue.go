@@ -106,7 +106,7 @@ func (s *Store) TakeSlot(ctx context.Context, key string, limit int, per time.Du
 	ms, err := s.runScript(ctx, takeSlot, []string{s.key(key), s.key(key + ":clock")},
 		now.UnixMilli(), per.Milliseconds(), limit, slot, until.UnixMilli())
 	if err != nil {
-		return "", 0, err
+		return slot, 0, err // it may be taken: the caller stamps it
 	}
 	if ms > 0 {
 		return "", time.Duration(ms) * time.Millisecond, nil
