@@ -54,9 +54,8 @@ type supportState struct {
 // committee groups, and the handling of replies in committee groups.
 func registerSupport(e *Engine) {
 	desk := deskOf(e)
-	// All three answer in the wrong kind of chat with a word of their
-	// own (/support in a group, /tickets and /sign in private), so they
-	// are registered Anywhere.
+	// In the wrong kind of chat the dispatcher answers for them: a
+	// pointer to the private chat, or to the committee's group.
 	e.command(Command{Name: "support", Role: records.RoleAnyone, Scope: InPrivate, Help: "cmd.support", Run: beginSupport})
 	e.command(Command{Name: "tickets", Role: records.RoleCommittee, Scope: InGroup, Help: "cmd.tickets", Run: listTickets})
 	e.command(Command{Name: "sign", Role: records.RoleCommittee, Scope: InGroup, Run: signedAnswer})
@@ -88,10 +87,6 @@ func supportStartButtons(t *Turn) [][]Button {
 // beginSupport asks the student which university's committee to write
 // to.
 func beginSupport(t *Turn) error {
-	if t.Event.ChatType != ChatPrivate && t.Event.ChatType != "" {
-		t.Say("support.private_only", nil)
-		return nil
-	}
 	unis := t.Program().Universities
 	if len(unis) == 0 {
 		t.Say("support.no_universities", nil)
@@ -339,10 +334,6 @@ func threadTicket(t *Turn, id string) (records.Ticket, University, bool, error) 
 // continueTicket is the student's Reply button under an answer: what
 // they write next goes to that ticket.
 func continueTicket(t *Turn) error {
-	if t.Event.ChatType != ChatPrivate && t.Event.ChatType != "" {
-		t.Notice("error.bad_button")
-		return nil
-	}
 	tk, err := t.rec.Ticket(t.ctx, t.Callback.Arg)
 	if errors.Is(err, records.ErrNotFound) || t.Callback.Arg == "" || tk.UserID != t.Event.From.ID {
 		t.Notice("error.bad_button")
