@@ -220,6 +220,12 @@ func (f *feeder) sendChat(ctx context.Context, chat int64) error {
 			_, err := f.q.OutboxSent(ctx, chat, records.OutboxMessage{}, f.now())
 			return err
 		}
+		if chat < 0 {
+			// A group gets about 20 messages a minute: send its most
+			// urgent waiting message, then look again, so a new
+			// request overtakes follow-ups queued before it.
+			msgs = []records.OutboxMessage{mostUrgent(msgs)}
+		}
 		for _, om := range msgs {
 			if err := f.sendOne(ctx, om); err != nil {
 				return err
@@ -236,6 +242,18 @@ func (f *feeder) sendChat(ctx context.Context, chat int64) error {
 
 // sendOne sends om through the Outbox. It returns an error only when
 // the message should stay for a later try: the bot is stopping.
+// mostUrgent is the first of msgs marked flows.Message.Urgent, or the
+// first of msgs when none is.
+func mostUrgent(msgs []records.OutboxMessage) records.OutboxMessage {
+	for _, om := range msgs {
+		var m struct{ Urgent bool }
+		if json.Unmarshal(om.Body, &m) == nil && m.Urgent {
+			return om
+		}
+	}
+	return msgs[0]
+}
+
 func (f *feeder) sendOne(ctx context.Context, om records.OutboxMessage) error {
 	if om.ID == "" || len(om.Body) == 0 {
 		f.log.Error("entry of the durable outbox does not decode; dropped", "chat_id", om.ChatID)

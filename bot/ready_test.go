@@ -4,10 +4,17 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
+	"strconv"
 	"testing"
 	"time"
 
+	tgbot "github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+
+	"github.com/mentorbot/mentorbot/flows"
 	"github.com/mentorbot/mentorbot/flows/records"
+	"github.com/mentorbot/mentorbot/flows/redisstore/redistest"
 )
 
 // unreadableOutbox is a durable outbox whose Redis does not answer
@@ -79,5 +86,52 @@ func TestLostSlotAnswerIsStamped(t *testing.T) {
 	}
 	if len(stamped) != 1 || stamped[0] != "slot-1" {
 		t.Errorf("stamped slots = %q; want the one whose answer was lost", stamped)
+	}
+}
+
+// recorder is a Sender that notes the texts it sends, in order.
+type recorder struct{ texts []string }
+
+func (r *recorder) SendMessage(_ context.Context, p *tgbot.SendMessageParams) (*models.Message, error) {
+	r.texts = append(r.texts, p.Text)
+	return &models.Message{ID: len(r.texts)}, nil
+}
+func (r *recorder) SendDocument(context.Context, *tgbot.SendDocumentParams) (*models.Message, error) {
+	return &models.Message{}, nil
+}
+func (r *recorder) SendPhoto(context.Context, *tgbot.SendPhotoParams) (*models.Message, error) {
+	return &models.Message{}, nil
+}
+
+// TestUrgentGroupMessageOvertakes: in a group's durable outbox, an
+// urgent message (a new support request) is sent before the follow-ups
+// queued ahead of it, which keep their own order; a private chat's
+// messages keep theirs whatever their urgency.
+func TestUrgentGroupMessageOvertakes(t *testing.T) {
+	for _, tc := range []struct {
+		chat int64
+		want []string
+	}{
+		{-100, []string{"new", "f1", "f2", "f3"}},
+		{42, []string{"f1", "f2", "new", "f3"}},
+	} {
+		db := records.New(redistest.Store(t), nil)
+		ctx := t.Context()
+		for i, m := range []flows.Message{{Text: "f1"}, {Text: "f2"}, {Text: "new", Urgent: true}, {Text: "f3"}} {
+			m.ChatID = tc.chat
+			if err := db.Enqueue(ctx, tc.chat, "m"+strconv.Itoa(i), m); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rec := &recorder{}
+		out := NewOutbox(OutboxConfig{Sender: rec, Limits: &Limits{}, Logger: slog.New(slog.DiscardHandler)})
+		f := newFeeder(db, out, slog.New(slog.DiscardHandler))
+		if err := f.sendChat(ctx, tc.chat); err != nil {
+			t.Fatal(err)
+		}
+		out.Close(ctx)
+		if !slices.Equal(rec.texts, tc.want) {
+			t.Errorf("chat %d sent %q; want %q", tc.chat, rec.texts, tc.want)
+		}
 	}
 }

@@ -106,6 +106,10 @@ type Message struct {
 	// sent message back through Engine.Sent, so flows can recognise
 	// replies to it later (support tickets use this).
 	Ref string
+	// Urgent puts the message, in a group, ahead of the group's
+	// waiting messages that are not: a new support request overtakes
+	// follow-ups queued behind Telegram's limit of about 20 a minute.
+	Urgent bool
 	// Quote, when set, is the part of Text that a person wrote, relayed
 	// as it came: the sender sets it apart (a blockquote in Telegram),
 	// so no line of it can pass for the bot's own.

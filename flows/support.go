@@ -270,6 +270,7 @@ func submitRequest(t *Turn, st supportState) error {
 		ChatID: u.CommitteeChat,
 		Text:   text,
 		Quote:  quote,
+		Urgent: true,
 		TextID: "support.group.new",
 		File:   file,
 		Buttons: [][]Button{{

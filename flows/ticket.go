@@ -212,7 +212,7 @@ func (d supportDesk) staffAlerts(ctx context.Context, tk records.Ticket, u Unive
 // ticketNote is message id in u's committee group, as a reply to the
 // post of tk.
 func (d supportDesk) ticketNote(tk records.Ticket, u University, id string, data map[string]any) Message {
-	return Message{ChatID: u.CommitteeChat, ReplyTo: tk.PostID, Ref: ticketRef(refTicket, tk.ID),
+	return Message{ChatID: u.CommitteeChat, ReplyTo: tk.PostID, Ref: ticketRef(refTicket, tk.ID), Urgent: true,
 		Text: d.cat.T(groupLang(d.cat, u), id, data), TextID: id}
 }
 
