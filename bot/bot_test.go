@@ -183,8 +183,7 @@ func TestWebhookSecret(t *testing.T) {
 	env := bottest.Start(t)
 	log := newProcessedLog()
 	b := startWebhookBot(t, env, "s3cret-token", log.done)
-	env.Server.WaitCalls("setWebhook", 1)
-	if url, secret := env.Server.Webhook(); url != "https://bot.example/hook" || secret != "s3cret-token" {
+	if url, secret := env.Server.WaitWebhook(); url != "https://bot.example/hook" || secret != "s3cret-token" {
 		t.Fatalf("Webhook() = %q, %q; want the configured URL and secret", url, secret)
 	}
 

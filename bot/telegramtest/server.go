@@ -528,6 +528,14 @@ func (s *Server) WaitCalls(method string, n int) {
 		func() bool { return s.calls[method] >= n })
 }
 
+// WaitWebhook waits until setWebhook has set a webhook and returns it.
+// (WaitCalls counts a call when it arrives, before it took effect.)
+func (s *Server) WaitWebhook() (url, secret string) {
+	s.tb.Helper()
+	s.wait(func() string { return "no webhook set" }, func() bool { return s.webhookURL != "" })
+	return s.Webhook()
+}
+
 // WaitConfirmed waits until a getUpdates call confirmed update id, that
 // is the bot asked for updates after it.
 func (s *Server) WaitConfirmed(id int64) {
