@@ -239,6 +239,11 @@ func (e *Engine) turn(ctx context.Context, ev Event, update int64) (_ Reply, han
 	if err := e.dispatch(t); err != nil {
 		return Reply{}, false, err
 	}
+	if !isPrivate(ev.ChatType) {
+		if err := e.capGroupReplies(t); err != nil {
+			return Reply{}, false, err
+		}
+	}
 	var save *records.Profile
 	if p != before && ev.From.ID != 0 && !t.forget {
 		save = &p
@@ -252,6 +257,55 @@ func (e *Engine) turn(ctx context.Context, ev Event, update int64) (_ Reply, han
 		return Reply{}, false, err
 	}
 	return t.reply, false, nil
+}
+
+// groupReplyLimit is how many replies to its members' chatter the bot
+// sends a group in records.GroupReplyWindow. Telegram lets a bot write
+// about 20 messages a minute to a group; a member typing commands or
+// stray replies must not spend what new requests and committee notes
+// need.
+const groupReplyLimit = 10
+
+// capGroupReplies drops the turn's replies to its group past the
+// group's limit, urgent ones aside, and says so the first time in a
+// window. What the turn did stands; only the chatter goes unanswered.
+func (e *Engine) capGroupReplies(t *Turn) error {
+	chat := t.Event.ChatID
+	n := 0
+	for _, m := range t.reply.Messages {
+		if m.ChatID == chat && !m.Urgent {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	before, after, err := t.rec.CountGroupReplies(t.ctx, chat, n, t.Now(), records.GroupReplyWindow)
+	if err != nil {
+		return err
+	}
+	if after <= groupReplyLimit {
+		return nil
+	}
+	kept, k := t.reply.Messages[:0], before
+	for _, m := range t.reply.Messages {
+		if m.ChatID == chat && !m.Urgent {
+			k++
+			if k > groupReplyLimit {
+				continue
+			}
+		}
+		kept = append(kept, m)
+	}
+	t.reply.Messages = kept
+	if before <= groupReplyLimit { // the first turn past the limit says why
+		lang := t.Profile.Lang
+		if u, ok := e.program.UniversityByChat(chat); ok {
+			lang = groupLang(e.cat, u)
+		}
+		t.Send(Message{ChatID: chat, Text: e.cat.T(lang, "group.slow_down", nil), TextID: "group.slow_down"})
+	}
+	return nil
 }
 
 // Enqueue commits msgs, sent outside any turn, to the durable outbox at

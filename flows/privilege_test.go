@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -113,6 +114,7 @@ func TestPrivilegedCommandsRefuseWhateverTheArgs(t *testing.T) {
 				id  int64
 				typ flows.ChatType
 			}{{ordinary.ID, flows.ChatPrivate}, {strayGroup, flows.ChatSupergroup}, {bicoccaChat, flows.ChatSupergroup}} {
+				h.clock.Add(time.Minute) // a minute apart, within each group's reply limit
 				before := snapshot()
 				r := h.handle(flows.Event{Kind: flows.KindCommand, ChatID: chat.id, ChatType: chat.typ, From: ordinary,
 					Command: name, Args: arg})

@@ -55,17 +55,40 @@ func followUpKey(userID int64, windowStart int64) string {
 // of length per that holds now, and returns how many this makes. The
 // count goes with the window (its key expires), and with the turn.
 func (db *DB) CountFollowUp(ctx context.Context, userID int64, now time.Time, per time.Duration) (int, error) {
-	start := now.Truncate(per).Unix()
-	key := followUpKey(userID, start)
-	var n int
-	if err := db.s.Get(ctx, key, &n); err != nil && !errors.Is(err, ErrNotFound) {
+	return db.countInWindow(ctx, followUpKey(userID, now.Truncate(per).Unix()), 1, per)
+}
+
+// GroupReplyWindow is the window the bot's replies to a group's
+// chatter are counted in.
+const GroupReplyWindow = time.Minute
+
+// groupRepliesKey counts the bot's replies to chatter in group chatID
+// in the window starting at windowStart (Unix seconds).
+func groupRepliesKey(chatID int64, windowStart int64) string {
+	return "groupreplies:" + id64(chatID) + ":" + id64(windowStart)
+}
+
+// CountGroupReplies adds n replies of the bot to chatter in group
+// chatID to the fixed window of length per that holds now, and returns
+// the window's count before and after. A group's id is no one's
+// personal data: the count expires with its window.
+func (db *DB) CountGroupReplies(ctx context.Context, chatID int64, n int, now time.Time, per time.Duration) (before, after int, err error) {
+	after, err = db.countInWindow(ctx, groupRepliesKey(chatID, now.Truncate(per).Unix()), n, per)
+	return after - n, after, err
+}
+
+// countInWindow adds n to the count at key, kept for two windows of
+// length per, and returns the new count.
+func (db *DB) countInWindow(ctx context.Context, key string, n int, per time.Duration) (int, error) {
+	var count int
+	if err := db.s.Get(ctx, key, &count); err != nil && !errors.Is(err, ErrNotFound) {
 		return 0, fmt.Errorf("load %s: %w", key, err)
 	}
-	n++
-	if err := db.s.Put(ctx, key, n, 2*per); err != nil {
+	count += n
+	if err := db.s.Put(ctx, key, count, 2*per); err != nil {
 		return 0, fmt.Errorf("save %s: %w", key, err)
 	}
-	return n, nil
+	return count, nil
 }
 
 // eraseFollowUps deletes userID's follow-up count of the current and
