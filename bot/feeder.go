@@ -22,6 +22,7 @@ type durableOutbox interface {
 	OutboxMessages(ctx context.Context, chatID int64, n int) ([]records.OutboxMessage, error)
 	OutboxSent(ctx context.Context, chatID int64, m records.OutboxMessage, until time.Time) (more bool, err error)
 	OutboxPending(ctx context.Context) (int, error)
+	HasProfile(ctx context.Context, userID int64) (bool, error)
 }
 
 var _ durableOutbox = (*records.DB)(nil)
@@ -240,8 +241,6 @@ func (f *feeder) sendChat(ctx context.Context, chat int64) error {
 	}
 }
 
-// sendOne sends om through the Outbox. It returns an error only when
-// the message should stay for a later try: the bot is stopping.
 // mostUrgent is the first of msgs marked flows.Message.Urgent, or the
 // first of msgs when none is.
 func mostUrgent(msgs []records.OutboxMessage) records.OutboxMessage {
@@ -254,6 +253,9 @@ func mostUrgent(msgs []records.OutboxMessage) records.OutboxMessage {
 	return msgs[0]
 }
 
+// sendOne sends om through the Outbox, unless the person it is about
+// was erased. It returns an error only when the message should stay for
+// a later try: the bot is stopping, or Redis did not answer.
 func (f *feeder) sendOne(ctx context.Context, om records.OutboxMessage) error {
 	if om.ID == "" || len(om.Body) == 0 {
 		f.log.Error("entry of the durable outbox does not decode; dropped", "chat_id", om.ChatID)
@@ -263,6 +265,18 @@ func (f *feeder) sendOne(ctx context.Context, om records.OutboxMessage) error {
 	if err := json.Unmarshal(om.Body, &m); err != nil {
 		f.log.Error("message in the durable outbox does not decode; dropped", "chat_id", om.ChatID, "id", om.ID, "err", err)
 		return nil
+	}
+	if m.About != 0 {
+		// It carries someone's words or name; if they were erased
+		// while it waited, it must not go out.
+		known, err := f.q.HasProfile(ctx, m.About)
+		if err != nil {
+			return fmt.Errorf("send %s: %w", om.ID, err)
+		}
+		if !known {
+			f.log.Info("message about an erased person dropped", "chat_id", om.ChatID, "id", om.ID)
+			return nil
+		}
 	}
 	_, err := f.out.Send(ctx, m)
 	switch {

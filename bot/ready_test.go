@@ -36,7 +36,8 @@ func (u *unreadableOutbox) OutboxMessages(context.Context, int64, int) ([]record
 func (u *unreadableOutbox) OutboxSent(context.Context, int64, records.OutboxMessage, time.Time) (bool, error) {
 	return false, nil
 }
-func (u *unreadableOutbox) OutboxPending(context.Context) (int, error) { return 0, nil }
+func (u *unreadableOutbox) OutboxPending(context.Context) (int, error)      { return 0, nil }
+func (u *unreadableOutbox) HasProfile(context.Context, int64) (bool, error) { return true, nil }
 
 // TestFeederStuckMakesReplicaUnready: a feeder that cannot read the
 // durable outbox for longer than feederStuck makes Ready fail, and the
@@ -133,5 +134,37 @@ func TestUrgentGroupMessageOvertakes(t *testing.T) {
 		if !slices.Equal(rec.texts, tc.want) {
 			t.Errorf("chat %d sent %q; want %q", tc.chat, rec.texts, tc.want)
 		}
+	}
+}
+
+// TestMessageAboutErasedPersonIsDropped: a group's outbox holds a
+// follow-up of a student erased while it waited and one of a student
+// still there; only the second reaches Telegram, and both leave the
+// outbox.
+func TestMessageAboutErasedPersonIsDropped(t *testing.T) {
+	const group, erased, kept = -100, 7001, 7002
+	db := records.New(redistest.Store(t), nil)
+	ctx := t.Context()
+	if err := db.SaveProfile(ctx, records.Profile{UserID: kept, FirstName: "Bob"}); err != nil {
+		t.Fatal(err)
+	}
+	for i, m := range []flows.Message{{Text: "words of the erased", About: erased}, {Text: "words of Bob", About: kept}, {Text: "notice"}} {
+		m.ChatID = group
+		if err := db.Enqueue(ctx, group, "m"+strconv.Itoa(i), m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rec := &recorder{}
+	out := NewOutbox(OutboxConfig{Sender: rec, Limits: &Limits{}, Logger: slog.New(slog.DiscardHandler)})
+	f := newFeeder(db, out, slog.New(slog.DiscardHandler))
+	if err := f.sendChat(ctx, group); err != nil {
+		t.Fatal(err)
+	}
+	out.Close(ctx)
+	if want := []string{"words of Bob", "notice"}; !slices.Equal(rec.texts, want) {
+		t.Errorf("sent %q; want %q", rec.texts, want)
+	}
+	if left, err := db.OutboxMessages(ctx, group, 10); err != nil || len(left) != 0 {
+		t.Errorf("outbox holds %d messages (%v); want none", len(left), err)
 	}
 }

@@ -415,7 +415,8 @@ func agreementSend(t *Turn) error {
 	return nil
 }
 
-// sendProposal asks p.To to confirm p, in their language.
+// sendProposal asks p.To to confirm p, in their language. It names
+// p.From, so it is not sent should they be erased first.
 func sendProposal(t *Turn, p records.Proposal) {
 	lang := t.LangOf(p.To)
 	from, err := t.rec.Profile(t.ctx, p.From)
@@ -429,13 +430,14 @@ func sendProposal(t *Turn, p records.Proposal) {
 	}
 	if p.Kind != records.ProposalAgreement {
 		mt := p.Meetings[0]
-		t.SayTo(p.To, lang, "meetings.resched.proposed", map[string]any{
-			"Name": name, "N": mt.N, "When": formatMeeting(mt, t.Program().Location())}, buttons)
+		t.Send(Message{ChatID: p.To, TextID: "meetings.resched.proposed", Buttons: [][]Button{buttons}, About: p.From,
+			Text: t.e.cat.T(lang, "meetings.resched.proposed", map[string]any{
+				"Name": name, "N": mt.N, "When": formatMeeting(mt, t.Program().Location())})})
 		return
 	}
 	text := t.e.cat.T(lang, "agreement.proposed", map[string]any{"Name": name}) + "\n\n" +
 		agreementSummary(t, lang, p.Topics, p.Meetings)
-	t.Send(Message{ChatID: p.To, Text: text, TextID: "agreement.proposed", Buttons: [][]Button{buttons}})
+	t.Send(Message{ChatID: p.To, Text: text, TextID: "agreement.proposed", Buttons: [][]Button{buttons}, About: p.From})
 }
 
 // decideProposal confirms or declines the proposal of the pressed

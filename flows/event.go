@@ -114,6 +114,10 @@ type Message struct {
 	// as it came: the sender sets it apart (a blockquote in Telegram),
 	// so no line of it can pass for the bot's own.
 	Quote *Span
+	// About is the person whose words or name the message carries to
+	// someone else, when that person sent the event: should they be
+	// erased before it reaches Telegram, it is not sent.
+	About int64
 }
 
 // Span is a part of a message's Text, as byte offsets: Text[Start:End].

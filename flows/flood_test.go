@@ -83,3 +83,22 @@ func TestGroupChatterIsCapped(t *testing.T) {
 		t.Errorf("a command a minute later: said %v in the group; want the pointer", got)
 	}
 }
+
+// TestRelaysNameWhomTheyCarry: a new request, a follow-up and a
+// committee answer carry their author's words to someone else, so each
+// names the author in Message.About: the sender drops it should the
+// author be erased before it goes out.
+func TestRelaysNameWhomTheyCarry(t *testing.T) {
+	s := newSupportRig(t)
+	r, post := s.request(ada, "bicocca", "housing", "I need a room.")
+	about := func(what string, r flows.Reply, chat, want int64) {
+		t.Helper()
+		msgs := only(r, chat)
+		if len(msgs) != 1 || msgs[0].About != want {
+			t.Errorf("%s:%s; want one message to %d about %d", what, dump(r), chat, want)
+		}
+	}
+	about("new request", r, bicoccaChat, ada.ID)
+	about("follow-up", s.text(ada, "Near the campus, please."), bicoccaChat, ada.ID)
+	about("answer", s.answer(bicoccaChat, memberAna, post, "Try the residence."), studentA, memberAna)
+}

@@ -529,7 +529,7 @@ func joinByInvite(t *Turn) error {
 	}
 	if inv.By != t.Event.From.ID {
 		lang := t.LangOf(inv.By)
-		t.SayTo(inv.By, lang, "invite.joined_notice", map[string]any{
+		t.SayAbout(inv.By, lang, "invite.joined_notice", map[string]any{
 			"N": inv.N, "Name": t.Profile.DisplayName(), "Role": describeInvite(t, lang, inv),
 		})
 	}

@@ -529,7 +529,7 @@ func deliverHeldIntros(t *Turn) error {
 			return err
 		}
 		t.Say("review.intro.mentor", map[string]any{"Project": p.Title, "Mentee": mentee.DisplayName()})
-		t.SayTo(m.MenteeID, t.LangOf(m.MenteeID), "review.intro.mentor_ready",
+		t.SayAbout(m.MenteeID, t.LangOf(m.MenteeID), "review.intro.mentor_ready",
 			map[string]any{"Project": p.Title, "Mentor": t.Profile.DisplayName()})
 	}
 	if len(ms) > 0 {

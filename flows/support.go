@@ -271,6 +271,7 @@ func submitRequest(t *Turn, st supportState) error {
 		Text:   text,
 		Quote:  quote,
 		Urgent: true,
+		About:  t.Event.From.ID,
 		TextID: "support.group.new",
 		File:   file,
 		Buttons: [][]Button{{
@@ -403,6 +404,7 @@ func followUp(t *Turn, st supportState) error {
 		File:    file,
 		ReplyTo: tk.PostID,
 		Ref:     ticketRef(refTicket, tk.ID),
+		About:   t.Event.From.ID,
 	})
 	t.Say("support.followup_sent", map[string]any{"ID": tk.ID})
 	return nil
@@ -529,6 +531,7 @@ func relayAnswer(t *Turn, u University, tk records.Ticket, body string, file *At
 		File:    file,
 		Buttons: [][]Button{{t.LastingButton(t.e.cat.T(lang, "support.reply_button", nil), flowSupport, "reply", tk.ID)}},
 		Ref:     ticketRef(refRelay, tk.ID),
+		About:   t.Event.From.ID,
 	})
 }
 

@@ -73,6 +73,13 @@ func (t *Turn) SayTo(chatID int64, lang, id string, data map[string]any, buttons
 	t.Send(Message{ChatID: chatID, Text: t.e.cat.T(lang, id, data), TextID: id, Buttons: buttons})
 }
 
+// SayAbout is SayTo for a message that carries the words or the name of
+// the event's sender to someone else: it is not sent if the sender is
+// erased before it leaves (Message.About).
+func (t *Turn) SayAbout(chatID int64, lang, id string, data map[string]any, buttons ...[]Button) {
+	t.Send(Message{ChatID: chatID, Text: t.e.cat.T(lang, id, data), TextID: id, Buttons: buttons, About: t.Event.From.ID})
+}
+
 // Reply replies in the event's chat with a text already localized.
 func (t *Turn) Reply(text string, buttons ...[]Button) {
 	t.Send(Message{ChatID: t.Event.ChatID, Text: text, Buttons: buttons})

@@ -53,6 +53,20 @@ func (db *DB) Profile(ctx context.Context, userID int64) (Profile, error) {
 	return p, nil
 }
 
+// HasProfile reports whether userID has a stored profile: everyone who
+// has written to the bot has one until they are erased.
+func (db *DB) HasProfile(ctx context.Context, userID int64) (bool, error) {
+	var p Profile
+	err := db.s.Get(ctx, profileKey(userID), &p)
+	if errors.Is(err, ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("load profile %d: %w", userID, err)
+	}
+	return true, nil
+}
+
 // SaveProfile stores p.
 func (db *DB) SaveProfile(ctx context.Context, p Profile) error {
 	return db.put(ctx, profileKey(p.UserID), p)
