@@ -128,12 +128,20 @@ func (db *DB) ProjectApplications(ctx context.Context, project string) ([]Applic
 	return loadSet[Application](ctx, db, appProjectSet(project), appKey)
 }
 
-// SaveApplication stores a: a draft under its user, a submitted one
-// under its reference number.
+// DraftKept is how long an application never submitted is kept after it
+// was last changed: it belongs to no cohort, so cohort retention never
+// reaches it, and a call is long over by then.
+const DraftKept = 180 * 24 * time.Hour
+
+// SaveApplication stores a: a draft under its user, for DraftKept, a
+// submitted one under its reference number.
 func (db *DB) SaveApplication(ctx context.Context, a *Application) error {
 	a.UpdatedAt = db.now().UTC()
 	if a.State == AppDraft {
-		return db.put(ctx, appDraftKey(a.UserID), a)
+		if err := db.s.Put(ctx, appDraftKey(a.UserID), a, DraftKept); err != nil {
+			return fmt.Errorf("save draft of %d: %w", a.UserID, err)
+		}
+		return nil
 	}
 	return db.put(ctx, appKey(a.Ref), a)
 }

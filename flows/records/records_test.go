@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/mentorbot/mentorbot/flows/records"
+	"github.com/mentorbot/mentorbot/flows/redisstore"
 	"github.com/mentorbot/mentorbot/flows/redisstore/redistest"
 )
 
@@ -169,5 +170,28 @@ func TestTurnCommitsAllOrNothing(t *testing.T) {
 	}
 	if loaded, err := db.LoadTurn(ctx, 42, 5, 5); err != nil || !loaded.Handled {
 		t.Errorf("LoadTurn(42) after commit = %+v, %v; want handled", loaded, err)
+	}
+}
+
+// TestDraftIsForgotten: an application never submitted belongs to no
+// cohort, so it is kept for records.DraftKept after its last change and
+// then Redis forgets it; a submitted one stays for cohort retention.
+func TestDraftIsForgotten(t *testing.T) {
+	rdb, prefix := redistest.Client(t)
+	db := records.New(redisstore.New(rdb, redistest.Options(rdb, prefix)), func() time.Time { return epoch })
+	ctx := t.Context()
+	if err := db.SaveApplication(ctx, &records.Application{UserID: 42, State: records.AppDraft}); err != nil {
+		t.Fatal(err)
+	}
+	keys := redistest.Keys(t, rdb, redistest.KeyPrefix(rdb, prefix)+"application-draft:*")
+	if len(keys) != 1 {
+		t.Fatalf("draft keys %q; want one", keys)
+	}
+	ttl, err := rdb.TTL(ctx, keys[0]).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ttl <= records.DraftKept-time.Minute || ttl > records.DraftKept {
+		t.Errorf("draft kept for %s; want %s", ttl, records.DraftKept)
 	}
 }
