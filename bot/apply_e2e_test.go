@@ -71,8 +71,7 @@ func TestApplyE2EFromApplyToMatch(t *testing.T) {
 	ref, sent := applyFully(env, ada)
 
 	r = env.Command(staff, "applications", "")
-	bottest.WantText(t, r, applyStaffID, madridProject+": 1 application")
-	env.Press(staff, madridProject+" (1)")
+	bottest.WantText(t, r, applyStaffID, "Applications: 1 application")
 	r = env.Press(staff, ref)
 	var got []string
 	for _, m := range r.To(applyStaffID) {

@@ -510,9 +510,11 @@ func TestWithdraw(t *testing.T) {
 		h.wantRendered(t, r, studentA, "en", "apply.status.submitted", map[string]any{"Ref": ref,
 			"State": h.rendered("en", "apply.state.withdrawn", nil), "Submitted": h.when("en", h.application(studentA).SubmittedAt)})
 		wantSaid(t, h.command(u, "withdraw", ""), studentA, "apply.withdraw.already")
-		r = h.command(user(staffID, "en"), "applications", "")
-		wantSaid(t, r, staffID, "review.list.intro")
-		wantText(t, r, staffID, projectMadrid+": "+h.renderedN("en", "review.count.applications", 0, nil))
+		r = h.command(user(staffID, "en"), "applications", "madrid-ai submitted")
+		wantSaid(t, r, staffID, "review.list.page")
+		wantText(t, r, staffID, h.renderedN("en", "review.count.applications", 0, nil))
+		r = h.command(user(staffID, "en"), "applications", "withdrawn")
+		wantText(t, r, staffID, h.renderedN("en", "review.count.applications", 1, nil))
 	})
 	t.Run("nothing", func(t *testing.T) {
 		h := newHarness(t)

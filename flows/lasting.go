@@ -12,7 +12,7 @@ import "github.com/mentorbot/mentorbot/flows/records"
 // button's target, its Arg, still allows the action: the application's
 // state, the ticket's, the meeting's, the person it is about.
 func registerLasting(e *Engine) {
-	review := []string{"proj", "open"}
+	review := []string{"proj", "list", "fproj", "fstate", "open"}
 	for _, tr := range reviewTransitions {
 		review = append(review, tr.action)
 	}

@@ -3,7 +3,6 @@ package flows
 import (
 	"errors"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/mentorbot/mentorbot/flows/records"
@@ -17,7 +16,7 @@ const maxNoteLength = 1000
 // registerReview adds the staff commands: /applications to review,
 // /publish to announce the results and /export.
 func registerReview(e *Engine) {
-	e.command(Command{Name: "applications", Role: records.RoleStaff, Scope: InPrivate, Help: "cmd.applications", Run: listProjects})
+	e.command(Command{Name: "applications", Role: records.RoleStaff, Scope: InPrivate, Help: "cmd.applications", Run: applicationsCommand})
 	e.command(Command{Name: "publish", Role: records.RoleStaff, Scope: InPrivate, Help: "cmd.publish", Run: publishCommand})
 	e.command(Command{Name: "export", Role: records.RoleStaff, Scope: InPrivate, Help: "cmd.export", Run: exportCommand})
 	e.onArgument("export", "applications", exportApplications)
@@ -65,59 +64,6 @@ func canTake(a records.Application, action string) (records.AppState, bool) {
 // the dispatcher checks roles of commands and buttons only.
 func isStaff(t *Turn) (bool, error) {
 	return t.e.HasRole(t.ctx, t.Event.From.ID, t.Event.ChatID, records.RoleStaff)
-}
-
-// listProjects shows each project with its count of applications.
-func listProjects(t *Turn) error {
-	var b strings.Builder
-	b.WriteString(t.T("review.list.intro", nil))
-	var rows [][]Button
-	for _, p := range t.Program().Projects {
-		apps, err := t.rec.ProjectApplications(t.ctx, p.ID)
-		if err != nil {
-			return err
-		}
-		n := 0
-		for _, a := range apps {
-			if a.Active() {
-				n++
-			}
-		}
-		count := t.Plural("review.count.applications", n, nil)
-		b.WriteString("\n• " + p.Title + ": " + count)
-		if n > 0 {
-			rows = append(rows, []Button{t.LastingButton(p.Title+" ("+strconv.Itoa(n)+")", flowReview, "proj", p.ID)})
-		}
-	}
-	sayBuilt(t, "review.list.intro", b.String(), rows...)
-	return nil
-}
-
-// listApplications shows the active applications of a project.
-func listApplications(t *Turn, projectID string) error {
-	p, ok := t.Program().Project(projectID)
-	if !ok {
-		t.Notice("error.bad_button")
-		return nil
-	}
-	apps, err := t.rec.ProjectApplications(t.ctx, p.ID)
-	if err != nil {
-		return err
-	}
-	var rows [][]Button
-	for _, a := range apps {
-		if !a.Active() {
-			continue
-		}
-		name, err := applicantName(t, a)
-		if err != nil {
-			return err
-		}
-		label := a.Ref + " · " + name + " · " + t.T("review.state."+string(a.State), nil)
-		rows = append(rows, []Button{t.LastingButton(label, flowReview, "open", a.Ref)})
-	}
-	t.Say("review.project", map[string]any{"Project": p.Title, "Count": t.Plural("review.count.applications", len(rows), nil)}, rows...)
-	return nil
 }
 
 // applicantName is the applicant's display name, or a placeholder once
@@ -194,8 +140,8 @@ func reviewButton(t *Turn) error {
 	// Confirmations (publish, cancel, noreason) belong to one run of the
 	// flow: the dispatcher let them through only with its nonce.
 	switch t.Callback.Action {
-	case "proj":
-		return listApplications(t, t.Callback.Arg)
+	case "proj", "list", "fproj", "fstate":
+		return listButton(t)
 	case "publish":
 		t.Session.Reset()
 		return publish(t)

@@ -31,6 +31,11 @@ func telegram(ctx context.Context, cfg Config, fc flows.Config, reg prometheus.R
 	if err != nil {
 		return nil, fmt.Errorf("start flows: %w", err)
 	}
+	if n, err := engine.Records().EnsureIndexes(ctx); err != nil {
+		return nil, fmt.Errorf("index records: %w", err)
+	} else if n > 0 {
+		log.Info("indexed applications written by an older version", "applications", n)
+	}
 	b, err := bot.New(ctx, bot.Config{
 		Token:         cfg.Token,
 		APIURL:        cfg.APIURL,

@@ -143,7 +143,10 @@ func (db *DB) SaveApplication(ctx context.Context, a *Application) error {
 		}
 		return nil
 	}
-	return db.put(ctx, appKey(a.Ref), a)
+	if err := db.put(ctx, appKey(a.Ref), a); err != nil {
+		return err
+	}
+	return db.indexApplication(ctx, *a)
 }
 
 // SubmitApplication gives draft a a reference number made by ref from

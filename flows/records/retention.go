@@ -133,5 +133,8 @@ func (db *DB) deleteApplication(ctx context.Context, a Application) error {
 	if err := db.s.RemoveFromSet(ctx, appAllSet, a.Ref); err != nil {
 		return err
 	}
+	if err := db.unindexApplication(ctx, a); err != nil {
+		return err
+	}
 	return db.s.RemoveFromSet(ctx, appProjectSet(a.ProjectID), a.Ref)
 }

@@ -65,6 +65,14 @@ type Store interface {
 	Schedule(ctx context.Context, queue, member string, at time.Time) error
 	Due(ctx context.Context, queue string, now time.Time, limit int) ([]string, error)
 	Unschedule(ctx context.Context, queue string, members ...string) error
+	// Page returns n members of a time-ordered queue (an index by
+	// date) from offset, newest first when newestFirst, with the
+	// queue's size, in one round trip.
+	Page(ctx context.Context, queue string, offset, n int, newestFirst bool) (members []string, total int, err error)
+	// ByPrefix returns up to limit members of a queue whose members all
+	// have the same time that start with prefix, in byte order: a
+	// search index of "token\x00id" members.
+	ByPrefix(ctx context.Context, queue, prefix string, limit int) ([]string, error)
 	// ScheduleIfAbsent is Schedule, but keeps member's time when it is
 	// queued already.
 	ScheduleIfAbsent(ctx context.Context, queue, member string, at time.Time) error

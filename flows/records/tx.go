@@ -282,6 +282,16 @@ func (tx *txStore) Due(ctx context.Context, queue string, now time.Time, limit i
 	return due, nil
 }
 
+// Page and ByPrefix read what is committed: a turn that changes an
+// index and then lists it sees the list as it was.
+func (tx *txStore) Page(ctx context.Context, queue string, offset, n int, newestFirst bool) ([]string, int, error) {
+	return tx.s.Page(ctx, queue, offset, n, newestFirst)
+}
+
+func (tx *txStore) ByPrefix(ctx context.Context, queue, prefix string, limit int) ([]string, error) {
+	return tx.s.ByPrefix(ctx, queue, prefix, limit)
+}
+
 func (tx *txStore) ScheduleIfAbsent(_ context.Context, queue, member string, at time.Time) error {
 	tx.op(OpZAddNX, queue, strconv.FormatInt(at.UnixMilli(), 10), member)
 	return nil

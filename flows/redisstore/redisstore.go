@@ -239,6 +239,38 @@ func (s *Store) Due(ctx context.Context, queue string, now time.Time, limit int)
 	}).Result()
 }
 
+// Page implements records.Store.
+func (s *Store) Page(ctx context.Context, queue string, offset, n int, newestFirst bool) ([]string, int, error) {
+	var rng *redis.StringSliceCmd
+	var size *redis.IntCmd
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		start, stop := int64(offset), int64(offset+n-1)
+		switch {
+		case n <= 0: // the size only
+		case newestFirst:
+			rng = p.ZRevRange(ctx, s.key(queue), start, stop)
+		default:
+			rng = p.ZRange(ctx, s.key(queue), start, stop)
+		}
+		size = p.ZCard(ctx, s.key(queue))
+		return nil
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	if rng == nil {
+		return nil, int(size.Val()), nil
+	}
+	return rng.Val(), int(size.Val()), nil
+}
+
+// ByPrefix implements records.Store.
+func (s *Store) ByPrefix(ctx context.Context, queue, prefix string, limit int) ([]string, error) {
+	return s.rdb.ZRangeByLex(ctx, s.key(queue), &redis.ZRangeBy{
+		Min: "[" + prefix, Max: "[" + prefix + "\xff", Count: int64(limit),
+	}).Result()
+}
+
 // Unschedule implements records.Store.
 func (s *Store) Unschedule(ctx context.Context, queue string, members ...string) error {
 	if len(members) == 0 {
