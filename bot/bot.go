@@ -42,6 +42,7 @@ type engine interface {
 	Enqueue(ctx context.Context, msgs []flows.Message) error
 	Commands(lang string) []flows.Button
 	Catalog() *locales.Catalog
+	jobEngine
 }
 
 var _ engine = (*flows.Engine)(nil)
@@ -75,6 +76,9 @@ type Config struct {
 	// Workers is how many chats are handled in parallel; 64 when zero.
 	// More turns in flight share more Redis round trips.
 	Workers int
+	// JobGate, when set, is called by the job runner before it runs a
+	// job; tests hold a job with it.
+	JobGate func(jobID string)
 	// OnProcessed, when set, is called after each update was handled,
 	// skipped as a duplicate or ignored, with its replies queued. Tests
 	// synchronise on it.
@@ -90,6 +94,7 @@ type Bot struct {
 	metrics  *Metrics
 	outbox   *Outbox
 	feeder   *feeder
+	jobs     *jobRunner
 	username string
 	apiURL   string
 	http     *http.Client
@@ -163,6 +168,7 @@ func New(ctx context.Context, cfg Config) (*Bot, error) {
 		SharedDone:    cfg.Engine.Records().SendDone,
 	})
 	b.feeder = newFeeder(cfg.Engine.Records(), b.outbox, b.log)
+	b.jobs = &jobRunner{engine: cfg.Engine, out: b.outbox, edit: b.editText, log: b.log, now: time.Now, gate: cfg.JobGate}
 	return b, nil
 }
 
@@ -176,6 +182,12 @@ func validSecret(s string) bool {
 		}
 	}
 	return true
+}
+
+// editText replaces the text of message messageID in chatID.
+func (b *Bot) editText(ctx context.Context, chatID int64, messageID int, text string) error {
+	_, err := b.tg.EditMessageText(ctx, &tgbot.EditMessageTextParams{ChatID: chatID, MessageID: messageID, Text: text})
+	return err
 }
 
 // Username is the bot's Telegram username, without the @.
@@ -237,8 +249,11 @@ func (b *Bot) Run(ctx context.Context) error {
 		defer close(fed)
 		b.feeder.run(feeding)
 	}()
+	var jobs sync.WaitGroup
+	jobs.Go(func() { b.jobs.run(ctx) })
 	err := b.receive(ctx)
 	cancel()
+	jobs.Wait() // a job cut short stays queued, for the next start or another replica
 	b.once.Do(func() { close(b.stopped) })
 	b.queues.stop()
 	workers.Wait()

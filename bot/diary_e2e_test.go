@@ -170,7 +170,11 @@ func TestQuestionnaireE2EExportsCSV(t *testing.T) {
 	bottest.WantText(t, r, diaryStaff.ID, "2 questionnaire responses")
 	bottest.WantText(t, r, diaryStaff.ID, "overall: mean 3.50 (answers: 2)")
 	doc := documentTo(t, r, diaryStaff.ID, ".csv")
-	rows, err := csv.NewReader(bytes.NewReader(doc.Document.Content)).ReadAll()
+	content, ok := bytes.CutPrefix(doc.Document.Content, []byte("\uFEFF"))
+	if !ok {
+		t.Errorf("CSV does not start with a UTF-8 byte order mark")
+	}
+	rows, err := csv.NewReader(bytes.NewReader(content)).ReadAll()
 	if err != nil {
 		t.Fatalf("parse CSV: %v", err)
 	}

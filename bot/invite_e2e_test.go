@@ -163,7 +163,6 @@ func publishHeldMatch(env *bottest.Env, staff telegramtest.User) telegramtest.Us
 		env.TB.Fatal(err)
 	}
 	env.Command(staff, "applications", "")
-	env.Press(staff, "Machine learning for public health")
 	env.Press(staff, a.Ref)
 	env.Press(staff, "Accept")
 	env.Press(staff, "Match with mentor")

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -620,6 +621,20 @@ func (o *Outbox) sendOnce(ctx context.Context, m flows.Message) (int, error) {
 		err  error
 	)
 	entities := quoteEntities(m)
+	if m.File != nil && m.File.Path != "" {
+		f, err := os.Open(m.File.Path)
+		if err != nil {
+			return 0, fmt.Errorf("open %s: %w", m.File.FileName, err)
+		}
+		defer f.Close()
+		sent, err = o.cfg.Sender.SendDocument(ctx, &tgbot.SendDocumentParams{
+			ChatID: m.ChatID, Document: &models.InputFileUpload{Filename: m.File.FileName, Data: f},
+			Caption: m.Text, CaptionEntities: entities, ReplyMarkup: markup, ReplyParameters: reply})
+		if err != nil {
+			return 0, err
+		}
+		return sent.ID, nil
+	}
 	switch {
 	case m.File == nil:
 		sent, err = o.cfg.Sender.SendMessage(ctx, &tgbot.SendMessageParams{

@@ -73,7 +73,7 @@ func TestStaffActionsAreAudited(t *testing.T) {
 		t.Fatalf("/export audit = %s; want one document", dump(r))
 	}
 	wantSaid(t, r, staffID, "audit.exported")
-	rows, err := csv.NewReader(bytes.NewReader(r.Messages[0].File.Content)).ReadAll()
+	rows, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(r.Messages[0].File.Content, []byte("\uFEFF")))).ReadAll()
 	if err != nil {
 		t.Fatal(err)
 	}

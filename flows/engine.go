@@ -92,6 +92,9 @@ type Engine struct {
 	// personal lists, by flow, how to export and erase what the flow
 	// keeps about a person (see mydata.go).
 	personal map[string]PersonalData
+	// jobs run the work turns start off the chat workers, by kind
+	// (jobs.go).
+	jobs map[string]JobFunc
 }
 
 // New returns an Engine with every flow registered.
@@ -118,7 +121,9 @@ func New(cfg Config) (*Engine, error) {
 
 		undelivered: make(map[string]func(context.Context, string, Undelivered) ([]Message, error)),
 		personal:    make(map[string]PersonalData),
+		jobs:        make(map[string]JobFunc),
 	}
+	e.sent[refJob] = e.jobMessageSent
 	if e.now == nil {
 		e.now = time.Now
 	}

@@ -87,6 +87,10 @@ type Attachment struct {
 	FileName string
 	Content  []byte
 	FileID   string
+	// Path is a file on this replica's disk to upload, streamed: a
+	// job's result, sent by the replica that made it and never put in
+	// the durable outbox.
+	Path string `json:"-"`
 	// Photo sends the attachment as a photo rather than a document.
 	Photo bool
 }

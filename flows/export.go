@@ -2,8 +2,8 @@ package flows
 
 import (
 	"bytes"
-	"encoding/csv"
-	"fmt"
+	"context"
+	"io"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -15,7 +15,7 @@ import (
 // registered with onArgument("export", name, h) by the flow that offers
 // it (applications, questionnaire answers).
 func exportCommand(t *Turn) error {
-	name := strings.ToLower(strings.TrimSpace(t.Event.Args))
+	name, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(t.Event.Args)), " ")
 	if h, ok := t.e.arguments[argument{"export", name}]; ok {
 		return h(t)
 	}
@@ -23,27 +23,21 @@ func exportCommand(t *Turn) error {
 	return nil
 }
 
-// csvDocument encodes rows as a CSV file. Cells that a spreadsheet
-// would take for a formula are quoted with a leading apostrophe, since
-// names and notes come from users.
+// csvDocument encodes rows as a CSV file (csvSheet), for the exports
+// small enough to build in a turn.
 func csvDocument(rows [][]string) ([]byte, error) {
 	var buf bytes.Buffer
-	w := csv.NewWriter(&buf)
+	s, err := newSheet("csv", &buf)
+	if err != nil {
+		return nil, err
+	}
 	for _, row := range rows {
-		safe := make([]string, len(row))
-		for i, cell := range row {
-			if formulaLike(cell) {
-				cell = "'" + cell
-			}
-			safe[i] = cell
-		}
-		if err := w.Write(safe); err != nil {
-			return nil, fmt.Errorf("write csv: %w", err)
+		if err := s.Write(row); err != nil {
+			return nil, err
 		}
 	}
-	w.Flush()
-	if err := w.Error(); err != nil {
-		return nil, fmt.Errorf("write csv: %w", err)
+	if err := s.Close(); err != nil {
+		return nil, err
 	}
 	return buf.Bytes(), nil
 }
@@ -68,23 +62,96 @@ func formulaLike(cell string) bool {
 	return rest != "" && strings.ContainsRune(formulaTriggers, r)
 }
 
-// exportApplications sends staff every submitted application as CSV.
+// exportBatch is how many applications an export reads at a time: its
+// memory is one batch, whatever the number of applications.
+const exportBatch = 500
+
+// exportApplications starts the export of every submitted application,
+// as CSV or, with "xlsx", as a spreadsheet: a job, so the chat's worker
+// is free at once and the file streams from batched reads.
 func exportApplications(t *Turn) error {
-	apps, err := t.rec.Applications(t.ctx)
-	if err != nil {
+	format := "csv"
+	if fields := strings.Fields(strings.ToLower(t.Event.Args)); len(fields) > 1 {
+		format = fields[1]
+	}
+	if format != "csv" && format != "xlsx" {
+		t.Say("export.usage", map[string]any{"Names": strings.Join(t.e.argumentNames("export"), ", ")})
+		return nil
+	}
+	if err := audit(t, "export.applications", 0, "applications"); err != nil {
 		return err
 	}
-	rows := [][]string{{"ref", "state", "published", "submitted_at", "user_id", "first_name", "last_name", "username",
-		"degree", "year", "project_id", "project_title", "language", "level",
-		"cv_it", "cv_foreign", "letter_it", "letter_foreign", "certificate", "note", "reason", "mentor_id"}}
-	for _, a := range apps {
-		var p records.Profile
-		if a.UserID != 0 {
-			if p, err = t.rec.Profile(t.ctx, a.UserID); err != nil {
+	return t.StartJob(jobExportApplications, format)
+}
+
+const jobExportApplications = "export.applications"
+
+// applicationColumns are the export's columns, in order.
+var applicationColumns = []string{"ref", "state", "published", "submitted_at", "user_id", "first_name", "last_name", "username",
+	"degree", "year", "project_id", "project_title", "language", "level",
+	"cv_it", "cv_foreign", "letter_it", "letter_foreign", "certificate", "note", "reason", "mentor_id"}
+
+// runApplicationsExport writes every submitted application to w, a
+// batch at a time, as j.Job.Args says (csv or xlsx).
+func runApplicationsExport(ctx context.Context, j *JobRun, w io.Writer) (JobResult, error) {
+	rec := j.e.rec
+	total, err := rec.CountApplications(ctx, records.AppFilter{})
+	if err != nil {
+		return JobResult{}, err
+	}
+	sheet, err := newSheet(j.Job.Args, w)
+	if err != nil {
+		return JobResult{}, err
+	}
+	if err := sheet.Write(applicationColumns); err != nil {
+		return JobResult{}, err
+	}
+	done := 0
+	err = rec.EachApplication(ctx, exportBatch, func(apps []records.Application) error {
+		rows, err := applicationRows(ctx, j.e, apps)
+		if err != nil {
+			return err
+		}
+		for _, row := range rows {
+			if err := sheet.Write(row); err != nil {
 				return err
 			}
 		}
-		pr, _ := t.Program().Project(a.ProjectID)
+		done += len(apps)
+		j.Progress(done, total)
+		return ctx.Err()
+	})
+	if err != nil {
+		return JobResult{}, err
+	}
+	if err := sheet.Close(); err != nil {
+		return JobResult{}, err
+	}
+	name := "applications-" + j.e.now().In(j.e.program.Location()).Format("2006-01-02") + "." + j.Job.Args
+	return JobResult{FileName: name, Text: j.Plural("export.applications", done, nil), TextID: "export.applications"}, nil
+}
+
+// applicationRows renders apps as export rows, with their applicants'
+// profiles read in one round trip.
+func applicationRows(ctx context.Context, e *Engine, apps []records.Application) ([][]string, error) {
+	ids := make([]int64, 0, len(apps))
+	for _, a := range apps {
+		if a.UserID != 0 {
+			ids = append(ids, a.UserID)
+		}
+	}
+	profiles, err := e.rec.Profiles(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[int64]records.Profile, len(profiles))
+	for _, p := range profiles {
+		byID[p.UserID] = p
+	}
+	rows := make([][]string, 0, len(apps))
+	for _, a := range apps {
+		p := byID[a.UserID]
+		pr, _ := e.program.Project(a.ProjectID)
 		row := []string{a.Ref, string(a.State), strconv.FormatBool(a.Published), a.SubmittedAt.Format("2006-01-02T15:04:05Z07:00"),
 			strconv.FormatInt(a.UserID, 10), p.FirstName, p.LastName, p.Username,
 			a.Degree, strconv.Itoa(a.Year), a.ProjectID, pr.Title, a.Language, a.Level}
@@ -97,15 +164,5 @@ func exportApplications(t *Turn) error {
 		}
 		rows = append(rows, append(row, a.Note, a.Reason, mentor))
 	}
-	buf, err := csvDocument(rows)
-	if err != nil {
-		return err
-	}
-	if err := audit(t, "export.applications", 0, "applications"); err != nil {
-		return err
-	}
-	name := "applications-" + t.Now().In(t.Program().Location()).Format("2006-01-02") + ".csv"
-	t.Send(Message{ChatID: t.Event.ChatID, Text: t.Plural("export.applications", len(apps), nil), TextID: "export.applications",
-		File: &Attachment{FileName: name, Content: buf}})
-	return nil
+	return rows, nil
 }

@@ -1,6 +1,7 @@
 package flows_test
 
 import (
+	"bytes"
 	"context"
 	"github.com/mentorbot/mentorbot/flows/records"
 	"os"
@@ -242,4 +243,34 @@ func (h *harness) pressAction(u flows.User, r flows.Reply, action, arg string) f
 		h.tb.Fatalf("no button %s/%s for %d in reply %s", action, arg, u.ID, dump(r))
 	}
 	return h.handle(flows.Event{Kind: flows.KindButton, From: u, Data: b.Data})
+}
+
+// jobFile is what a job a turn started produced, run the way the bot's
+// job runner runs it.
+type jobFile struct {
+	flows.JobResult
+	Content []byte
+}
+
+// runJobs runs the jobs the turn of r started, found by the Ref of
+// their progress messages, and returns their files.
+func (h *harness) runJobs(r flows.Reply) []jobFile {
+	h.tb.Helper()
+	var out []jobFile
+	for _, m := range r.Messages {
+		id, ok := flows.JobOf(m.Ref)
+		if !ok {
+			continue
+		}
+		var buf bytes.Buffer
+		_, res, err := h.engine.RunJob(context.Background(), id, &buf, nil)
+		if err != nil {
+			h.tb.Fatalf("job %s: %v", id, err)
+		}
+		if err := h.engine.FinishJob(context.Background(), id); err != nil {
+			h.tb.Fatal(err)
+		}
+		out = append(out, jobFile{JobResult: res, Content: buf.Bytes()})
+	}
+	return out
 }

@@ -21,7 +21,7 @@ func (h *harness) exportCSV(name string) (flows.Reply, [][]string) {
 	r := h.command(staffUser, "export", name)
 	for _, m := range r.Messages {
 		if m.File != nil && strings.HasSuffix(m.File.FileName, ".csv") {
-			rows, err := csv.NewReader(bytes.NewReader(m.File.Content)).ReadAll()
+			rows, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(m.File.Content, []byte("\uFEFF")))).ReadAll()
 			if err != nil {
 				h.tb.Fatalf("parse %s: %v", m.File.FileName, err)
 			}

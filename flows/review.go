@@ -20,6 +20,7 @@ func registerReview(e *Engine) {
 	e.command(Command{Name: "publish", Role: records.RoleStaff, Scope: InPrivate, Help: "cmd.publish", Run: publishCommand})
 	e.command(Command{Name: "export", Role: records.RoleStaff, Scope: InPrivate, Help: "cmd.export", Run: exportCommand})
 	e.onArgument("export", "applications", exportApplications)
+	e.onJob(jobExportApplications, runApplicationsExport)
 	e.onButton(flowReview, records.RoleStaff, InPrivate, reviewButton)
 	e.onStep(flowStep(flowReview), reviewInput)
 }

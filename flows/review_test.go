@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/xuri/excelize/v2"
+
 	"github.com/mentorbot/mentorbot/flows"
 	"github.com/mentorbot/mentorbot/flows/records"
 )
@@ -275,12 +277,19 @@ func TestExportApplications(t *testing.T) {
 	h.submit(bruno)
 
 	r := h.command(staff, "export", "applications")
-	if len(r.Messages) != 1 || r.Messages[0].File == nil {
-		t.Fatalf("/export applications = %s; want one document", dump(r))
+	wantSaid(t, r, staffID, "job.started")
+	jobs := h.runJobs(r)
+	if len(jobs) != 1 || jobs[0].TextID != "export.applications" || !strings.HasSuffix(jobs[0].FileName, ".csv") {
+		t.Fatalf("/export applications started %+v; want one CSV export", jobs)
 	}
-	wantSaid(t, r, staffID, "export.applications")
-	wantText(t, r, staffID, "2 applications")
-	rows, err := csv.NewReader(bytes.NewReader(r.Messages[0].File.Content)).ReadAll()
+	if want := h.renderedN("en", "export.applications", 2, nil); jobs[0].Text != want {
+		t.Errorf("export caption %q; want %q", jobs[0].Text, want)
+	}
+	content, ok := bytes.CutPrefix(jobs[0].Content, []byte("\uFEFF"))
+	if !ok {
+		t.Errorf("CSV does not start with a UTF-8 byte order mark")
+	}
+	rows, err := csv.NewReader(bytes.NewReader(content)).ReadAll()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -317,9 +326,10 @@ func TestErasedApplicantLeavesAnAnonymousRecord(t *testing.T) {
 	if a.UserID != 0 || len(a.Documents) != 0 || a.ProjectID != "madrid-ai" {
 		t.Errorf("record after erasure = %+v; want anonymous, project kept", a)
 	}
-	r := h.command(staff, "export", "applications")
-	if bytes.Contains(r.Messages[0].File.Content, []byte("ada")) {
-		t.Errorf("export after erasure still names the applicant:\n%s", r.Messages[0].File.Content)
+	for _, job := range h.runJobs(h.command(staff, "export", "applications")) {
+		if bytes.Contains(job.Content, []byte("ada")) {
+			t.Errorf("export after erasure still names the applicant:\n%s", job.Content)
+		}
 	}
 	wantSaid(t, h.command(ada, "status", ""), studentA, "apply.status.none")
 }
@@ -407,5 +417,36 @@ func TestMatchGoesToTheInvitedMentor(t *testing.T) {
 				t.Errorf("mentorship mentor = %d; want the invited %d", m.MentorID, invited)
 			}
 		})
+	}
+}
+
+// TestExportApplicationsAsSpreadsheet: "/export applications xlsx"
+// gives a workbook with the same header and one row per application;
+// a name that looks like a formula stays a string.
+func TestExportApplicationsAsSpreadsheet(t *testing.T) {
+	h := newHarness(t)
+	evil := ada
+	evil.FirstName = "=HYPERLINK(\"x\")"
+	ref := h.submit(evil)
+	h.submit(bruno)
+	jobs := h.runJobs(h.command(staff, "export", "applications xlsx"))
+	if len(jobs) != 1 || !strings.HasSuffix(jobs[0].FileName, ".xlsx") {
+		t.Fatalf("/export applications xlsx started %+v; want one spreadsheet", jobs)
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(jobs[0].Content))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := f.GetRows(f.GetSheetName(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 3 || rows[0][0] != "ref" || rows[1][0] != ref {
+		t.Fatalf("spreadsheet rows = %q; want a header and 2, %s first", rows, ref)
+	}
+	formula, err := f.GetCellFormula(f.GetSheetName(0), "F2")
+	if err != nil || formula != "" || rows[1][5] != evil.FirstName {
+		t.Errorf("first_name cell = %q with formula %q (%v); want the name as a plain string", rows[1][5], formula, err)
 	}
 }

@@ -5,6 +5,7 @@ package console
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -207,6 +208,30 @@ func (c *Console) handle(ctx context.Context, ev flows.Event) {
 		return
 	}
 	c.show(ctx, reply)
+	c.runJobs(ctx, reply)
+}
+
+// runJobs runs the jobs r started at once and shows their files: the
+// console has one person, and no other chat waits behind a job.
+func (c *Console) runJobs(ctx context.Context, r flows.Reply) {
+	for _, m := range r.Messages {
+		id, ok := flows.JobOf(m.Ref)
+		if !ok {
+			continue
+		}
+		var buf bytes.Buffer
+		j, res, err := c.engine.RunJob(ctx, id, &buf, nil)
+		if err == nil {
+			err = c.engine.FinishJob(ctx, id)
+		}
+		if err != nil {
+			c.log.Error("run job", "id", id, "err", err)
+			c.say(ctx, "error.internal", nil)
+			continue
+		}
+		c.show(ctx, flows.Reply{Messages: []flows.Message{{ChatID: j.ChatID, Text: res.Text, TextID: res.TextID,
+			File: &flows.Attachment{FileName: res.FileName, Content: buf.Bytes()}}}})
+	}
 }
 
 // show prints a reply: messages to the simulated user's chat as they

@@ -449,6 +449,23 @@ func (s *Server) Edits() []Edit {
 	return append([]Edit(nil), s.edits...)
 }
 
+// WaitEdit waits for an editMessageText call that match accepts and
+// returns it.
+func (s *Server) WaitEdit(what string, match func(Edit) bool) Edit {
+	s.tb.Helper()
+	var found Edit
+	s.wait(func() string { return "no edit " + what }, func() bool {
+		for _, e := range s.edits {
+			if match(e) {
+				found = e
+				return true
+			}
+		}
+		return false
+	})
+	return found
+}
+
 // Answers returns the answerCallbackQuery calls so far.
 func (s *Server) Answers() []CallbackAnswer {
 	s.mu.Lock()
