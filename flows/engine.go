@@ -146,6 +146,7 @@ func New(cfg Config) (*Engine, error) {
 		registerSupport,
 		registerInvite,
 		registerPeople,
+		registerFind,
 		registerAudit,
 		registerErasure,
 		registerRevoke,
@@ -252,6 +253,11 @@ func (e *Engine) turn(ctx context.Context, ev Event, update int64) (_ Reply, han
 	var save *records.Profile
 	if p != before && ev.From.ID != 0 && !t.forget {
 		save = &p
+		if p.FirstName != before.FirstName || p.LastName != before.LastName || p.Username != before.Username {
+			if err := tx.DB.IndexPerson(ctx, before, p); err != nil {
+				return Reply{}, false, err
+			}
+		}
 	}
 	if e.outbox {
 		if err := e.enqueue(ctx, tx.DB, update, t.reply.Messages); err != nil {

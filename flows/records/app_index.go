@@ -172,6 +172,9 @@ func (db *DB) EnsureIndexes(ctx context.Context) (int, error) {
 		if err := db.indexApplication(ctx, a); err != nil {
 			return 0, err
 		}
+		if err := db.indexApplicationRef(ctx, a.Ref); err != nil {
+			return 0, err
+		}
 	}
 	return len(apps), nil
 }

@@ -172,6 +172,9 @@ func (db *DB) SubmitApplication(ctx context.Context, a *Application, ref func(n 
 	if err := db.s.Put(ctx, appOfKey(a.UserID), a.Ref, 0); err != nil {
 		return fmt.Errorf("index application %s: %w", a.Ref, err)
 	}
+	if err := db.indexApplicationRef(ctx, a.Ref); err != nil {
+		return err
+	}
 	return db.DeleteDraft(ctx, a.UserID)
 }
 

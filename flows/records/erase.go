@@ -77,6 +77,9 @@ func (db *DB) EraseUserRecords(ctx context.Context, userID int64) error {
 	if err := db.EraseOutbox(ctx, userID); err != nil {
 		return err
 	}
+	if err := db.unindexPerson(ctx, userID); err != nil {
+		return err
+	}
 	if err := db.DeleteProfile(ctx, userID); err != nil {
 		return err
 	}

@@ -136,5 +136,8 @@ func (db *DB) deleteApplication(ctx context.Context, a Application) error {
 	if err := db.unindexApplication(ctx, a); err != nil {
 		return err
 	}
+	if err := db.unindexApplicationRef(ctx, a.Ref); err != nil {
+		return err
+	}
 	return db.s.RemoveFromSet(ctx, appProjectSet(a.ProjectID), a.Ref)
 }
