@@ -43,10 +43,15 @@ var reviewTransitions = []struct {
 	{"acc", []records.AppState{records.AppSubmitted, records.AppReview, records.AppInterview, records.AppRejected}, records.AppAccepted},
 	{"rej", []records.AppState{records.AppSubmitted, records.AppReview, records.AppInterview, records.AppAccepted}, records.AppRejected},
 	{"match", []records.AppState{records.AppAccepted}, records.AppMatched},
+	// Until the results are published staff may take a match or a
+	// decision back: nobody was told yet.
+	{"unmatch", []records.AppState{records.AppMatched}, records.AppAccepted},
+	{"undo", []records.AppState{records.AppAccepted, records.AppRejected}, records.AppReview},
 }
 
 // reviewAudit names each staff action in the audit log.
-var reviewAudit = map[string]string{"int": "review.interview", "acc": "review.accept", "rej": "review.reject", "match": "review.match"}
+var reviewAudit = map[string]string{"int": "review.interview", "acc": "review.accept", "rej": "review.reject",
+	"match": "review.match", "unmatch": "review.unmatch", "undo": "review.undo"}
 
 // canTake reports whether staff may take action on a.
 func canTake(a records.Application, action string) (records.AppState, bool) {
@@ -171,7 +176,7 @@ func applicationAction(t *Turn, a records.Application) error {
 		return openApplication(t, a)
 	case "int", "rej":
 		return askNoteOrReason(t, a)
-	case "acc", "match":
+	case "acc", "match", "unmatch", "undo":
 		if t.Session.Flow == flowReview {
 			// A note or reason half written for another application
 			// must not land on the wrong one later.
@@ -262,6 +267,10 @@ func decide(t *Turn, ref, action, text string) error {
 			return err
 		}
 		a.MentorID = mentor
+	case "unmatch":
+		a.MentorID = 0
+	case "undo":
+		a.Reason = ""
 	}
 	a.State = to
 	if err := t.rec.SaveApplication(t.ctx, &a); err != nil {

@@ -450,3 +450,54 @@ func TestExportApplicationsAsSpreadsheet(t *testing.T) {
 		t.Errorf("first_name cell = %q with formula %q (%v); want the name as a plain string", rows[1][5], formula, err)
 	}
 }
+
+// TestStaffUndoUntilPublished: a match and a decision can be taken
+// back until the results are published, each in the audit log; after
+// publication no undo is offered and a forged one changes nothing.
+func TestStaffUndoUntilPublished(t *testing.T) {
+	h := newHarness(t)
+	h.command(mentor, "start", "")
+	ref := h.submit(ada)
+	r := h.open(ref)
+	r = h.pressAction(staff, r, "acc", ref)
+	r = h.pressAction(staff, r, "match", ref)
+	r = h.pressAction(staff, r, "unmatch", ref)
+	wantSaid(t, r, staffID, "review.done.unmatch")
+	if a := h.application(studentA); a.State != records.AppAccepted || a.MentorID != 0 {
+		t.Errorf("after undoing the match: state %s, mentor %d; want accepted without a mentor", a.State, a.MentorID)
+	}
+	r = h.pressAction(staff, r, "undo", ref)
+	wantSaid(t, r, staffID, "review.done.undo")
+	if a := h.application(studentA); a.State != records.AppReview {
+		t.Errorf("after undoing the decision: state %s; want review", a.State)
+	}
+	entries, _, err := h.rec.AuditPage(context.Background(), 0, 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var actions []string
+	for _, e := range entries {
+		if e.Actor == staffID && e.Target == studentA {
+			actions = append(actions, e.Action)
+		}
+	}
+	for _, want := range []string{"review.unmatch", "review.undo"} {
+		if !slices.Contains(actions, want) {
+			t.Errorf("audit actions %v; want %s among them", actions, want)
+		}
+	}
+
+	r = h.pressAction(staff, r, "acc", ref)
+	h.pressAction(staff, r, "match", ref)
+	h.pressAction(staff, h.command(staff, "publish", ""), "publish", "")
+	card := h.open(ref)
+	for _, action := range []string{"unmatch", "undo"} {
+		if _, ok := buttonFor(card, staffID, action, ref); ok {
+			t.Errorf("card after publication offers %s", action)
+		}
+	}
+	h.pressData(staff, "1:review:unmatch::"+ref)
+	if a := h.application(studentA); a.State != records.AppMatched || a.MentorID == 0 {
+		t.Errorf("a forged undo after publication left state %s, mentor %d; want matched", a.State, a.MentorID)
+	}
+}
