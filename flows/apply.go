@@ -316,7 +316,7 @@ func applyButton(t *Turn) error {
 	case "year":
 		next, err = answerYear(t, &a, arg)
 	case "proj":
-		next = answerProject(t, &a, arg)
+		next, err = answerProject(t, &a, arg)
 	case "lvl":
 		next, err = answerLevel(t, &a, arg)
 	}
@@ -366,14 +366,37 @@ func answerYear(t *Turn, a *records.Application, arg string) (bool, error) {
 }
 
 // answerProject takes the project, and with it the foreign language.
-func answerProject(t *Turn, a *records.Application, arg string) bool {
+// The project's mentor and the programme's staff cannot apply: they
+// would review or mentor themselves.
+func answerProject(t *Turn, a *records.Application, arg string) (bool, error) {
 	p, ok := t.Program().Project(arg)
 	if !ok {
 		t.Notice("error.bad_button")
-		return false
+		return false, nil
+	}
+	if own, err := ownsProject(t, p.ID); err != nil || own {
+		if own {
+			t.Say("apply.own_project", map[string]any{"Project": p.Title})
+			askProject(t, "", 0)
+		}
+		return false, err
 	}
 	a.ProjectID, a.Language = p.ID, p.Language
-	return true
+	return true, nil
+}
+
+// ownsProject reports whether the sender is the mentor of project or
+// staff of the programme.
+func ownsProject(t *Turn, project string) (bool, error) {
+	staff, err := isStaff(t)
+	if err != nil || staff {
+		return staff, err
+	}
+	mentor, err := rosterOf(t).mentorOf(t.ctx, project)
+	if errors.Is(err, records.ErrNotFound) {
+		return false, nil
+	}
+	return mentor == t.Event.From.ID, err
 }
 
 // answerLevel takes the certified language level. One below what the
@@ -416,8 +439,13 @@ func confirmApplication(t *Turn, a records.Application) error {
 		t.Say("apply.closed_submit", map[string]any{"Deadline": formatTime(t, t.Program().Deadline)})
 		return nil
 	}
-	if _, ok := t.Program().Project(a.ProjectID); !ok || !levelAtLeast(a.Level, minLevel(a.Degree)) {
-		// The programme file changed under the draft: ask again.
+	own, err := ownsProject(t, a.ProjectID)
+	if err != nil {
+		return err
+	}
+	if _, ok := t.Program().Project(a.ProjectID); !ok || own || !levelAtLeast(a.Level, minLevel(a.Degree)) {
+		// The programme file, or the person's role, changed under the
+		// draft: ask again.
 		a.ProjectID, a.Language, a.Level = "", "", ""
 		if err := t.rec.SaveApplication(t.ctx, &a); err != nil {
 			return err

@@ -550,3 +550,36 @@ func TestApplyOnlyInPrivate(t *testing.T) {
 		From: user(studentA, "en"), Command: "apply"})
 	wantSaid(t, r, -100123, "scope.private_only")
 }
+
+// TestNobodyAppliesToTheirOwnProject: the mentor of madrid-ai and a
+// staff member choosing it are told they cannot and stay at the
+// project step; someone made the project's mentor after applying
+// cannot be matched with themselves.
+func TestNobodyAppliesToTheirOwnProject(t *testing.T) {
+	h := newHarness(t)
+	for _, u := range []flows.User{mentor, staff} {
+		r := h.command(u, "apply", "")
+		r = h.pressAction(u, r, "deg", "bachelor")
+		r = h.pressAction(u, r, "year", "2")
+		r = h.pressAction(u, r, "proj", "madrid-ai")
+		wantSaid(t, r, u.ID, "apply.own_project")
+		if _, ok := buttonFor(r, u.ID, "proj", "lyon-law"); !ok {
+			t.Errorf("after refusing madrid-ai to %d: no other project offered:%s", u.ID, dump(r))
+		}
+		if a := h.application(u.ID); a.ProjectID != "" {
+			t.Errorf("draft of %d holds project %q; want none", u.ID, a.ProjectID)
+		}
+	}
+
+	ref := h.submit(ada)
+	if err := h.engine.SetMentor(t.Context(), "madrid-ai", studentA); err != nil {
+		t.Fatal(err)
+	}
+	r := h.open(ref)
+	r = h.pressAction(staff, r, "acc", ref)
+	r = h.pressAction(staff, r, "match", ref)
+	wantSaid(t, r, staffID, "review.self_match")
+	if a := h.application(studentA); a.State != records.AppAccepted || a.MentorID != 0 {
+		t.Errorf("after matching the applicant with themselves: state %s, mentor %d; want accepted, none", a.State, a.MentorID)
+	}
+}

@@ -266,6 +266,10 @@ func decide(t *Turn, ref, action, text string) error {
 		if err != nil {
 			return err
 		}
+		if mentor == a.UserID {
+			t.Say("review.self_match", map[string]any{"Ref": a.Ref})
+			return nil
+		}
 		a.MentorID = mentor
 	case "unmatch":
 		a.MentorID = 0
