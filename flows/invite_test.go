@@ -94,7 +94,7 @@ func TestInviteEachKind(t *testing.T) {
 				t.Errorf("/invite %s then /start %s: role not granted", tt.args, payload)
 			}
 			// The invite is no longer open.
-			wantSaid(t, h.command(staff, "people", ""), staffID, "people.no_invites")
+			wantText(t, h.peopleList(staff, "invites"), staffID, h.rendered("en", "people.empty.invites", nil))
 			// Opening it again changes nothing and says so kindly.
 			wantSaid(t, h.command(u, "start", payload), newcomer, "invite.joined")
 		})
@@ -171,7 +171,7 @@ func TestInviteBadCommands(t *testing.T) {
 		wantSaid(t, h.command(staff, "reinvite", args), staffID, "invite.reinvite_usage")
 	}
 	wantText(t, h.command(staff, "reinvite", "99"), staffID, "There is no invitation #99.")
-	wantSaid(t, h.command(staff, "people", ""), staffID, "people.no_invites")
+	wantText(t, h.peopleList(staff, "invites"), staffID, h.rendered("en", "people.empty.invites", nil))
 
 	// Somebody without the staff role can neither invite nor list.
 	for _, cmd := range []string{"invite", "reinvite", "people"} {
@@ -334,7 +334,7 @@ func TestReinvite(t *testing.T) {
 	staff := user(staffID, "en")
 	first := invitePayload(t, h.command(staff, "invite", "committee roma3"))
 	h.clock.Add(8 * 24 * time.Hour) // expired: staff want a new link
-	r := h.command(staff, "people", "")
+	r := h.peopleList(staff, "invites")
 	wantText(t, r, staffID, "#1 committee member for University of Roma 3, expired on 2027-02-08 10:00")
 	r = h.pressAction(staff, r, "resend", "1")
 	wantText(t, r, staffID, "The link of invitation #1 no longer works.")

@@ -17,7 +17,7 @@ func registerLasting(e *Engine) {
 		review = append(review, tr.action)
 	}
 	e.onLasting(flowReview, records.RoleStaff, InPrivate, reviewButton, review...)
-	e.onLasting(flowPeople, records.RoleStaff, InPrivate, peopleButton, "resend", "mentor")
+	e.onLasting(flowPeople, records.RoleStaff, InPrivate, peopleButton, "page", "resend", "mentor")
 	// The mentor's answer to the mentee's agreement.
 	e.onLasting(flowAgreement, records.RoleAnyone, InPrivate, agreementButton, "ok", "no")
 	// The mentee's diary reminder and the mentor's comment.

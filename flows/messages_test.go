@@ -97,16 +97,18 @@ func runtimeIDs() map[string][]string {
 		actions = append(actions, tr.action)
 	}
 	return map[string][]string{
-		"apply.degree.":  {DegreeBachelor, DegreeMaster},
-		"apply.doc.":     records.DocumentKinds,
-		"apply.state.":   states,
-		"review.state.":  states,
-		"review.action.": actions,
-		"review.done.":   actions,
-		"diary.q.":       diaryQuestions,
-		"ects.q.":        ectsFields,
-		"ects.label.":    ectsFields,
-		"support.topic.": supportTopics,
+		"apply.degree.":   {DegreeBachelor, DegreeMaster},
+		"apply.doc.":      records.DocumentKinds,
+		"apply.state.":    states,
+		"review.state.":   append(slices.Clone(states), string(records.AppPublished)),
+		"people.section.": {"staff", "mentors", "committees", "unreachable", "invites"},
+		"people.empty.":   {"staff", "mentors", "committees", "unreachable", "invites"},
+		"review.action.":  actions,
+		"review.done.":    actions,
+		"diary.q.":        diaryQuestions,
+		"ects.q.":         ectsFields,
+		"ects.label.":     ectsFields,
+		"support.topic.":  supportTopics,
 	}
 }
 

@@ -1,6 +1,8 @@
 package flows
 
 import (
+	"errors"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -34,162 +36,239 @@ func personLine(t *Turn, p records.Profile) string {
 	return t.T("people.line", map[string]any{"Name": name, "Status": t.T(status, nil)})
 }
 
-// peopleList is /people being written: who was listed, who of them
-// cannot be reached, and the buttons to offer at the end.
-type peopleList struct {
-	t           *Turn
-	roster      roster
-	listed      map[int64]bool
-	unreachable []string
-	buttons     [][]Button
+// The sections of /people, in the order of its buttons.
+const (
+	peopleStaff       = "staff"
+	peopleMentors     = "mentors"
+	peopleCommittees  = "committees"
+	peopleUnreachable = "unreachable"
+	peopleInvites     = "invites"
+)
+
+var peopleSections = []string{peopleStaff, peopleMentors, peopleCommittees, peopleUnreachable, peopleInvites}
+
+// peoplePageSize is how many entries a page of /people lists.
+const peoplePageSize = 10
+
+// roleEntry is one role held, or a project without a mentor: Who is 0
+// for nobody, Role how the role is named, Project the mentor's project.
+type roleEntry struct {
+	Who     int64
+	Role    string
+	Project string
 }
 
-// people shows staff every role holder with their reachability, then
-// the unreachable ones and the open invites, with buttons for new links.
+// people shows staff how many hold each role, who cannot be reached and
+// the open invites, with a button per list.
 func people(t *Turn) error {
-	l := &peopleList{t: t, roster: rosterOf(t), listed: make(map[int64]bool)}
-	for _, section := range []func() error{l.staff, l.mentors, l.committees, l.unreachables, l.invites} {
-		if err := section(); err != nil {
+	counts := make(map[string]any, len(peopleSections))
+	for _, section := range peopleSections {
+		n, err := sectionSize(t, section)
+		if err != nil {
 			return err
 		}
+		counts[section] = n
 	}
-	if len(l.buttons) > 0 {
-		t.Reply(t.T("people.actions", nil), l.buttons...)
-	}
+	t.Say("people.overview", counts, sectionButtons(t)...)
 	return nil
 }
 
-// line renders person id and notes them, once, among the unreachable.
-func (l *peopleList) line(id int64) (text string, reachable bool, err error) {
-	t := l.t
-	p := *t.Profile // the sender's, not saved until the turn ends
-	if id != t.Event.From.ID {
-		if p, err = t.rec.Profile(t.ctx, id); err != nil {
-			return "", false, err
+// sectionButtons are the buttons that open each list.
+func sectionButtons(t *Turn) [][]Button {
+	var rows [][]Button
+	var row []Button
+	for _, section := range peopleSections {
+		row = append(row, t.LastingButton(t.T("people.section."+section, nil), flowPeople, "page", section+".0"))
+		if len(row) == 3 {
+			rows, row = append(rows, row), nil
 		}
 	}
-	text = personLine(t, p)
-	if !p.Reachable() && !l.listed[id] {
-		l.unreachable = append(l.unreachable, text)
-	}
-	l.listed[id] = true
-	return text, p.Reachable(), nil
+	return append(rows, row)
 }
 
-// staff lists the staff.
-func (l *peopleList) staff() error {
-	t := l.t
-	staff, err := l.roster.staff(t.ctx)
+// sectionSize counts a list's entries.
+func sectionSize(t *Turn, section string) (int, error) {
+	if section == peopleInvites {
+		invs, err := invitesOf(t).open(t.ctx)
+		return len(invs), err
+	}
+	entries, err := sectionEntries(t, section)
+	return len(entries), err
+}
+
+// sectionEntries lists the roles of a section of /people (not the
+// invites), in a stable order.
+func sectionEntries(t *Turn, section string) ([]roleEntry, error) {
+	r := rosterOf(t)
+	var out []roleEntry
+	if section == peopleStaff || section == peopleUnreachable {
+		staff, err := r.staff(t.ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range staff {
+			out = append(out, roleEntry{Who: id, Role: t.T("people.role.staff", nil)})
+		}
+	}
+	if section == peopleMentors || section == peopleUnreachable {
+		for _, pr := range t.Program().Projects {
+			mentor, err := r.mentorOf(t.ctx, pr.ID)
+			if err != nil && !errors.Is(err, records.ErrNotFound) {
+				return nil, err
+			}
+			out = append(out, roleEntry{Who: mentor, Project: pr.ID,
+				Role: t.T("people.project", map[string]any{"Title": pr.Title, "ID": pr.ID})})
+		}
+	}
+	if section == peopleCommittees || section == peopleUnreachable {
+		for _, u := range t.Program().Universities {
+			ids, err := t.rec.CommitteeMembers(t.ctx, u.ID)
+			if err != nil {
+				return nil, err
+			}
+			for _, id := range ids {
+				out = append(out, roleEntry{Who: id, Role: u.Name})
+			}
+		}
+	}
+	if section == peopleUnreachable {
+		return unreachableOnly(t, out)
+	}
+	return out, nil
+}
+
+// unreachableOnly keeps the entries of people who cannot be reached,
+// each person once, reading their profiles in one round trip.
+func unreachableOnly(t *Turn, entries []roleEntry) ([]roleEntry, error) {
+	profiles, err := profilesOf(t, entries)
+	if err != nil {
+		return nil, err
+	}
+	seen := make(map[int64]bool)
+	var out []roleEntry
+	for _, e := range entries {
+		if e.Who == 0 || seen[e.Who] || profiles[e.Who].Reachable() {
+			continue
+		}
+		seen[e.Who] = true
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// profilesOf reads the profiles of the people of entries in one round
+// trip; someone without one gets a profile with only the id.
+func profilesOf(t *Turn, entries []roleEntry) (map[int64]records.Profile, error) {
+	ids := make([]int64, 0, len(entries))
+	for _, e := range entries {
+		if e.Who != 0 {
+			ids = append(ids, e.Who)
+		}
+	}
+	ps, err := t.rec.Profiles(t.ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]records.Profile, len(ids))
+	for _, id := range ids {
+		out[id] = records.Profile{UserID: id}
+	}
+	for _, p := range ps {
+		out[p.UserID] = p
+	}
+	if p, ok := out[t.Event.From.ID]; ok && p.FirstName == "" {
+		out[t.Event.From.ID] = *t.Profile // the sender's, not saved until the turn ends
+	}
+	return out, nil
+}
+
+// showSection sends the page of a list of /people starting at offset.
+func showSection(t *Turn, section string, offset int) error {
+	if section == peopleInvites {
+		return showInvites(t, offset)
+	}
+	entries, err := sectionEntries(t, section)
 	if err != nil {
 		return err
 	}
-	var b strings.Builder
-	b.WriteString(t.Plural("people.staff", len(staff), nil))
-	for _, id := range staff {
-		line, _, err := l.line(id)
-		if err != nil {
-			return err
-		}
-		b.WriteString("\n• " + line)
+	offset = pageStart(offset, len(entries))
+	page := entries[offset:min(len(entries), offset+peoplePageSize)]
+	profiles, err := profilesOf(t, page)
+	if err != nil {
+		return err
 	}
-	t.Reply(b.String())
-	return nil
-}
-
-// mentors lists the mentor of each project, offering a new mentor link
-// for a project whose mentor cannot be reached.
-func (l *peopleList) mentors() error {
-	t := l.t
-	var b strings.Builder
-	b.WriteString(t.T("people.mentors", nil))
-	for _, pr := range t.Program().Projects {
-		mentor, err := l.roster.mentorOf(t.ctx, pr.ID)
-		if err != nil {
-			return err
-		}
+	var lines []string
+	var rows [][]Button
+	for _, e := range page {
 		who := t.T("people.nobody", nil)
-		reachable := false
-		if mentor != 0 {
-			if who, reachable, err = l.line(mentor); err != nil {
-				return err
-			}
+		if e.Who != 0 {
+			who = personLine(t, profiles[e.Who])
 		}
-		b.WriteString("\n• " + t.T("people.project", map[string]any{"Title": pr.Title, "ID": pr.ID, "Who": who}))
-		if !reachable {
-			l.buttons = append(l.buttons, []Button{t.LastingButton(
-				t.T("people.button.mentor", map[string]any{"ID": pr.ID}), flowPeople, "mentor", pr.ID)})
+		lines = append(lines, "• "+t.T("people.entry", map[string]any{"Role": e.Role, "Who": who}))
+		if e.Project != "" && (e.Who == 0 || !profiles[e.Who].Reachable()) {
+			rows = append(rows, []Button{t.LastingButton(
+				t.T("people.button.mentor", map[string]any{"ID": e.Project}), flowPeople, "mentor", e.Project)})
 		}
 	}
-	t.Reply(b.String())
+	if len(entries) == 0 {
+		lines = append(lines, t.T("people.empty."+section, nil))
+	}
+	sayPage(t, section, offset, len(entries), lines, rows)
 	return nil
 }
 
-// committees lists the invited members of each university's committee.
-func (l *peopleList) committees() error {
-	t := l.t
-	if len(t.Program().Universities) == 0 {
-		return nil
-	}
-	var b strings.Builder
-	b.WriteString(t.T("people.committees", nil))
-	for _, u := range t.Program().Universities {
-		ids, err := t.rec.CommitteeMembers(t.ctx, u.ID)
-		if err != nil {
-			return err
-		}
-		var who []string
-		for _, id := range ids {
-			line, _, err := l.line(id)
-			if err != nil {
-				return err
-			}
-			who = append(who, line)
-		}
-		if len(who) == 0 {
-			who = []string{t.T("people.group_only", nil)}
-		}
-		b.WriteString("\n• " + t.T("people.university", map[string]any{"Name": u.Name, "Who": strings.Join(who, "; ")}))
-	}
-	t.Reply(b.String())
-	return nil
-}
-
-// unreachables lists who of those listed cannot be reached.
-func (l *peopleList) unreachables() error {
-	t := l.t
-	if len(l.unreachable) == 0 {
-		t.Say("people.all_reachable", nil)
-		return nil
-	}
-	t.Reply(t.Plural("people.unreachable", len(l.unreachable), nil) + "\n• " + strings.Join(l.unreachable, "\n• "))
-	return nil
-}
-
-// invites lists the open invites, offering a new link for each.
-func (l *peopleList) invites() error {
-	t := l.t
+// showInvites sends a page of the open invites, each with a button for
+// a new link.
+func showInvites(t *Turn, offset int) error {
 	invs, err := invitesOf(t).open(t.ctx)
 	if err != nil {
 		return err
 	}
-	if len(invs) == 0 {
-		t.Say("people.no_invites", nil)
-		return nil
-	}
-	var b strings.Builder
-	b.WriteString(t.Plural("people.invites", len(invs), nil))
-	for _, inv := range invs {
+	offset = pageStart(offset, len(invs))
+	var lines []string
+	var rows [][]Button
+	for _, inv := range invs[offset:min(len(invs), offset+peoplePageSize)] {
 		data := map[string]any{"N": inv.N, "Role": describeInvite(t, t.Lang(), inv), "Until": inviteTime(t, inv.ExpiresAt)}
 		if t.Now().Before(inv.ExpiresAt) {
-			b.WriteString("\n• " + t.T("people.invite.pending", data))
+			lines = append(lines, "• "+t.T("people.invite.pending", data))
 		} else {
-			b.WriteString("\n• " + t.T("people.invite.expired", data))
+			lines = append(lines, "• "+t.T("people.invite.expired", data))
 		}
-		l.buttons = append(l.buttons, []Button{t.LastingButton(
+		rows = append(rows, []Button{t.LastingButton(
 			t.T("people.button.resend", map[string]any{"N": inv.N}), flowPeople, "resend", strconv.FormatInt(inv.N, 10))})
 	}
-	t.Reply(b.String())
+	if len(invs) == 0 {
+		lines = append(lines, t.T("people.empty.invites", nil))
+	}
+	sayPage(t, peopleInvites, offset, len(invs), lines, rows)
 	return nil
+}
+
+// pageStart is offset moved onto a page of a list of total entries.
+func pageStart(offset, total int) int {
+	if offset >= total {
+		offset = max(0, total-1)
+	}
+	return max(0, offset) / peoplePageSize * peoplePageSize
+}
+
+// sayPage sends one page of a list: its title and count, its lines, its
+// actions, ‹ › and the buttons of the other lists.
+func sayPage(t *Turn, section string, offset, total int, lines []string, rows [][]Button) {
+	head := t.T("people.page", map[string]any{"Section": t.T("people.section."+section, nil), "Count": total,
+		"Page": offset/peoplePageSize + 1, "Pages": max(1, (total+peoplePageSize-1)/peoplePageSize)})
+	var nav []Button
+	if offset > 0 {
+		nav = append(nav, t.LastingButton("‹", flowPeople, "page", section+"."+strconv.Itoa(offset-peoplePageSize)))
+	}
+	if offset+peoplePageSize < total {
+		nav = append(nav, t.LastingButton("›", flowPeople, "page", section+"."+strconv.Itoa(offset+peoplePageSize)))
+	}
+	if nav != nil {
+		rows = append(rows, nav)
+	}
+	rows = append(rows, sectionButtons(t)...)
+	sayBuilt(t, "people.page", head+"\n"+strings.Join(lines, "\n"), rows...)
 }
 
 // peopleButton gives staff a fresh invite link: "resend" replaces an
@@ -198,6 +277,14 @@ func (l *peopleList) invites() error {
 // staff.
 func peopleButton(t *Turn) error {
 	switch t.Callback.Action {
+	case "page":
+		section, offset, ok := strings.Cut(t.Callback.Arg, ".")
+		n, err := strconv.Atoi(offset)
+		if !ok || err != nil || !slices.Contains(peopleSections, section) {
+			t.Notice("error.bad_button")
+			return nil
+		}
+		return showSection(t, section, n)
 	case "resend":
 		n, err := strconv.ParseInt(t.Callback.Arg, 10, 64)
 		if err != nil {

@@ -10,20 +10,27 @@ import (
 	"github.com/mentorbot/mentorbot/flows/records"
 )
 
+// peopleList opens list section of /people from its overview.
+func (h *harness) peopleList(u flows.User, section string) flows.Reply {
+	h.tb.Helper()
+	return h.pressAction(u, h.command(u, "people", ""), "page", section+".0")
+}
+
 func TestPeopleShowsRolesAndReachability(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
 	staff := user(staffID, "en")
 
 	r := h.command(staff, "people", "")
-	wantText(t, r, staffID, "Staff (1 person):\n• Useren (@uen): reachable")
+	wantSaid(t, r, staffID, "people.overview")
+	h.wantRendered(t, r, staffID, "en", "people.overview", map[string]any{"staff": 1, "mentors": 4, "committees": 0, "unreachable": 4, "invites": 0})
+	wantText(t, h.peopleList(staff, "staff"), staffID, "• staff: Useren (@uen): reachable")
+	r = h.peopleList(staff, "mentors")
 	wantText(t, r, staffID, "Machine learning for public health (madrid-ai): user 200000001: never started the bot")
-	wantText(t, r, staffID, "University of Palermo: no invited members")
-	wantText(t, r, staffID, "4 people cannot be reached:")
-	wantSaid(t, r, staffID, "people.no_invites")
 	if _, ok := buttonFor(r, staffID, "mentor", "madrid-ai"); !ok {
-		t.Errorf("/people offers no new link for the unreachable mentor of madrid-ai:%s", dump(r))
+		t.Errorf("the mentors list offers no new link for the unreachable mentor of madrid-ai:%s", dump(r))
 	}
+	wantText(t, h.peopleList(staff, "committees"), staffID, h.rendered("en", "people.empty.committees", nil))
 
 	// Two mentors start the bot; one of them blocks it afterwards, as a
 	// 403 from Telegram tells the engine.
@@ -38,30 +45,30 @@ func TestPeopleShowsRolesAndReachability(t *testing.T) {
 		invitePayload(t, h.command(staff, "invite", "committee palermo")))
 	invitePayload(t, h.command(staff, "invite", "staff")) // stays open
 
-	r = h.command(staff, "people", "")
+	r = h.peopleList(staff, "mentors")
 	wantText(t, r, staffID, "(madrid-ai): Marta: reachable")
 	wantText(t, r, staffID, "(lyon-law): Louis (@louis): blocked the bot")
-	wantText(t, r, staffID, "University of Palermo: Carla: reachable")
-	wantText(t, r, staffID, "3 people cannot be reached:\n• Louis (@louis): blocked the bot\n• user 200000003")
-	wantText(t, r, staffID, "1 open invitation:\n• #2 programme staff, valid until 2027-02-08 10:00")
 	if _, ok := buttonFor(r, staffID, "mentor", "madrid-ai"); ok {
-		t.Errorf("/people offers a new link for a reachable mentor:%s", dump(r))
+		t.Errorf("the mentors list offers a new link for a reachable mentor:%s", dump(r))
 	}
+	wantText(t, h.peopleList(staff, "committees"), staffID, "University of Palermo: Carla: reachable")
+	r = h.peopleList(staff, "unreachable")
+	wantText(t, r, staffID, "Unreachable: 3 · page 1 of 1\n• European migration law (lyon-law): Louis (@louis): blocked the bot\n• ")
+	r = h.peopleList(staff, "invites")
+	wantText(t, r, staffID, "• #2 programme staff, valid until 2027-02-08 10:00")
 	if _, ok := buttonFor(r, staffID, "resend", "2"); !ok {
-		t.Errorf("/people offers no new link for open invite #2:%s", dump(r))
+		t.Errorf("the invites list offers no new link for open invite #2:%s", dump(r))
 	}
 
 	// The button gives a fresh link for the blocked mentor's project.
-	r = h.pressAction(staff, r, "mentor", "lyon-law")
+	r = h.pressAction(staff, h.peopleList(staff, "mentors"), "mentor", "lyon-law")
 	wantText(t, r, staffID, "Invitation #3 for mentor of the project “European migration law” (lyon-law)")
 	invitePayload(t, r)
 
-	// In Italian, with Italian plurals.
+	// In Italian.
 	h.pressAction(staff, h.command(staff, "language", ""), "set", "it")
-	r = h.command(staff, "people", "")
-	wantText(t, r, staffID, "Staff (1 persona):")
-	wantText(t, r, staffID, "3 persone non sono raggiungibili:")
-	wantText(t, r, staffID, "2 inviti aperti:")
+	wantText(t, h.peopleList(staff, "unreachable"), staffID, "Non raggiungibili: 3 · pagina 1 di 1")
+	wantText(t, h.peopleList(staff, "invites"), staffID, "Inviti: 2 · pagina 1 di 1")
 }
 
 func TestPeopleEveryoneReachable(t *testing.T) {
@@ -70,12 +77,10 @@ func TestPeopleEveryoneReachable(t *testing.T) {
 	for _, id := range []int64{200000001, 200000002, 200000003, 200000004} {
 		h.command(flows.User{ID: id, FirstName: "M"}, "start", "")
 	}
-	r := h.command(staff, "people", "")
-	wantSaid(t, r, staffID, "people.all_reachable")
-	for _, m := range r.Messages {
-		if len(m.Buttons) != 0 {
-			t.Errorf("/people with everyone reachable offers buttons:%s", dump(r))
-		}
+	r := h.peopleList(staff, "unreachable")
+	wantText(t, r, staffID, h.rendered("en", "people.empty.unreachable", nil))
+	if _, ok := buttonFor(r, staffID, "mentor", "*"); ok {
+		t.Errorf("the unreachable list with everyone reachable offers a new link:%s", dump(r))
 	}
 }
 
@@ -83,8 +88,8 @@ func TestPeopleButtonsAreForStaffOnly(t *testing.T) {
 	h := newHarness(t)
 	staff := user(staffID, "en")
 	h.command(staff, "invite", "staff")
-	list := h.command(staff, "people", "")
-	for _, button := range []struct{ action, arg string }{{"resend", "1"}, {"mentor", "madrid-ai"}} {
+	for _, button := range []struct{ section, action, arg string }{{"invites", "resend", "1"}, {"mentors", "mentor", "madrid-ai"}, {"staff", "page", "mentors.0"}} {
+		list := h.peopleList(staff, button.section)
 		b, ok := buttonFor(list, staffID, button.action, button.arg)
 		if !ok {
 			t.Fatalf("no button %s/%s:%s", button.action, button.arg, dump(list))
@@ -95,13 +100,13 @@ func TestPeopleButtonsAreForStaffOnly(t *testing.T) {
 		}
 	}
 	// Forged arguments are refused too.
-	for _, data := range []string{"1:people:resend::x", "1:people:mentor::atlantis", "1:people:boom::1"} {
+	for _, data := range []string{"1:people:resend::x", "1:people:mentor::atlantis", "1:people:boom::1", "1:people:page::nobody.0", "1:people:page::staff.x"} {
 		if r := h.pressData(staff, data); len(r.Messages) != 0 || r.NoticeID != "error.bad_button" {
 			t.Errorf("press(%q) = %s; want a bad-button notice", data, dump(r))
 		}
 	}
 	// Nothing changed: still one open invite, #1.
-	wantText(t, h.command(staff, "people", ""), staffID, "1 open invitation:\n• #1 programme staff")
+	wantText(t, h.peopleList(staff, "invites"), staffID, "Invitations: 1 · page 1 of 1\n• #1 programme staff")
 }
 
 func TestPeopleListsAnUnreachablePersonOnce(t *testing.T) {
@@ -116,8 +121,55 @@ func TestPeopleListsAnUnreachablePersonOnce(t *testing.T) {
 	if err := h.rec.MarkBlocked(context.Background(), newcomer); err != nil {
 		t.Fatal(err)
 	}
-	r := h.command(staff, "people", "")
-	wantText(t, r, staffID, "1 person cannot be reached:\n• Carla: blocked the bot\n")
+	r := h.peopleList(staff, "unreachable")
+	wantText(t, r, staffID, "Unreachable: 1 · page 1 of 1\n• staff: Carla: blocked the bot")
+}
+
+// TestPeoplePagesReachEveryoneOnce: with 2,500 committee members the
+// committees list shows ten a page, and walking it with › reaches each
+// member exactly once, every message inside Telegram's limits.
+func TestPeoplePagesReachEveryoneOnce(t *testing.T) {
+	h := newHarness(t)
+	staff := user(staffID, "en")
+	const n = 2500
+	ctx := context.Background()
+	for i := range n {
+		if err := h.rec.SetCommittee(ctx, int64(800000000+i), "palermo"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := h.peopleList(staff, "committees")
+	seen := make(map[string]int)
+	for page := 1; ; page++ {
+		for _, m := range r.Messages {
+			if len([]rune(m.Text)) > 4096 {
+				t.Fatalf("page %d: %d characters", page, len([]rune(m.Text)))
+			}
+			buttons := 0
+			for _, row := range m.Buttons {
+				buttons += len(row)
+			}
+			if buttons > 100 {
+				t.Fatalf("page %d: %d buttons", page, buttons)
+			}
+			for _, line := range strings.Split(m.Text, "\n")[1:] {
+				seen[line]++
+			}
+		}
+		next, ok := nextButton(r)
+		if !ok {
+			break
+		}
+		r = h.handle(flows.Event{Kind: flows.KindButton, From: staff, Data: next.Data})
+	}
+	if len(seen) != n {
+		t.Errorf("the pages list %d members; want %d", len(seen), n)
+	}
+	for line, k := range seen {
+		if k != 1 {
+			t.Errorf("%q listed %d times", line, k)
+		}
+	}
 }
 
 func TestMyDataShowsAndErasesRoles(t *testing.T) {
