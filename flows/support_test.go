@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -842,5 +843,27 @@ func TestSupportSimultaneousClaimsKeepTheFirst(t *testing.T) {
 	}
 	if tk := s.ticket("1"); tk.ClaimedBy != memberAna {
 		t.Errorf("Ticket(1).ClaimedBy = %d; want %d, whose claim was saved first", tk.ClaimedBy, memberAna)
+	}
+}
+
+// TestOneScanRemindsEveryDueTicket: with 250 tickets waiting, more than
+// a batch of the scan, one scheduler pass queues a reminder for each,
+// and a second pass finds nothing left.
+func TestOneScanRemindsEveryDueTicket(t *testing.T) {
+	s := newSupportRig(t)
+	ctx := context.Background()
+	const n = 250
+	for i := range n {
+		s.request(user(int64(310000000+i), "en"), "bicocca", "housing", "Request "+strconv.Itoa(i))
+	}
+	at := s.clock.Now().Add(s.program.SupportReminderAfter + time.Hour)
+	if got, err := s.engine.QueueTicketReminders(ctx, at); err != nil || got != n {
+		t.Fatalf("one scan queued %d reminders (%v); want %d", got, err, n)
+	}
+	if got, err := s.engine.QueueTicketReminders(ctx, at); err != nil || got != 0 {
+		t.Errorf("a second scan queued %d (%v); want none", got, err)
+	}
+	if got := queuedTo(t, s.rec, bicoccaChat); len(got) != n {
+		t.Errorf("the group's outbox holds %d reminders; want %d", len(got), n)
 	}
 }

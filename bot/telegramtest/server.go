@@ -184,6 +184,8 @@ type Server struct {
 	mu      sync.Mutex
 	changed chan struct{} // closed and replaced on every change
 	timeout time.Duration
+	// latency is added to every call but getUpdates (SetRoundTrip).
+	latency time.Duration
 	now     func() time.Time
 
 	nextUpdate  int64
@@ -291,6 +293,21 @@ func (s *Server) hang(ctx context.Context, release chan struct{}) (any, *apiErro
 	case <-s.closed:
 	}
 	return nil, &apiError{code: http.StatusBadGateway, desc: "Bad Gateway"}
+}
+
+// SetRoundTrip makes every call but getUpdates take d longer, half
+// before it takes effect and half after: the network to Telegram, for
+// benchmarks.
+func (s *Server) SetRoundTrip(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.latency = d
+}
+
+func (s *Server) roundTrip() time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.latency
 }
 
 // Close stops the server, ending any long poll. It is safe to call
@@ -622,6 +639,14 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		writeError(w, badRequest("%v", err))
 		return
+	}
+	if d := s.roundTrip(); d > 0 && method != "getupdates" {
+		select { // half before the call takes effect, half after
+		case <-time.After(d / 2):
+		case <-r.Context().Done():
+			return
+		}
+		defer time.Sleep(d - d/2)
 	}
 	result, aerr := s.call(r.Context(), method, p)
 	if aerr != nil {
