@@ -113,10 +113,13 @@ func (r *jobRunner) runOne(ctx context.Context, id string) {
 	if !r.send(ctx, m) {
 		return
 	}
-	if j, err := r.engine.Records().Job(ctx, id); err == nil && j.MessageID != 0 {
+	// The file went out: the job is done, then its progress message
+	// says so (an edit that fails changes nothing that matters).
+	j, err = r.engine.Records().Job(ctx, id)
+	r.finish(ctx, id)
+	if err == nil && j.MessageID != 0 {
 		_ = r.edit(ctx, j.ChatID, j.MessageID, r.engine.JobDone(j))
 	}
-	r.finish(ctx, id)
 }
 
 // send sends m through the outbox, at Telegram's limits; false means

@@ -30,7 +30,6 @@ const meetMentorship = "MIE-2027-0077"
 // once and then left alone.
 func TestMeetingRemindersTwoProcesses(t *testing.T) {
 	one := bottest.Start(t)
-	two := bottest.Start(t, bottest.WithEngineStore(func(records.Store) records.Store { return one.Store }))
 	ctx := context.Background()
 
 	one.Command(meetMentee, "start", "")
@@ -60,6 +59,10 @@ func TestMeetingRemindersTwoProcesses(t *testing.T) {
 		}
 	}
 
+	// The second process starts only now: its feeder would otherwise
+	// send some of the agreement's messages, which the checks above
+	// look for at the first process's Telegram.
+	two := bottest.Start(t, bottest.WithEngineStore(func(records.Store) records.Store { return one.Store }))
 	before := one.Server.Calls("sendMessage") + two.Server.Calls("sendMessage")
 	var schedulers []*bot.Scheduler
 	for _, env := range []*bottest.Env{one, two} {

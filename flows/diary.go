@@ -197,7 +197,7 @@ func diaryLine(t *Turn, m records.Mentorship, n int, mentee, locked bool) (strin
 	arg := meetingArg(m.ID, n)
 	switch {
 	case locked:
-	case mentee && (!scheduled || !mt.Start.After(now)):
+	case mentee && scheduled && !mt.Start.After(now):
 		label := "diary.button.write"
 		if done {
 			label = "diary.button.edit"
@@ -293,7 +293,14 @@ func diaryStart(t *Turn) error {
 	if !ok || err != nil {
 		return err
 	}
-	if mt, scheduled := meetingN(m, n); scheduled && mt.Start.After(t.Now()) {
+	// Only a meeting that took place has something to write about: it
+	// was scheduled and its time has come.
+	mt, scheduled := meetingN(m, n)
+	if !scheduled {
+		t.Say("diary.not_scheduled", map[string]any{"N": n})
+		return nil
+	}
+	if mt.Start.After(t.Now()) {
 		t.Say("diary.not_held", map[string]any{"N": n, "When": meetingWhen(t, m, n, t.Lang())})
 		return nil
 	}

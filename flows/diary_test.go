@@ -320,3 +320,19 @@ func TestDiaryPersonalData(t *testing.T) {
 		t.Errorf("entry after erasing the mentee: error = %v; want ErrNotFound", err)
 	}
 }
+
+// TestNoDiaryForAMeetingNotHeld: before the agreement no meeting has a
+// date, so /diary offers no entry to write.
+func TestNoDiaryForAMeetingNotHeld(t *testing.T) {
+	h := newHarness(t)
+	m := records.Mentorship{ID: testMentorship, MenteeID: menteeAyse.ID, MentorID: mentorDima.ID,
+		ProjectID: "madrid-ai", CreatedAt: h.clock.Now()}
+	if err := h.rec.SaveMentorship(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	h.command(menteeAyse, "start", "")
+	r := h.command(menteeAyse, "diary", "")
+	if b, ok := buttonFor(r, menteeAyse.ID, "write", "*"); ok {
+		t.Fatalf("/diary before any meeting offers %q:%s", b.Text, dump(r))
+	}
+}

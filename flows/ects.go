@@ -144,8 +144,14 @@ func ectsCommand(t *Turn) error {
 }
 
 // ectsAskRecognised shows the programme's credit text and asks whether
-// the mentee's course recognises the experience.
+// the mentee's course recognises the experience, once enough meetings
+// took place for the credits (the programme's ects.min_meetings).
 func ectsAskRecognised(t *Turn, m records.Mentorship) {
+	if held, _ := heldMeetings(t.Program(), m, t.Now()); held < t.Program().ECTSMinMeetings {
+		t.Session.Reset()
+		sayBuilt(t, "ects.too_early", t.Plural("ects.too_early", held, map[string]any{"Min": t.Program().ECTSMinMeetings}))
+		return
+	}
 	t.StartFlow(flowECTS, "recognised")
 	t.SaveState(ectsState{MID: m.ID})
 	text := questionText(t.Program().ECTS, t.Lang())
@@ -213,7 +219,7 @@ func ectsAsk(t *Turn, step string) {
 			rows = append(rows, []Button{t.Button(u.Name, "uni", u.ID)})
 		}
 	}
-	t.Say(id, map[string]any{"Min": minCredits, "Max": maxCredits}, rows...)
+	t.Say(id, map[string]any{"Min": minCredits, "Max": t.Program().ECTSMaxCredits}, rows...)
 }
 
 func ectsStep(t *Turn) error {
@@ -268,8 +274,9 @@ func ectsSet(t *Turn, st *ectsState, f, value string) bool {
 			t.Say("ects.bad.year", nil)
 		}
 	case "credits":
-		if st.Credits, ok = ParseCredits(value); !ok {
-			t.Say("ects.bad.credits", map[string]any{"Min": minCredits, "Max": maxCredits})
+		if st.Credits, ok = ParseCredits(value); !ok || st.Credits > t.Program().ECTSMaxCredits {
+			ok = false
+			t.Say("ects.bad.credits", map[string]any{"Min": minCredits, "Max": t.Program().ECTSMaxCredits})
 		}
 	default: // name, course, university
 		if n := len([]rune(value)); n < 2 || n > maxECTSText || !strings.ContainsFunc(value, unicode.IsLetter) {

@@ -2,12 +2,12 @@ package flows_test
 
 import (
 	"context"
-	"github.com/mentorbot/mentorbot/flows/records"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/mentorbot/mentorbot/flows"
+	"github.com/mentorbot/mentorbot/flows/records"
 )
 
 func TestParseAcademicYear(t *testing.T) {
@@ -105,10 +105,10 @@ func TestECTSFormWithDiary(t *testing.T) {
 		}
 		r = h.text(menteeAyse, step.good)
 	}
-	for _, bad := range []string{"31", "0", "3.5", "tre"} {
+	for _, bad := range []string{"30", "4", "0", "3.5", "tre"} { // the programme grants up to 3
 		refusal := h.text(menteeAyse, bad)
 		wantSaid(t, refusal, menteeAyse.ID, "ects.bad.credits")
-		h.wantRendered(t, refusal, menteeAyse.ID, "it", "ects.bad.credits", map[string]any{"Min": 1, "Max": 30})
+		h.wantRendered(t, refusal, menteeAyse.ID, "it", "ects.bad.credits", map[string]any{"Min": 1, "Max": 3})
 	}
 	r = h.text(menteeAyse, "3")
 	wantSaid(t, r, menteeAyse.ID, "ects.review")
@@ -158,7 +158,7 @@ func TestECTSFormWithDiary(t *testing.T) {
 
 func TestECTSRefusals(t *testing.T) {
 	h := newHarness(t)
-	h.mentorship(1)
+	h.mentorship(2)
 	ctx := context.Background()
 
 	wantSaid(t, h.command(stranger, "ects", ""), stranger.ID, "ects.none")
@@ -178,5 +178,21 @@ func TestECTSRefusals(t *testing.T) {
 	}
 	if doc["ects"] != nil {
 		t.Errorf("ExportUser[ects] without a confirmed form = %+v; want nothing", doc["ects"])
+	}
+}
+
+// TestECTSNeedsTheMeetingsHeld: with one of the two meetings the
+// programme requires held, the credit form is refused with how many
+// took place (an Italian plural), and nothing starts.
+func TestECTSNeedsTheMeetingsHeld(t *testing.T) {
+	h := newHarness(t)
+	h.mentorship(1)
+	r := h.command(menteeAyse, "ects", "")
+	wantSaid(t, r, menteeAyse.ID, "ects.too_early")
+	if want := h.renderedN("it", "ects.too_early", 1, map[string]any{"Min": 2}); textTo(r, menteeAyse.ID) != want {
+		t.Errorf("refusal %q; want %q", textTo(r, menteeAyse.ID), want)
+	}
+	if _, ok := buttonFor(r, menteeAyse.ID, "yes", ""); ok {
+		t.Errorf("the form started with one meeting held:%s", dump(r))
 	}
 }

@@ -34,8 +34,16 @@ type Program struct {
 	Projects     []Project    `toml:"projects"`
 	Universities []University `toml:"universities"`
 
+	// ECTSTable is [ects] as written: the credit recognition text per
+	// language code, and min_meetings and max_credits.
+	ECTSTable map[string]any `toml:"ects"`
 	// ECTS is the credit recognition text per language code.
-	ECTS map[string]string `toml:"ects"`
+	ECTS map[string]string `toml:"-"`
+	// ECTSMinMeetings is how many meetings must have taken place before
+	// a mentee asks for credits (default: all the programme's meetings);
+	// ECTSMaxCredits the most credits the form may ask for (default 3).
+	ECTSMinMeetings int `toml:"-"`
+	ECTSMaxCredits  int `toml:"-"`
 
 	Questionnaire []Question `toml:"questionnaire"`
 
@@ -145,7 +153,41 @@ func (p *Program) validate() error {
 	if err := p.validateUniversities(); err != nil {
 		return err
 	}
+	if err := p.validateECTS(); err != nil {
+		return err
+	}
 	return p.validateQuestionnaire()
+}
+
+// defaultECTSMaxCredits is what the IOM programme grants at most.
+const defaultECTSMaxCredits = 3
+
+// validateECTS reads [ects]: texts per language, min_meetings (1 to the
+// programme's meetings) and max_credits (1 to 30).
+func (p *Program) validateECTS() error {
+	p.ECTS, p.ECTSMinMeetings, p.ECTSMaxCredits = make(map[string]string), p.Meetings, defaultECTSMaxCredits
+	for k, v := range p.ECTSTable {
+		switch k {
+		case "min_meetings", "max_credits":
+			n, ok := v.(int64)
+			limit := map[string]int{"min_meetings": p.Meetings, "max_credits": maxCredits}[k]
+			if !ok || n < 1 || n > int64(limit) {
+				return fmt.Errorf("ects.%s: must be a whole number from 1 to %d", k, limit)
+			}
+			if k == "min_meetings" {
+				p.ECTSMinMeetings = int(n)
+			} else {
+				p.ECTSMaxCredits = int(n)
+			}
+		default:
+			text, ok := v.(string)
+			if !ok {
+				return fmt.Errorf("ects.%s: must be the text in that language", k)
+			}
+			p.ECTS[k] = text
+		}
+	}
+	return nil
 }
 
 // validateSchedule parses the time zone, the deadline and every
