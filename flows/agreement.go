@@ -237,7 +237,7 @@ func agreementMeetings(t *Turn, st agreementState, text string) {
 	st.Meetings = all
 	if len(all) < p.Meetings {
 		t.SaveState(st)
-		t.Say("agreement.got", map[string]any{"Have": len(all), "Total": p.Meetings, "Next": len(all) + 1})
+		sayBuilt(t, "agreement.got", t.Plural("agreement.got", len(all), map[string]any{"Total": p.Meetings, "Next": len(all) + 1}))
 		return
 	}
 	numberMeetings(st.Meetings)

@@ -2,14 +2,13 @@ package flows
 
 import (
 	"errors"
-	"fmt"
 	"path"
 	"strconv"
 	"strings"
 	"time"
 
 	"golang.org/x/text/language"
-	"golang.org/x/text/language/display"
+	"golang.org/x/text/message"
 
 	"github.com/mentorbot/mentorbot/flows/records"
 )
@@ -103,14 +102,16 @@ func formatTime(t *Turn, at time.Time) string {
 
 // languageName names the language code in the user's language.
 func languageName(t *Turn, code string) string {
-	tag, err := language.Parse(code)
-	if err != nil {
-		return strings.ToUpper(code)
-	}
-	if name := display.Tags(language.Make(t.Lang())).Name(tag); name != "" {
+	if name := languageIn(t.Lang(), code); name != code {
 		return name
 	}
 	return strings.ToUpper(code)
+}
+
+// formatDecimal writes x with one decimal the way lang does ("23,8" in
+// Italian, "23.8" in English).
+func formatDecimal(lang string, x float64) string {
+	return message.NewPrinter(language.Make(lang)).Sprintf("%.1f", x)
 }
 
 // sayBuilt replies with text built around message id, such as a
@@ -483,7 +484,7 @@ func applyInput(t *Turn) error {
 	case t.Event.Kind != KindDocument || f == nil || f.FileID == "":
 		t.Say("apply.upload.other", nil)
 	case f.Size > maxUpload:
-		t.Say("apply.upload.too_big", map[string]any{"Size": fmt.Sprintf("%.1f", float64(f.Size)/(1<<20)), "Max": maxUpload >> 20})
+		t.Say("apply.upload.too_big", map[string]any{"Size": formatDecimal(t.Lang(), float64(f.Size)/(1<<20)), "Max": maxUpload >> 20})
 	case !acceptedType(step, f):
 		t.Say("apply.upload.wrong_type", map[string]any{"Formats": t.T(formatsID(step), nil)})
 	default:

@@ -108,7 +108,7 @@ func scheduleLines(t *Turn, m records.Mentorship) (string, []Button, error) {
 			}
 		}
 	}
-	b.WriteString("\n\n" + t.Plural("meetings.passed", len(meetings), map[string]any{"Passed": passed}))
+	b.WriteString("\n\n" + t.Plural("meetings.passed", passed, map[string]any{"Total": len(meetings)}))
 	return b.String(), resched, nil
 }
 

@@ -151,7 +151,7 @@ func TestSupportRequestReachesCommitteeAndAnswerComesBack(t *testing.T) {
 	if p.TextID != "support.group.new" {
 		t.Errorf("committee post made from %q; want support.group.new", p.TextID)
 	}
-	for _, want := range []string{"#1", "Housing", "Ada", "Italiano", "I need a room near the campus", "/sign"} {
+	for _, want := range []string{"#1", "Housing", "Ada", "who writes in Italian:", "I need a room near the campus", "/sign"} {
 		if !strings.Contains(p.Text, want) {
 			t.Errorf("committee post = %q; want it to contain %q", p.Text, want)
 		}

@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"time"
 
+	"golang.org/x/text/language"
+	"golang.org/x/text/language/display"
+
 	"github.com/mentorbot/mentorbot/flows/records"
 	"github.com/mentorbot/mentorbot/locales"
 )
@@ -102,8 +105,21 @@ func ticketHeader(cat *locales.Catalog, lang, id string, tk records.Ticket) stri
 		"ID":       tk.ID,
 		"Topic":    cat.T(lang, "support.topic."+tk.Topic, nil),
 		"Name":     name,
-		"Language": cat.T(tk.Lang, "language.self", nil),
+		"Language": languageIn(lang, tk.Lang),
 	})
+}
+
+// languageIn names language code in language lang ("inglese" for "en"
+// in Italian), so a group's message does not switch languages midway.
+func languageIn(lang, code string) string {
+	tag, err := language.Parse(code)
+	if err != nil {
+		return code
+	}
+	if name := display.Tags(language.Make(lang)).Name(tag); name != "" {
+		return name
+	}
+	return code
 }
 
 // ticketWithUniversity loads ticket id and its university. ok is false,

@@ -112,3 +112,27 @@ func TestReportMissing(t *testing.T) {
 		t.Errorf("reported %q; want %q", got, want)
 	}
 }
+
+// TestItalianCountsAgree: the count a sentence is about picks the
+// plural form, not the total it is compared with ("1 incontro su 6",
+// never "1 incontri su 6").
+func TestItalianCountsAgree(t *testing.T) {
+	c, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		id    string
+		count int
+		data  map[string]any
+		want  string
+	}{
+		{"meetings.passed", 1, map[string]any{"Total": 6}, "1 incontro su 6 svolto."},
+		{"meetings.passed", 2, map[string]any{"Total": 6}, "2 incontri su 6 svolti."},
+		{"agreement.got", 1, map[string]any{"Total": 6, "Next": 2}, "Ricevuto: 1 incontro su 6. Manda il prossimo (incontro 2)."},
+	} {
+		if got := c.Plural("it", tt.id, tt.count, tt.data); got != tt.want {
+			t.Errorf("Plural(it, %s, %d) = %q; want %q", tt.id, tt.count, got, tt.want)
+		}
+	}
+}
