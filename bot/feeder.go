@@ -48,6 +48,9 @@ const (
 	// nothing to send) before the replica reports itself not ready.
 	// It is long enough for Telegram's own flood waits.
 	feederStuck = 5 * time.Minute
+	// feederRetry is how soon a chat whose sending failed on Redis is
+	// tried again.
+	feederRetry = time.Second
 )
 
 // feeder carries messages from the durable outbox to Telegram through
@@ -192,7 +195,12 @@ func (f *feeder) start(ctx context.Context, chat int64) {
 				f.log.Warn("hand back chat of the durable outbox", "chat_id", chat, "err", err)
 			}
 		case err != nil:
+			// Redis hiccuped: hand the chat back for a try a moment
+			// later, rather than leave it to its lease.
 			f.log.Warn("send from durable outbox", "chat_id", chat, "err", err)
+			if _, err := f.q.OutboxSent(context.WithoutCancel(ctx), chat, records.OutboxMessage{}, f.now().Add(feederRetry)); err != nil {
+				f.log.Warn("hand back chat of the durable outbox", "chat_id", chat, "err", err)
+			}
 		}
 	}()
 }

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"slices"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -166,5 +167,41 @@ func TestMessageAboutErasedPersonIsDropped(t *testing.T) {
 	}
 	if left, err := db.OutboxMessages(ctx, group, 10); err != nil || len(left) != 0 {
 		t.Errorf("outbox holds %d messages (%v); want none", len(left), err)
+	}
+}
+
+// hiccupOutbox is a durable outbox whose reads of a chat's messages
+// fail, noting when each chat is handed back for.
+type hiccupOutbox struct {
+	unreadableOutbox
+	mu       sync.Mutex
+	handback []time.Time
+}
+
+func (h *hiccupOutbox) OutboxMessages(context.Context, int64, int) ([]records.OutboxMessage, error) {
+	return nil, errUnreadable
+}
+
+func (h *hiccupOutbox) OutboxSent(_ context.Context, _ int64, _ records.OutboxMessage, until time.Time) (bool, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.handback = append(h.handback, until)
+	return false, nil
+}
+
+// TestFeederRetriesSoonAfterAHiccup: when reading a chat's messages
+// fails, the feeder hands the chat back to be tried a second later,
+// instead of holding it for its whole lease.
+func TestFeederRetriesSoonAfterAHiccup(t *testing.T) {
+	now := time.Date(2027, 2, 1, 10, 0, 0, 0, time.UTC)
+	q := &hiccupOutbox{}
+	f := newFeeder(q, nil, slog.New(slog.DiscardHandler))
+	f.now = func() time.Time { return now }
+	f.start(t.Context(), 42)
+	if err := f.wait(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if len(q.handback) != 1 || !q.handback[0].Equal(now.Add(feederRetry)) {
+		t.Errorf("chat handed back for %v; want once, for %v", q.handback, now.Add(feederRetry))
 	}
 }
