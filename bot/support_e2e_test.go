@@ -200,7 +200,7 @@ func TestSupportE2EMediaRelay(t *testing.T) {
 		t.Fatalf("photo request in the group:%s; want the student's photo sent by file id", r)
 	}
 	post := posts[0]
-	if !strings.Contains(post.Text, "Request #1 · Administration and documents") || !strings.Contains(post.Text, "Il mio permesso di soggiorno") || !strings.Contains(post.Text, "Italiano") {
+	if !strings.Contains(post.Text, "Request #1 · Administration and documents") || !strings.Contains(post.Text, "Il mio permesso di soggiorno") || !strings.Contains(post.Text, "who writes in Italian") {
 		t.Errorf("photo request caption = %q", post.Text)
 	}
 
