@@ -49,11 +49,7 @@ func TestPrivilegedCommandsRefuseOrdinaryUsers(t *testing.T) {
 		sort.Strings(keys)
 		out := make(map[string]string)
 		for _, k := range keys {
-			v, err := rdb.Dump(ctx, k).Result()
-			if err != nil {
-				t.Fatal(err)
-			}
-			out[k] = v
+			out[k] = dumpKey(t, rdb, k)
 		}
 		return out
 	}
