@@ -112,7 +112,7 @@ func TestApplyE2EIneligible(t *testing.T) {
 	tests := []struct {
 		name, degree, year, level, want string
 	}{
-		{"bachelor first year", "Bachelor's", "Year 1", "", "from their second year"},
+		{"bachelor first year", "Bachelor's", "Year 1", "", "students can apply from year 2"},
 		{"bachelor below B1", "Bachelor's", "Year 2", "A2", "needs at least B1 in Spanish"},
 		{"master below B2", "Master's", "Year 2", "B1", "needs at least B2 in Spanish"},
 	}

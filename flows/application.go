@@ -8,21 +8,28 @@ import (
 	"github.com/mentorbot/mentorbot/flows/records"
 )
 
-// Degree levels an applicant may hold.
+// Degree levels an applicant may hold, as the seed programme names
+// them; a programme file may add its own (see StudyLevel).
 const (
-	DegreeBachelor = "bachelor"
-	DegreeMaster   = "master"
+	DegreeBachelor    = "bachelor"
+	DegreeMaster      = "master"
+	DegreeSingleCycle = "single_cycle"
+	DegreePhD         = "phd"
 )
+
+// namedDegrees are the levels with names in the message files; a
+// programme file that uses another id names it.
+var namedDegrees = []string{DegreeBachelor, DegreeMaster, DegreeSingleCycle, DegreePhD}
 
 // cefrLevels are the certified language levels, lowest first.
 var cefrLevels = []string{"A1", "A2", "B1", "B2", "C1", "C2"}
 
-// minLevel is the lowest certified level a degree needs.
-func minLevel(degree string) string {
-	if degree == DegreeMaster {
-		return "B2"
+// minLevel is the lowest certified level degree needs under p.
+func minLevel(p *Program, degree string) string {
+	if l, ok := p.Level(degree); ok {
+		return l.MinLevel
 	}
-	return "B1"
+	return cefrLevels[len(cefrLevels)-1]
 }
 
 // levelAtLeast reports whether level is min or higher.
@@ -39,12 +46,14 @@ func levelAtLeast(level, min string) bool {
 	return li >= 0 && li >= mi
 }
 
-// maxYear is the last year of course of a degree.
-func maxYear(degree string) int {
-	if degree == DegreeMaster {
-		return 2
+// degreeName names degree in the turn's language: the programme file's
+// name for it when it gives one, else the message files'.
+func degreeName(t *Turn, degree string) string {
+	l, _ := t.Program().Level(degree)
+	if name := questionText(l.Name, t.Lang()); name != "" {
+		return name
 	}
-	return 3
+	return t.T("apply.degree."+degree, nil)
 }
 
 // submitApplication gives draft a its reference number, made from the

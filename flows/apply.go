@@ -174,16 +174,18 @@ func askNext(t *Turn, a records.Application, page int) {
 	progress := t.T("apply.progress", map[string]any{"N": stepsDone(a) + 1, "Total": len(applySteps)}) + "\n"
 	switch step {
 	case stepDegree:
-		sayBuilt(t, "apply.step.degree", progress+t.T("apply.step.degree", nil), []Button{
-			t.Button(t.T("apply.degree.bachelor", nil), "deg", DegreeBachelor),
-			t.Button(t.T("apply.degree.master", nil), "deg", DegreeMaster),
-		})
+		var rows [][]Button
+		for _, l := range t.Program().Levels {
+			rows = append(rows, []Button{t.Button(degreeName(t, l.ID), "deg", l.ID)})
+		}
+		sayBuilt(t, "apply.step.degree", progress+t.T("apply.step.degree", nil), rows...)
 	case stepYear:
 		var row []Button
-		for y := 1; y <= maxYear(a.Degree); y++ {
+		l, _ := t.Program().Level(a.Degree)
+		for y := 1; y <= l.Years; y++ {
 			row = append(row, t.Button(t.T("apply.year.button", map[string]any{"Year": y}), "year", strconv.Itoa(y)))
 		}
-		sayBuilt(t, "apply.step.year", progress+t.T("apply.step.year", map[string]any{"Degree": t.T("apply.degree."+a.Degree, nil)}), row)
+		sayBuilt(t, "apply.step.year", progress+t.T("apply.step.year", map[string]any{"Degree": degreeName(t, a.Degree)}), row)
 	case stepProject:
 		askProject(t, progress, page)
 	case stepLevel:
@@ -261,7 +263,7 @@ func describe(t *Turn, a records.Application) string {
 	if p, ok := t.Program().Project(a.ProjectID); ok {
 		title = p.Title + " (" + p.Host + ")"
 	}
-	b.WriteString(t.T("apply.summary.degree", map[string]any{"Degree": t.T("apply.degree."+a.Degree, nil), "Year": a.Year}))
+	b.WriteString(t.T("apply.summary.degree", map[string]any{"Degree": degreeName(t, a.Degree), "Year": a.Year}))
 	b.WriteString("\n" + t.T("apply.summary.project", map[string]any{"Project": title}))
 	b.WriteString("\n" + t.T("apply.summary.level", map[string]any{"Language": languageName(t, a.Language), "Level": a.Level}))
 	for _, k := range records.DocumentKinds {
@@ -337,7 +339,7 @@ func applyButton(t *Turn) error {
 
 // answerDegree takes the degree.
 func answerDegree(t *Turn, a *records.Application, arg string) bool {
-	if arg != DegreeBachelor && arg != DegreeMaster {
+	if _, ok := t.Program().Level(arg); !ok {
 		t.Notice("error.bad_button")
 		return false
 	}
@@ -349,17 +351,19 @@ func answerDegree(t *Turn, a *records.Application, arg string) bool {
 // first year cannot apply yet: the degree is dropped and the flow ends.
 func answerYear(t *Turn, a *records.Application, arg string) (bool, error) {
 	y, err := strconv.Atoi(arg)
-	if err != nil || y < 1 || y > maxYear(a.Degree) {
+	l, _ := t.Program().Level(a.Degree)
+	if err != nil || y < 1 || y > l.Years {
 		t.Notice("error.bad_button")
 		return false, nil
 	}
-	if a.Degree == DegreeBachelor && y == 1 {
+	if y < l.MinYear {
+		degree := degreeName(t, a.Degree)
 		a.Degree = ""
 		if err := t.rec.SaveApplication(t.ctx, a); err != nil {
 			return false, err
 		}
 		t.Session.Reset()
-		t.Say("apply.ineligible.first_year", nil)
+		t.Say("apply.ineligible.year", map[string]any{"Degree": degree, "MinYear": l.MinYear})
 		return false, nil
 	}
 	a.Year = y
@@ -407,7 +411,7 @@ func answerLevel(t *Turn, a *records.Application, arg string) (bool, error) {
 		t.Notice("error.bad_button")
 		return false, nil
 	}
-	if min := minLevel(a.Degree); !levelAtLeast(arg, min) {
+	if min := minLevel(t.Program(), a.Degree); !levelAtLeast(arg, min) {
 		lang := languageName(t, a.Language)
 		a.ProjectID, a.Language = "", ""
 		if err := t.rec.SaveApplication(t.ctx, a); err != nil {
@@ -415,7 +419,7 @@ func answerLevel(t *Turn, a *records.Application, arg string) (bool, error) {
 		}
 		t.Session.Reset()
 		t.Say("apply.ineligible.level", map[string]any{"Level": arg, "Min": min, "Language": lang,
-			"Degree": t.T("apply.degree."+a.Degree, nil)})
+			"Degree": degreeName(t, a.Degree)})
 		return false, nil
 	}
 	a.Level = arg
@@ -444,7 +448,10 @@ func confirmApplication(t *Turn, a records.Application) error {
 	if err != nil {
 		return err
 	}
-	if _, ok := t.Program().Project(a.ProjectID); !ok || own || !levelAtLeast(a.Level, minLevel(a.Degree)) {
+	if _, ok := t.Program().Level(a.Degree); !ok {
+		a.Degree, a.Year = "", 0 // the programme no longer takes that level
+	}
+	if _, ok := t.Program().Project(a.ProjectID); !ok || own || !levelAtLeast(a.Level, minLevel(t.Program(), a.Degree)) {
 		// The programme file, or the person's role, changed under the
 		// draft: ask again.
 		a.ProjectID, a.Language, a.Level = "", "", ""

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -201,7 +203,7 @@ func TestApplyIneligible(t *testing.T) {
 		wantData              map[string]any // values the explanation names, besides the degree
 		wantDegree, wantLevel string
 	}{
-		{"bachelor first year", flows.DegreeBachelor, "1", "", "apply.ineligible.first_year", nil, "", ""},
+		{"bachelor first year", flows.DegreeBachelor, "1", "", "apply.ineligible.year", map[string]any{"MinYear": 2}, "", ""},
 		{"bachelor below B1", flows.DegreeBachelor, "3", "A2", "apply.ineligible.level", map[string]any{"Min": "B1", "Language": "Spanish", "Level": "A2"}, flows.DegreeBachelor, ""},
 		{"master below B2", flows.DegreeMaster, "1", "B1", "apply.ineligible.level", map[string]any{"Min": "B2", "Language": "Spanish", "Level": "B1"}, flows.DegreeMaster, ""},
 	}
@@ -239,8 +241,9 @@ func TestApplyItalianIneligibleExplainsInItalian(t *testing.T) {
 	r := h.command(u, "apply", "")
 	r = h.pressAction(u, r, "deg", flows.DegreeBachelor)
 	r = h.pressAction(u, r, "year", "1")
-	wantSaid(t, r, studentB, "apply.ineligible.first_year")
-	h.wantRendered(t, r, studentB, "it", "apply.ineligible.first_year", nil)
+	wantSaid(t, r, studentB, "apply.ineligible.year")
+	h.wantRendered(t, r, studentB, "it", "apply.ineligible.year",
+		map[string]any{"Degree": h.rendered("it", "apply.degree.bachelor", nil), "MinYear": 2})
 }
 
 func TestApplyMasterB2IsEligible(t *testing.T) {
@@ -581,5 +584,67 @@ func TestNobodyAppliesToTheirOwnProject(t *testing.T) {
 	wantSaid(t, r, staffID, "review.self_match")
 	if a := h.application(studentA); a.State != records.AppAccepted || a.MentorID != 0 {
 		t.Errorf("after matching the applicant with themselves: state %s, mentor %d; want accepted, none", a.State, a.MentorID)
+	}
+}
+
+// TestStudyLevelsFromTheProgrammeFile: a programme whose [[levels]]
+// admit PhD students from their first year with B2 offers PhD and
+// single-cycle degrees; a PhD student with B2 gets through, one with B1
+// is told B2 is needed; the seed's Bachelor's level is not offered.
+func TestStudyLevelsFromTheProgrammeFile(t *testing.T) {
+	buf, err := os.ReadFile("testdata/program.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	levels := `
+[[levels]]
+id = "single_cycle"
+years = 6
+min_year = 3
+min_level = "B1"
+
+[[levels]]
+id = "phd"
+years = 4
+min_year = 1
+min_level = "B2"
+`
+	p, err := flows.ParseProgram(append(buf, levels...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newHarnessWith(t, redistest.Store(t), p)
+	u := user(studentA, "en")
+	r := h.command(u, "apply", "")
+	if _, ok := buttonFor(r, studentA, "deg", flows.DegreeBachelor); ok {
+		t.Errorf("a programme without the bachelor level offers it:%s", dump(r))
+	}
+	r = h.pressAction(u, r, "deg", flows.DegreePhD)
+	if _, ok := buttonFor(r, studentA, "year", "4"); !ok {
+		t.Errorf("no year 4 for a four-year PhD:%s", dump(r))
+	}
+	r = h.pressAction(u, r, "year", "1")
+	r = h.pressAction(u, r, "proj", madrid)
+	refusal := h.pressAction(u, r, "lvl", "B1")
+	wantSaid(t, refusal, studentA, "apply.ineligible.level")
+	h.wantRendered(t, refusal, studentA, "en", "apply.ineligible.level",
+		map[string]any{"Min": "B2", "Language": "Spanish", "Level": "B1", "Degree": "PhD"})
+
+	r = h.command(u, "apply", "")
+	r = h.pressAction(u, r, "proj", madrid)
+	r = h.pressAction(u, r, "lvl", "B2")
+	wantSaid(t, r, studentA, "apply.step.document")
+	if a := h.application(studentA); a.Degree != flows.DegreePhD || a.Year != 1 || a.Level != "B2" {
+		t.Errorf("draft = %+v; want a first-year PhD with B2", a)
+	}
+
+	for _, bad := range []string{
+		"[[levels]]\nid = \"phd\"\nyears = 4\nmin_year = 5\nmin_level = \"B2\"\n",
+		"[[levels]]\nid = \"phd\"\nyears = 4\nmin_year = 1\nmin_level = \"B9\"\n",
+		"[[levels]]\nid = \"diploma\"\nyears = 2\nmin_year = 1\nmin_level = \"A2\"\n",
+	} {
+		if _, err := flows.ParseProgram(append(slices.Clone(buf), "\n"+bad...)); err == nil || !strings.Contains(err.Error(), "levels[0]") {
+			t.Errorf("ParseProgram with %q = %v; want an error naming levels[0]", bad, err)
+		}
 	}
 }

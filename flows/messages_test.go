@@ -97,7 +97,7 @@ func runtimeIDs() map[string][]string {
 		actions = append(actions, tr.action)
 	}
 	return map[string][]string{
-		"apply.degree.":   {DegreeBachelor, DegreeMaster},
+		"apply.degree.":   namedDegrees,
 		"apply.doc.":      records.DocumentKinds,
 		"apply.state.":    states,
 		"review.state.":   append(slices.Clone(states), string(records.AppPublished)),

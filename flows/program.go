@@ -34,6 +34,10 @@ type Program struct {
 	Projects     []Project    `toml:"projects"`
 	Universities []University `toml:"universities"`
 
+	// Levels are the study levels that may apply, in the order they are
+	// offered, each with its years and the least year and certified
+	// language level it needs ([[levels]]; the seed's when none).
+	Levels []StudyLevel `toml:"levels"`
 	// ECTSTable is [ects] as written: the credit recognition text per
 	// language code, and min_meetings and max_credits.
 	ECTSTable map[string]any `toml:"ects"`
@@ -156,7 +160,68 @@ func (p *Program) validate() error {
 	if err := p.validateECTS(); err != nil {
 		return err
 	}
+	if err := p.validateLevels(); err != nil {
+		return err
+	}
 	return p.validateQuestionnaire()
+}
+
+// StudyLevel is one level of study (bachelor, master, single_cycle,
+// phd, or one the programme names itself) and who of its students may
+// apply: from year MinYear of Years, with at least MinLevel certified
+// in the project's language.
+type StudyLevel struct {
+	ID       string `toml:"id"`
+	Years    int    `toml:"years"`
+	MinYear  int    `toml:"min_year"`
+	MinLevel string `toml:"min_level"`
+	// Name is the level's name per language code; needed for an id the
+	// message files do not name.
+	Name map[string]string `toml:"name"`
+}
+
+// defaultLevels are the seed programme's rules: Bachelor's students
+// from their second year with B1, Master's students with B2.
+var defaultLevels = []StudyLevel{
+	{ID: DegreeBachelor, Years: 3, MinYear: 2, MinLevel: "B1"},
+	{ID: DegreeMaster, Years: 2, MinYear: 1, MinLevel: "B2"},
+}
+
+// Level returns the study level id.
+func (p *Program) Level(id string) (StudyLevel, bool) {
+	for _, l := range p.Levels {
+		if l.ID == id {
+			return l, true
+		}
+	}
+	return StudyLevel{}, false
+}
+
+// validateLevels checks [[levels]], or gives the seed's.
+func (p *Program) validateLevels() error {
+	if len(p.Levels) == 0 {
+		p.Levels = slices.Clone(defaultLevels)
+		return nil
+	}
+	seen := make(map[string]bool)
+	for i, l := range p.Levels {
+		switch {
+		case !validPart(l.ID) || l.ID == "" || len(l.ID) > 16:
+			return fmt.Errorf("levels[%d].id: %q must be 1-16 letters, digits, '_', '.' or '-'", i, l.ID)
+		case seen[l.ID]:
+			return fmt.Errorf("levels[%d].id: %q appears twice", i, l.ID)
+		case l.Years < 1 || l.Years > 8:
+			return fmt.Errorf("levels[%d].years: must be from 1 to 8", i)
+		case l.MinYear < 1 || l.MinYear > l.Years:
+			return fmt.Errorf("levels[%d].min_year: must be from 1 to years (%d)", i, l.Years)
+		case !slices.Contains(cefrLevels, l.MinLevel):
+			return fmt.Errorf("levels[%d].min_level: %q must be one of %s", i, l.MinLevel, strings.Join(cefrLevels, ", "))
+		case !slices.Contains(namedDegrees, l.ID) && l.Name["en"] == "":
+			return fmt.Errorf("levels[%d].name: an id other than %s needs at least name.en", i, strings.Join(namedDegrees, ", "))
+		}
+		seen[l.ID] = true
+	}
+	return nil
 }
 
 // defaultECTSMaxCredits is what the IOM programme grants at most.
