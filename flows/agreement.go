@@ -34,6 +34,7 @@ func registerAgreement(e *Engine) {
 	e.command(Command{Name: "agreement", Role: records.RoleAnyone, Scope: InPrivate, Help: "agreement.cmd", Run: agreementStart})
 	e.onStep(flowStep(flowAgreement), agreementStep)
 	e.onButton(flowAgreement, records.RoleAnyone, InPrivate, agreementButton)
+	e.undelivered[refProposal] = e.proposalUndelivered
 	e.personalData(flowAgreement, PersonalData{
 		Export: exportAgreements,
 		Erase: func(ctx context.Context, db *records.DB, userID int64) error {
@@ -418,6 +419,7 @@ func agreementSend(t *Turn) error {
 // sendProposal asks p.To to confirm p, in their language. It names
 // p.From, so it is not sent should they be erased first.
 func sendProposal(t *Turn, p records.Proposal) {
+	ref := refProposal + ":" + p.Arg()
 	lang := t.LangOf(p.To)
 	from, err := t.rec.Profile(t.ctx, p.From)
 	name := from.DisplayName()
@@ -430,14 +432,61 @@ func sendProposal(t *Turn, p records.Proposal) {
 	}
 	if p.Kind != records.ProposalAgreement {
 		mt := p.Meetings[0]
-		t.Send(Message{ChatID: p.To, TextID: "meetings.resched.proposed", Buttons: [][]Button{buttons}, About: p.From,
+		t.Send(Message{ChatID: p.To, TextID: "meetings.resched.proposed", Buttons: [][]Button{buttons}, About: p.From, Ref: ref,
 			Text: t.e.cat.T(lang, "meetings.resched.proposed", map[string]any{
 				"Name": name, "N": mt.N, "When": formatMeeting(mt, t.Program().Location())})})
 		return
 	}
 	text := t.e.cat.T(lang, "agreement.proposed", map[string]any{"Name": name}) + "\n\n" +
 		agreementSummary(t, lang, p.Topics, p.Meetings)
-	t.Send(Message{ChatID: p.To, Text: text, TextID: "agreement.proposed", Buttons: [][]Button{buttons}, About: p.From})
+	t.Send(Message{ChatID: p.To, Text: text, TextID: "agreement.proposed", Buttons: [][]Button{buttons}, About: p.From, Ref: ref})
+}
+
+// refProposal marks a proposal sent to the other side of a mentorship,
+// so that when Telegram cannot deliver it the proposer is told.
+const refProposal = "proposal"
+
+// proposalUndelivered tells the proposer of a still pending proposal
+// that the other side has not opened the bot (or blocked it), with the
+// link to give them; the proposal reaches them on their /start
+// (deliverPendingProposals).
+func (e *Engine) proposalUndelivered(ctx context.Context, arg string, _ Undelivered) ([]Message, error) {
+	id, err := strconv.ParseInt(arg, 10, 64)
+	if err != nil {
+		return nil, nil
+	}
+	p, err := e.rec.Proposal(ctx, id)
+	if errors.Is(err, records.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if pending, err := e.rec.IsPending(ctx, p); err != nil || !pending {
+		return nil, err
+	}
+	lang := e.LangOf(ctx, p.From)
+	return []Message{{ChatID: p.From, TextID: "agreement.unreachable",
+		Text: e.cat.T(lang, "agreement.unreachable", map[string]any{"Link": "https://t.me/" + e.botName})}}, nil
+}
+
+// deliverPendingProposals shows the sender the proposals waiting for
+// their answer, such as one sent before they ever opened the bot.
+func deliverPendingProposals(t *Turn) error {
+	ms, err := t.rec.MentorshipsOf(t.ctx, t.Event.From.ID)
+	if err != nil {
+		return err
+	}
+	for _, m := range ms {
+		p, err := t.rec.PendingProposal(t.ctx, m.ID)
+		if err != nil {
+			return err
+		}
+		if p != nil && p.To == t.Event.From.ID {
+			sendProposal(t, *p)
+		}
+	}
+	return nil
 }
 
 // decideProposal confirms or declines the proposal of the pressed

@@ -335,3 +335,39 @@ func TestAgreementPersonalData(t *testing.T) {
 		t.Errorf("the erased proposal still shows for the mentor:\n%s", data)
 	}
 }
+
+// TestProposalToSomeoneUnreachable: when Telegram cannot deliver the
+// agreement proposal (the mentor never opened the bot), the mentee is
+// told at once with the bot's link, and the mentor sees the proposal,
+// with its buttons, when they first /start; confirming it works.
+func TestProposalToSomeoneUnreachable(t *testing.T) {
+	h := newHarness(t)
+	h.command(pairMentee, "start", "")
+	m := records.Mentorship{ID: pairMentorship, MenteeID: pairMentee.ID, MentorID: pairMentor.ID,
+		ProjectID: "madrid-ai", CreatedAt: h.clock.Now()}
+	if err := h.rec.SaveMentorship(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	h.command(pairMentee, "agreement", "")
+	h.text(pairMentee, "CV")
+	r := h.text(pairMentee, "10/02 18:00\n11/02 18:00\n12/02 18:00\n13/02 18:00\n14/02 18:00\n15/02 18:00")
+	r = h.pressAction(pairMentee, r, "send", "")
+	proposals := only(r, mentorID)
+	if len(proposals) != 1 || proposals[0].Ref == "" {
+		t.Fatalf("proposal to the mentor:%s; want one, with a Ref", dump(r))
+	}
+
+	more, err := h.engine.Undeliverable(context.Background(), flows.Undelivered{Message: proposals[0], Reason: flows.ReasonBlocked})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(more) != 1 || more[0].ChatID != studentA || more[0].TextID != "agreement.unreachable" ||
+		!strings.Contains(more[0].Text, "https://t.me/mentor_test_bot") {
+		t.Fatalf("Undeliverable(proposal) = %+v; want the mentee told, with the bot's link", more)
+	}
+
+	r = h.command(pairMentor, "start", "")
+	wantSaid(t, r, mentorID, "agreement.proposed")
+	r = h.pressAction(pairMentor, r, "ok", "*")
+	wantSaid(t, r, studentA, "agreement.confirmed")
+}

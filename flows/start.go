@@ -20,6 +20,11 @@ func start(t *Turn) error {
 	if err := deliverHeldIntros(t); err != nil {
 		return err
 	}
+	// So does anyone an agreement or a new meeting time was proposed to
+	// while the bot could not reach them.
+	if err := deliverPendingProposals(t); err != nil {
+		return err
+	}
 	if payload := strings.TrimSpace(t.Event.Args); payload != "" {
 		if h, ok := t.e.arguments[argument{"start", prefixOf(payload)}]; ok {
 			return h(t)
