@@ -115,11 +115,11 @@ func showApplications(t *Turn, l appListing) error {
 		t.LastingButton(t.T("review.list.by_state", nil), flowReview, "fstate", l.arg()),
 	})
 	t.Say("review.list.page", map[string]any{
-		"Count":   t.Plural("review.count.applications", total, nil),
-		"Project": filterProject(t, l.filter),
-		"State":   filterState(t, l.filter),
-		"Page":    l.offset/appPageSize + 1,
-		"Pages":   max(1, (total+appPageSize-1)/appPageSize),
+		"Applications": t.Plural("review.count.applications", total, nil),
+		"Project":      filterProject(t, l.filter),
+		"State":        filterState(t, l.filter),
+		"Page":         l.offset/appPageSize + 1,
+		"Pages":        max(1, (total+appPageSize-1)/appPageSize),
 	}, rows...)
 	return nil
 }

@@ -255,7 +255,7 @@ func pageStart(offset, total int) int {
 // sayPage sends one page of a list: its title and count, its lines, its
 // actions, ‹ › and the buttons of the other lists.
 func sayPage(t *Turn, section string, offset, total int, lines []string, rows [][]Button) {
-	head := t.T("people.page", map[string]any{"Section": t.T("people.section."+section, nil), "Count": total,
+	head := t.T("people.page", map[string]any{"Section": t.T("people.section."+section, nil), "Total": total,
 		"Page": offset/peoplePageSize + 1, "Pages": max(1, (total+peoplePageSize-1)/peoplePageSize)})
 	var nav []Button
 	if offset > 0 {
