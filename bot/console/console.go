@@ -54,6 +54,8 @@ type Console struct {
 	buttons map[int64][]flows.Button
 	// dir is where files sent by the bot are written; made on first use.
 	dir string
+	// clock is the engine's clock, which :time moves (UseClock).
+	clock *Clock
 }
 
 // New returns a console that reads the user's lines from in and writes
@@ -128,6 +130,9 @@ func (c *Console) line(ctx context.Context, line string) error {
 		return nil
 	case ":file":
 		c.sendFile(ctx, rest)
+		return nil
+	case ":time":
+		c.moveTime(ctx, rest)
 		return nil
 	}
 	if n, err := strconv.Atoi(line); err == nil && len(c.buttons[c.user]) > 0 {

@@ -113,3 +113,44 @@ func TestSaveFileFromTheBot(t *testing.T) {
 		t.Errorf("saveFile(console file id) = %q; want the original path", p)
 	}
 }
+
+// TestTimeMovesTheClockAndSendsWhatFallsDue: a support request left
+// unanswered, then ":time +25h": the reminder the scheduler would send
+// the committee group a day later is printed, once; a time in the past
+// is refused.
+func TestTimeMovesTheClockAndSendsWhatFallsDue(t *testing.T) {
+	rdb, prefix := redistest.Client(t)
+	cat, err := locales.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	program, err := flows.LoadProgram(filepath.Join("..", "..", "flows", "testdata", "program.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := &Clock{}
+	e, err := flows.New(flows.Config{Store: redisstore.New(rdb, redistest.Options(rdb, prefix)), Catalog: cat, Program: program,
+		Logger: slog.New(slog.DiscardHandler), BotUsername: BotName, Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	in := "/start\n1\n/support\n1\n1\nI need a room\n:time 2020-01-01 10:00\n:time +25h\n:time +1h\n:quit\n"
+	c := New(e, strings.NewReader(in), &out, slog.New(slog.DiscardHandler))
+	c.UseClock(clock)
+	if err := c.Run(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	got := out.String()
+	_, after, ok := strings.Cut(got, "🕒")
+	if !ok {
+		t.Fatalf("no clock line in:\n%s", got)
+	}
+	if !strings.Contains(got, cat.T("en", "console.bad_time", map[string]any{"Arg": "2020-01-01 10:00"})) {
+		t.Errorf("a time in the past was not refused:\n%s", got)
+	}
+	group := cat.T("en", "console.to", map[string]any{"Chat": program.Universities[0].CommitteeChat})
+	if n := strings.Count(after, group); n != 1 {
+		t.Errorf("after :time +25h the group got %d messages; want the one reminder:\n%s", n, after)
+	}
+}

@@ -134,13 +134,19 @@ func startFront(ctx context.Context, cfg Config, flowsCfg flows.Config, reg prom
 	if cfg.Token != "" {
 		return telegram(ctx, cfg, flowsCfg, reg, mux, ready, log)
 	}
+	clock := &console.Clock{}
+	if flowsCfg.Now == nil {
+		flowsCfg.Now = clock.Now // :time moves it
+	}
 	engine, err := flows.New(withUsername(flowsCfg, console.BotName))
 	if err != nil {
 		return nil, fmt.Errorf("start flows: %w", err)
 	}
 	log.Info("no TELEGRAM_TOKEN: console mode; type :help for how to use it")
 	return func(ctx context.Context) error {
-		return console.New(engine, stdin, stdout, log).Run(ctx)
+		c := console.New(engine, stdin, stdout, log)
+		c.UseClock(clock)
+		return c.Run(ctx)
 	}, nil
 }
 
