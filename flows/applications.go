@@ -220,19 +220,9 @@ func listButton(t *Turn) error {
 // applicantNames returns the display name of each applicant of apps,
 // read in one round trip; erased applicants get a placeholder.
 func applicantNames(t *Turn, apps []records.Application) ([]string, error) {
-	ids := make([]int64, 0, len(apps))
-	for _, a := range apps {
-		if a.UserID != 0 {
-			ids = append(ids, a.UserID)
-		}
-	}
-	profiles, err := t.rec.Profiles(t.ctx, ids)
+	byID, err := t.rec.ProfilesByID(t.ctx, applicantIDs(apps))
 	if err != nil {
 		return nil, err
-	}
-	byID := make(map[int64]records.Profile, len(profiles))
-	for _, p := range profiles {
-		byID[p.UserID] = p
 	}
 	names := make([]string, len(apps))
 	for i, a := range apps {
@@ -246,6 +236,15 @@ func applicantNames(t *Turn, apps []records.Application) ([]string, error) {
 		}
 	}
 	return names, nil
+}
+
+// applicantIDs are the user ids of the applicants of apps.
+func applicantIDs(apps []records.Application) []int64 {
+	ids := make([]int64, len(apps))
+	for i, a := range apps {
+		ids[i] = a.UserID
+	}
+	return ids
 }
 
 // clip cuts s to at most n runes, marking the cut, for button labels.

@@ -134,19 +134,9 @@ func runApplicationsExport(ctx context.Context, j *JobRun, w io.Writer) (JobResu
 // applicationRows renders apps as export rows, with their applicants'
 // profiles read in one round trip.
 func applicationRows(ctx context.Context, e *Engine, apps []records.Application) ([][]string, error) {
-	ids := make([]int64, 0, len(apps))
-	for _, a := range apps {
-		if a.UserID != 0 {
-			ids = append(ids, a.UserID)
-		}
-	}
-	profiles, err := e.rec.Profiles(ctx, ids)
+	byID, err := e.rec.ProfilesByID(ctx, applicantIDs(apps))
 	if err != nil {
 		return nil, err
-	}
-	byID := make(map[int64]records.Profile, len(profiles))
-	for _, p := range profiles {
-		byID[p.UserID] = p
 	}
 	rows := make([][]string, 0, len(apps))
 	for _, a := range apps {

@@ -219,16 +219,14 @@ func profilesOf(t *Turn, holders []holder) (map[int64]records.Profile, error) {
 			ids = append(ids, h.ID)
 		}
 	}
-	ps, err := t.rec.Profiles(t.ctx, ids)
+	out, err := t.rec.ProfilesByID(t.ctx, ids)
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[int64]records.Profile, len(ids))
 	for _, id := range ids {
-		out[id] = records.Profile{UserID: id}
-	}
-	for _, p := range ps {
-		out[p.UserID] = p
+		if _, ok := out[id]; !ok {
+			out[id] = records.Profile{UserID: id}
+		}
 	}
 	if p, ok := out[t.Event.From.ID]; ok && p.FirstName == "" {
 		out[t.Event.From.ID] = *t.Profile // the sender's, not saved until the turn ends

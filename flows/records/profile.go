@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -96,6 +97,20 @@ func (db *DB) Profiles(ctx context.Context, ids []int64) ([]Profile, error) {
 		keys[i] = profileKey(id)
 	}
 	return loadMany[Profile](ctx, db.s, keys)
+}
+
+// ProfilesByID loads the profiles of ids in one round trip, by user id;
+// people without one (and id 0) are left out.
+func (db *DB) ProfilesByID(ctx context.Context, ids []int64) (map[int64]Profile, error) {
+	ps, err := db.Profiles(ctx, slices.DeleteFunc(slices.Clone(ids), func(id int64) bool { return id == 0 }))
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]Profile, len(ps))
+	for _, p := range ps {
+		out[p.UserID] = p
+	}
+	return out, nil
 }
 
 // Turn is what a turn of the engine loads in one go: the chat's
