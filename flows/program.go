@@ -197,6 +197,13 @@ func (p *Program) Level(id string) (StudyLevel, bool) {
 	return StudyLevel{}, false
 }
 
+// validID reports whether id may name a project, a university or a
+// study level: ids travel in buttons' callback data.
+func validID(id string) bool { return id != "" && len(id) <= 16 && validPart(id) }
+
+// idRule says what validID wants, for the programme file's errors.
+const idRule = "must be 1-16 letters, digits, '_', '.' or '-'"
+
 // validateLevels checks [[levels]], or gives the seed's.
 func (p *Program) validateLevels() error {
 	if len(p.Levels) == 0 {
@@ -206,8 +213,8 @@ func (p *Program) validateLevels() error {
 	seen := make(map[string]bool)
 	for i, l := range p.Levels {
 		switch {
-		case !validPart(l.ID) || l.ID == "" || len(l.ID) > 16:
-			return fmt.Errorf("levels[%d].id: %q must be 1-16 letters, digits, '_', '.' or '-'", i, l.ID)
+		case !validID(l.ID):
+			return fmt.Errorf("levels[%d].id: %q %s", i, l.ID, idRule)
 		case seen[l.ID]:
 			return fmt.Errorf("levels[%d].id: %q appears twice", i, l.ID)
 		case l.Years < 1 || l.Years > 8:
@@ -306,8 +313,8 @@ func (p *Program) validateProjects() error {
 			// A mentor who is also staff would review and match their
 			// own mentees' applications.
 			return fmt.Errorf("projects[%d].mentor: %d is also in staff; a project's mentor cannot be staff of it", i, pr.Mentor)
-		case !validPart(pr.ID) || pr.ID == "" || len(pr.ID) > 16:
-			return fmt.Errorf("projects[%d].id: %q must be 1-16 letters, digits, '_', '.' or '-'", i, pr.ID)
+		case !validID(pr.ID):
+			return fmt.Errorf("projects[%d].id: %q %s", i, pr.ID, idRule)
 		case seen[pr.ID]:
 			return fmt.Errorf("projects[%d].id: %q is used twice", i, pr.ID)
 		case strings.TrimSpace(pr.Title) == "":
@@ -329,8 +336,8 @@ func (p *Program) validateUniversities() error {
 	chats := make(map[int64]string)
 	for i, u := range p.Universities {
 		switch {
-		case !validPart(u.ID) || u.ID == "" || len(u.ID) > 16:
-			return fmt.Errorf("universities[%d].id: %q must be 1-16 letters, digits, '_', '.' or '-'", i, u.ID)
+		case !validID(u.ID):
+			return fmt.Errorf("universities[%d].id: %q %s", i, u.ID, idRule)
 		case seen[u.ID]:
 			return fmt.Errorf("universities[%d].id: %q is used twice", i, u.ID)
 		case strings.TrimSpace(u.Name) == "":
