@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mentorbot/mentorbot/flows"
 	"github.com/mentorbot/mentorbot/flows/redisstore"
@@ -20,6 +21,12 @@ import (
 // newEngine returns an engine over the test's Redis with the test
 // programme and BotName, as the console mode makes it.
 func newEngine(tb testing.TB) *flows.Engine {
+	tb.Helper()
+	return newEngineAt(tb, nil)
+}
+
+// newEngineAt is newEngine on the clock now (the real one when nil).
+func newEngineAt(tb testing.TB, now func() time.Time) *flows.Engine {
 	tb.Helper()
 	rdb, prefix := redistest.Client(tb)
 	cat, err := locales.New()
@@ -36,6 +43,7 @@ func newEngine(tb testing.TB) *flows.Engine {
 		Program:     program,
 		Logger:      slog.New(slog.DiscardHandler),
 		BotUsername: BotName,
+		Now:         now,
 	})
 	if err != nil {
 		tb.Fatal(err)
@@ -119,21 +127,9 @@ func TestSaveFileFromTheBot(t *testing.T) {
 // the committee group a day later is printed, once; a time in the past
 // is refused.
 func TestTimeMovesTheClockAndSendsWhatFallsDue(t *testing.T) {
-	rdb, prefix := redistest.Client(t)
-	cat, err := locales.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	program, err := flows.LoadProgram(filepath.Join("..", "..", "flows", "testdata", "program.toml"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	clock := &Clock{}
-	e, err := flows.New(flows.Config{Store: redisstore.New(rdb, redistest.Options(rdb, prefix)), Catalog: cat, Program: program,
-		Logger: slog.New(slog.DiscardHandler), BotUsername: BotName, Now: clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := newEngineAt(t, clock.Now)
+	cat, program := e.Catalog(), e.Program()
 	var out bytes.Buffer
 	in := "/start\n1\n/support\n1\n1\nI need a room\n:time 2020-01-01 10:00\n:time +25h\n:time +1h\n:quit\n"
 	c := New(e, strings.NewReader(in), &out, slog.New(slog.DiscardHandler))
