@@ -67,8 +67,14 @@ type feeder struct {
 
 	wake chan struct{}
 
-	mu     sync.Mutex
-	busy   map[int64]bool
+	mu   sync.Mutex
+	busy map[int64]bool
+	// again marks busy chats taken anew while their sender was
+	// finishing: the chat emptied, a turn committed a message, and this
+	// replica leased the chat again before the sender let go of it. The
+	// sender then goes round once more instead of leaving the new
+	// message to wait out the lease.
+	again  map[int64]bool
 	active int
 	quiet  chan struct{} // closed while active is 0
 
@@ -79,7 +85,7 @@ type feeder struct {
 
 func newFeeder(q durableOutbox, out *Outbox, log *slog.Logger) *feeder {
 	f := &feeder{q: q, out: out, log: log, now: time.Now, wake: make(chan struct{}, 1),
-		busy: make(map[int64]bool), quiet: make(chan struct{})}
+		busy: make(map[int64]bool), again: make(map[int64]bool), quiet: make(chan struct{})}
 	close(f.quiet)
 	f.progressed()
 	return f
@@ -172,11 +178,12 @@ func (f *feeder) fill(ctx context.Context) {
 }
 
 // start sends chat's messages on a goroutine of its own, unless one is
-// at it already.
+// at it already; that one then goes round once more (see again).
 func (f *feeder) start(ctx context.Context, chat int64) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.busy[chat] {
+		f.again[chat] = true
 		return
 	}
 	f.busy[chat] = true
@@ -185,34 +192,51 @@ func (f *feeder) start(ctx context.Context, chat int64) {
 	}
 	f.active++
 	go func() {
-		defer f.done(chat)
-		err := f.sendChat(ctx, chat)
-		switch {
-		case ctx.Err() != nil:
-			// Stopping: hand the chat back at once, so a restarted
-			// bot or another replica need not wait for the lease.
-			if _, err := f.q.OutboxSent(context.WithoutCancel(ctx), chat, records.OutboxMessage{}, f.now()); err != nil {
-				f.log.Warn("hand back chat of the durable outbox", "chat_id", chat, "err", err)
-			}
-		case err != nil:
-			// Redis hiccuped: hand the chat back for a try a moment
-			// later, rather than leave it to its lease.
-			f.log.Warn("send from durable outbox", "chat_id", chat, "err", err)
-			if _, err := f.q.OutboxSent(context.WithoutCancel(ctx), chat, records.OutboxMessage{}, f.now().Add(feederRetry)); err != nil {
-				f.log.Warn("hand back chat of the durable outbox", "chat_id", chat, "err", err)
+		for {
+			f.sendOrHandBack(ctx, chat)
+			if !f.done(chat) {
+				return
 			}
 		}
 	}()
 }
 
-func (f *feeder) done(chat int64) {
+// sendOrHandBack sends chat's messages; when that stops short it hands
+// the chat back rather than leave it to its lease.
+func (f *feeder) sendOrHandBack(ctx context.Context, chat int64) {
+	err := f.sendChat(ctx, chat)
+	switch {
+	case ctx.Err() != nil:
+		// Stopping: hand the chat back at once, so a restarted bot or
+		// another replica need not wait for the lease.
+		if _, err := f.q.OutboxSent(context.WithoutCancel(ctx), chat, records.OutboxMessage{}, f.now()); err != nil {
+			f.log.Warn("hand back chat of the durable outbox", "chat_id", chat, "err", err)
+		}
+	case err != nil:
+		// Redis hiccuped: hand the chat back for a try a moment later.
+		f.log.Warn("send from durable outbox", "chat_id", chat, "err", err)
+		if _, err := f.q.OutboxSent(context.WithoutCancel(ctx), chat, records.OutboxMessage{}, f.now().Add(feederRetry)); err != nil {
+			f.log.Warn("hand back chat of the durable outbox", "chat_id", chat, "err", err)
+		}
+	}
+}
+
+// done lets go of chat and reports false, unless this replica took the
+// chat again while its sender was finishing: then the sender keeps the
+// chat and goes round once more.
+func (f *feeder) done(chat int64) (again bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.again[chat] {
+		delete(f.again, chat)
+		return true
+	}
 	delete(f.busy, chat)
 	f.active--
 	if f.active == 0 {
 		close(f.quiet)
 	}
+	return false
 }
 
 // sendChat sends chat's messages in order while it holds the chat: until

@@ -205,3 +205,55 @@ func TestFeederRetriesSoonAfterAHiccup(t *testing.T) {
 		t.Errorf("chat handed back for %v; want once, for %v", q.handback, now.Add(feederRetry))
 	}
 }
+
+// finishingOutbox is the durable outbox with a turn that commits a
+// message to a chat at the moment its sender found the chat empty, and
+// this replica's feeder taking the chat again before the sender let go.
+type finishingOutbox struct {
+	*records.DB
+	f    *feeder
+	once sync.Once
+}
+
+func (o *finishingOutbox) OutboxSent(ctx context.Context, chat int64, m records.OutboxMessage, until time.Time) (bool, error) {
+	more, err := o.DB.OutboxSent(ctx, chat, m, until)
+	if err == nil && !more {
+		o.once.Do(func() {
+			if err := o.Enqueue(ctx, chat, "m2", flows.Message{ChatID: chat, Text: "second"}); err != nil {
+				panic(err)
+			}
+			o.f.fill(ctx)
+		})
+	}
+	return more, err
+}
+
+// TestChatTakenAgainWhileItsSenderFinishes: the second message goes out
+// at once, instead of waiting out a lease that nobody sends under.
+func TestChatTakenAgainWhileItsSenderFinishes(t *testing.T) {
+	const chat = 4242
+	db := records.New(redistest.Store(t), nil)
+	ctx := t.Context()
+	rec := &recorder{}
+	out := NewOutbox(OutboxConfig{Sender: rec, Limits: &Limits{}, Logger: slog.New(slog.DiscardHandler)})
+	defer out.Close(ctx)
+	q := &finishingOutbox{DB: db}
+	f := newFeeder(q, out, slog.New(slog.DiscardHandler))
+	q.f = f
+	if err := db.Enqueue(ctx, chat, "m1", flows.Message{ChatID: chat, Text: "first"}); err != nil {
+		t.Fatal(err)
+	}
+	f.fill(ctx)
+	if err := f.wait(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := out.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"first", "second"}; !slices.Equal(rec.texts, want) {
+		t.Errorf("sent %q; want %q", rec.texts, want)
+	}
+	if n, err := db.OutboxPending(ctx); err != nil || n != 0 {
+		t.Errorf("%d chats still wait (%v); want none", n, err)
+	}
+}
