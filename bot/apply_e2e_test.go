@@ -186,7 +186,7 @@ func TestApplyE2EDeadline(t *testing.T) {
 	r := env.Press(ada, "Confirm")
 	bottest.WantText(t, r, applicantA, "can no longer be submitted")
 	r = env.Command(bruno, "apply", "")
-	bottest.WantText(t, r, applicantB, "la scadenza era il 31/03/2027 alle 23:59 CEST")
+	bottest.WantText(t, r, applicantB, "la scadenza era il 31/03/2027 23:59 CEST")
 	a, err := env.Records.ApplicationOf(context.Background(), applicantA)
 	if err != nil || a.State != records.AppDraft {
 		t.Errorf("draft after the deadline: %+v, %v; want still a draft", a, err)

@@ -158,8 +158,8 @@ func TestMeetingsCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := env.Command(meetMentee, "meetings", "")
-	bottest.WantText(t, r, meetMentee.ID, "⚠️ 4. 31/01/2027 18:00-19:00, diary missing")
-	bottest.WantText(t, r, meetMentee.ID, "🗓 5. 01/02/2027 18:00-19:00")
+	bottest.WantText(t, r, meetMentee.ID, "⚠️ 4. 2027-01-31 18:00-19:00, diary missing")
+	bottest.WantText(t, r, meetMentee.ID, "🗓 5. 2027-02-01 18:00-19:00")
 	bottest.WantText(t, r, meetMentee.ID, "4 of 6 meetings held")
 	r = env.Press(meetMentee, "Calendar file")
 	if doc := documentTo(t, r, meetMentee.ID, ".ics"); strings.Count(string(doc.Document.Content), "BEGIN:VEVENT") != 6 {

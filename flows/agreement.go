@@ -209,7 +209,7 @@ func askMeetings(t *Turn, have []records.Meeting) {
 	p := t.Program()
 	t.Say("agreement.ask_meetings", map[string]any{
 		"Next": len(have) + 1, "Total": p.Meetings, "Max": formatDuration(p.MaxMeeting),
-		"Example": t.Now().In(p.Location()).AddDate(0, 0, 7).Format("02/01") + " 18:00-19:30"})
+		"Example": t.dates().date(t.Now().AddDate(0, 0, 7)) + " 18:00-19:30"})
 }
 
 // agreementMeetings takes one message of meeting times, one per line.
@@ -272,7 +272,7 @@ func addMeetings(t *Turn, have []records.Meeting, lines []string) ([]records.Mee
 // typed without an end time lasts def, or Program.MaxMeeting when def
 // is zero.
 func meetingFromText(p *Program, text string, n int, now time.Time, def time.Duration) (records.Meeting, error) {
-	mt, err := ParseMeetingTime(text, now, p.Location())
+	mt, err := ParseMeetingTime(text, now, p.Location(), p.Ends)
 	if err != nil {
 		return records.Meeting{}, err
 	}
@@ -307,9 +307,14 @@ func dateErrorID(err error) string {
 func dateError(t *Turn, err error) string {
 	var de *DateError
 	if !errors.As(err, &de) {
-		return t.T(errDateFormat.ID, nil)
+		de = errDateFormat
 	}
-	return t.T(de.ID, map[string]any{"N": de.N, "Max": formatDuration(t.Program().MaxMeeting)})
+	data := map[string]any{"N": de.N, "Max": formatDuration(t.Program().MaxMeeting),
+		"Example": t.dates().date(t.Now().AddDate(0, 0, 7))}
+	if !de.At.IsZero() {
+		data["Date"], data["When"] = t.dates().date(de.At), t.dates().dateTime(de.At)
+	}
+	return t.T(de.ID, data)
 }
 
 // sayDateError tells why a meeting time was refused, between before and
@@ -340,7 +345,7 @@ func agreementSummary(t *Turn, lang, topics string, meetings []records.Meeting) 
 	b.WriteString("\n" + cat.T(lang, "agreement.summary.meetings", nil))
 	for _, mt := range meetings {
 		b.WriteString("\n" + cat.T(lang, "agreement.summary.meeting", map[string]any{
-			"N": mt.N, "When": formatMeeting(mt, t.Program().Location())}))
+			"N": mt.N, "When": t.dates().meeting(mt)}))
 	}
 	return b.String()
 }
@@ -434,7 +439,7 @@ func sendProposal(t *Turn, p records.Proposal) {
 		mt := p.Meetings[0]
 		t.Send(Message{ChatID: p.To, TextID: "meetings.resched.proposed", Buttons: [][]Button{buttons}, About: p.From, Ref: ref,
 			Text: t.e.cat.T(lang, "meetings.resched.proposed", map[string]any{
-				"Name": name, "N": mt.N, "When": formatMeeting(mt, t.Program().Location())})})
+				"Name": name, "N": mt.N, "When": t.dates().meeting(mt)})})
 		return
 	}
 	text := t.e.cat.T(lang, "agreement.proposed", map[string]any{"Name": name}) + "\n\n" +
@@ -582,7 +587,7 @@ func announceConfirmed(t *Turn, p records.Proposal, after records.Mentorship) er
 		lang := t.LangOf(uid)
 		if p.Kind != records.ProposalAgreement {
 			t.SayTo(uid, lang, "meetings.resched.confirmed", map[string]any{
-				"N": changed[0].N, "When": formatMeeting(changed[0], t.Program().Location())})
+				"N": changed[0].N, "When": t.dates().meeting(changed[0])})
 		} else {
 			text := t.e.cat.T(lang, "agreement.confirmed", nil) + "\n\n" + agreementSummary(t, lang, after.Topics, after.Meetings)
 			t.Send(Message{ChatID: uid, Text: text, TextID: "agreement.confirmed"})
@@ -675,7 +680,7 @@ func agreementPDF(t *Turn, m records.Mentorship, lang string) ([]byte, error) {
 	}
 	var meetings []string
 	for _, mt := range m.Meetings {
-		meetings = append(meetings, tr("agreement.summary.meeting", map[string]any{"N": mt.N, "When": formatMeeting(mt, prog.Location())}))
+		meetings = append(meetings, tr("agreement.summary.meeting", map[string]any{"N": mt.N, "When": t.datesIn(lang).meeting(mt)}))
 	}
 	sign := func(who, name string) string {
 		return tr("agreement.pdf.sign", map[string]any{"Role": who, "Name": name})
@@ -687,7 +692,7 @@ func agreementPDF(t *Turn, m records.Mentorship, lang string) ([]byte, error) {
 			{Label: tr("agreement.pdf.project", nil), Value: projectLine(prog, m)},
 			{Label: tr("agreement.pdf.mentee", nil), Value: mentee},
 			{Label: tr("agreement.pdf.mentor", nil), Value: mentor},
-			{Label: tr("agreement.pdf.agreed", nil), Value: m.AgreedAt.In(prog.Location()).Format("02/01/2006")},
+			{Label: tr("agreement.pdf.agreed", nil), Value: t.datesIn(lang).date(m.AgreedAt)},
 			{Label: tr("agreement.pdf.reference", nil), Value: m.ID},
 		},
 		Sections: []pdfdoc.Section{

@@ -71,6 +71,8 @@ func TestAgreementProposeAndConfirm(t *testing.T) {
 		{"format", "next friday", "meetings.date.format", ""},
 		{"invalid day", "30/02 18:00", "meetings.date.invalid", ""},
 		{"past", "01/02/2027 09:00", "meetings.date.past", ""},
+		{"yesterday, without a year", "31/01 18:00", "meetings.date.which_year", "2028-01-31 18:00"},
+		{"after the programme", "2028-04-03 18:00", "meetings.date.after_end", "2028-03-31"},
 		{"too long", "10/02 18:00-20:30", "meetings.date.too_long", "2h"},
 		{"end before start", "10/02 18:00-17:00", "meetings.date.range", ""},
 		{"overlap within message", "10/02 18:00-19:00\n10/02 18:30", "meetings.date.overlap", "Line 2 (\"10/02 18:30\"): It overlaps meeting 1"},
@@ -95,9 +97,9 @@ func TestAgreementProposeAndConfirm(t *testing.T) {
 	wantText(t, r, studentA, "has 6 meetings and 4 still to give, but you sent 5")
 	r = h.text(pairMentee, "23/02 18:00\n16/02 18:00\n2/3 18:00\n9/3 18:00-19:00")
 	wantSaid(t, r, studentA, "agreement.review")
-	wantText(t, r, studentA, "1. 02/02/2027 18:00-19:30")
-	wantText(t, r, studentA, "3. 16/02/2027 18:00-20:00") // sorted by date
-	wantText(t, r, studentA, "6. 09/03/2027 18:00-19:00")
+	wantText(t, r, studentA, "1. 2027-02-02 18:00-19:30")
+	wantText(t, r, studentA, "3. 2027-02-16 18:00-20:00") // sorted by date
+	wantText(t, r, studentA, "6. 2027-03-09 18:00-19:00")
 	if m := h.loadPair(); len(m.Meetings) != 0 || !m.AgreedAt.IsZero() {
 		t.Fatalf("mentorship changed before the mentor confirmed: %+v", m)
 	}
@@ -130,7 +132,7 @@ func TestAgreementProposeAndConfirm(t *testing.T) {
 	}
 	text := pdfText(t, fileTo(t, r, mentorID, ".pdf").Content)
 	for _, want := range []string{"Mentor-Mentee Agreement", "MenteeAnna", "MentorMarco", "ReferenceMIE-2027-0042", "Mentee: Anna Signature:",
-		"CV, job interviews in Spain", "1. 02/02/2027 18:00-19:30", "6. 09/03/2027 18:00-19:00", "Signature:"} {
+		"CV, job interviews in Spain", "1. 2027-02-02 18:00-19:30", "6. 2027-03-09 18:00-19:00", "Signature:"} {
 		if !strings.Contains(text, strings.Join(strings.Fields(want), "")) {
 			t.Errorf("agreement PDF lacks %q; got %q", want, text)
 		}
@@ -223,10 +225,10 @@ func TestMeetingsScheduleAndReschedule(t *testing.T) {
 
 	r := h.command(pairMentor, "meetings", "")
 	wantText(t, r, mentorID, "Machine learning for public health, with Anna")
-	wantText(t, r, mentorID, "✅ 1. 03/02/2027 18:00-19:00, diary written")
-	wantText(t, r, mentorID, "⚠️ 2. 04/02/2027 18:00-19:00, diary missing")
-	wantText(t, r, mentorID, "▶️ 3. 05/02/2027 18:00-19:00, in progress")
-	wantText(t, r, mentorID, "🗓 4. 06/02/2027 18:00-19:00")
+	wantText(t, r, mentorID, "✅ 1. 2027-02-03 18:00-19:00, diary written")
+	wantText(t, r, mentorID, "⚠️ 2. 2027-02-04 18:00-19:00, diary missing")
+	wantText(t, r, mentorID, "▶️ 3. 2027-02-05 18:00-19:00, in progress")
+	wantText(t, r, mentorID, "🗓 4. 2027-02-06 18:00-19:00")
 	wantText(t, r, mentorID, "2 of 6 meetings held")
 	if _, ok := buttonFor(r, mentorID, "resched", pairMentorship+".3"); ok {
 		t.Errorf("a meeting in progress can be moved:%s", dump(r))
@@ -239,7 +241,7 @@ func TestMeetingsScheduleAndReschedule(t *testing.T) {
 
 	r = h.pressAction(pairMentor, list, "resched", pairMentorship+".4")
 	wantSaid(t, r, mentorID, "meetings.resched.ask")
-	wantText(t, r, mentorID, "Meeting 4 is on 06/02/2027 18:00-19:00")
+	wantText(t, r, mentorID, "Meeting 4 is on 2027-02-06 18:00-19:00")
 	for _, tc := range []struct{ text, id, want string }{
 		{"7/2 18:30", "meetings.date.overlap", "It overlaps meeting 5"},
 		{"5/2 10:00", "meetings.date.past", ""},
@@ -254,9 +256,9 @@ func TestMeetingsScheduleAndReschedule(t *testing.T) {
 	}
 	proposal := h.text(pairMentor, "10/2 9:00")
 	wantSaid(t, proposal, mentorID, "meetings.resched.sent")
-	wantText(t, proposal, mentorID, "meeting 4 on 10/02/2027 09:00-10:00")
+	wantText(t, proposal, mentorID, "meeting 4 on 2027-02-10 09:00-10:00")
 	wantSaid(t, proposal, studentA, "meetings.resched.proposed")
-	wantText(t, proposal, studentA, "Marco proposes to move meeting 4 to 10/02/2027 09:00-10:00")
+	wantText(t, proposal, studentA, "Marco proposes to move meeting 4 to 2027-02-10 09:00-10:00")
 	oldStart := time.Date(2027, 2, 6, 18, 0, 0, 0, h.program.Location())
 	if m := h.loadPair(); !m.Meetings[3].Start.Equal(oldStart) {
 		t.Fatalf("meeting 4 moved before the mentee confirmed: %v", m.Meetings[3].Start)
@@ -269,7 +271,7 @@ func TestMeetingsScheduleAndReschedule(t *testing.T) {
 	r = h.pressAction(pairMentee, proposal, "ok", "*")
 	for _, chat := range []int64{studentA, mentorID} {
 		wantSaid(t, r, chat, "meetings.resched.confirmed")
-		wantText(t, r, chat, "Meeting 4 is now on 10/02/2027 09:00-10:00")
+		wantText(t, r, chat, "Meeting 4 is now on 2027-02-10 09:00-10:00")
 	}
 	if cal := string(fileTo(t, r, mentorID, ".ics").Content); strings.Count(cal, "BEGIN:VEVENT") != 1 || !strings.Contains(cal, "DTSTART:20270210T080000Z") {
 		t.Errorf("calendar file of the moved meeting:\n%s", cal)

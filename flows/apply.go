@@ -97,7 +97,8 @@ func closed(t *Turn) bool { return t.Now().After(t.Program().Deadline) }
 // formatTime renders at in the programme's time zone, in the layout of
 // the user's language.
 func formatTime(t *Turn, at time.Time) string {
-	return at.In(t.Program().Location()).Format(t.T("apply.time_layout", nil))
+	at = at.In(t.Program().Location())
+	return t.dates().dateTime(at) + " " + at.Format("MST")
 }
 
 // languageName names the language code in the user's language.

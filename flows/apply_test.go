@@ -60,7 +60,8 @@ func (h *harness) wantStep(tb testing.TB, r flows.Reply, u flows.User, n int) {
 
 // when formats at the way the apply flow shows times in lang.
 func (h *harness) when(lang string, at time.Time) string {
-	return at.In(h.program.Location()).Format(h.rendered(lang, "apply.time_layout", nil))
+	at = at.In(h.program.Location())
+	return h.engine.Catalog().DateTime(lang, at) + " " + at.Format("MST")
 }
 
 // uploads are five valid documents, in the order the flow asks.

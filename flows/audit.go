@@ -93,7 +93,7 @@ func auditLine(t *Turn, e records.AuditEntry) (string, error) {
 		}
 	}
 	return t.T("audit.line", map[string]any{
-		"N": e.N, "At": e.At.In(t.Program().Location()).Format("2006-01-02 15:04"),
+		"N": e.N, "At": t.dates().dateTime(e.At),
 		"Actor": actor, "Action": e.Action, "Target": target, "Subject": e.Subject,
 	}), nil
 }

@@ -1,11 +1,13 @@
 package flows
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/mentorbot/mentorbot/flows/records"
+	"github.com/mentorbot/mentorbot/locales"
 )
 
 // DateError says why a typed meeting time was refused. ID is the
@@ -14,6 +16,10 @@ import (
 type DateError struct {
 	ID string
 	N  int
+	// At is the date the message names: the full date the user may
+	// have meant (meetings.date.which_year) or the programme's last day
+	// (meetings.date.after_end).
+	At time.Time
 }
 
 func (e *DateError) Error() string {
@@ -36,6 +42,11 @@ var (
 // few words.
 const maxDateInput = 100
 
+// recentlyPassed is how long ago a day typed without a year may have
+// passed and still be taken for a slip rather than next year's day: the
+// user is asked which year they mean.
+const recentlyPassed = 31 * 24 * time.Hour
+
 // MeetingTime is a meeting time as typed: when it starts and, when the
 // user gave an end time, how long it lasts (zero otherwise).
 type MeetingTime struct {
@@ -44,9 +55,13 @@ type MeetingTime struct {
 }
 
 // ParseMeetingTime reads a meeting time typed in chat, in loc, with now
-// for relative and year-less dates. It understands
+// for relative and year-less dates and ends, the programme's last day
+// (zero for none), for year-less dates. It understands
 //
-//	12/11 18:00          day/month; the next such day from today
+//	12/11 18:00          day/month: this year's, or next year's when
+//	                     this year's has passed and next year's is by
+//	                     ends; a day that passed within recentlyPassed
+//	                     is refused with the year the user may mean
 //	12/11/2026 18:00     also 12/11/26, 12.11.2026, 12-11-2026
 //	2026-11-12 18:00     ISO order
 //	tomorrow 18:00       also today, and Italian domani, oggi, dopodomani
@@ -55,7 +70,7 @@ type MeetingTime struct {
 // time ("18:00-20:00", "18-20") and with an optional "at", "alle" or
 // "ore" before it. It fails with a *DateError and never panics; it does
 // not check that the time is in the future.
-func ParseMeetingTime(s string, now time.Time, loc *time.Location) (MeetingTime, error) {
+func ParseMeetingTime(s string, now time.Time, loc *time.Location, ends time.Time) (MeetingTime, error) {
 	if len(s) > maxDateInput {
 		return MeetingTime{}, errDateFormat
 	}
@@ -80,7 +95,7 @@ func ParseMeetingTime(s string, now time.Time, loc *time.Location) (MeetingTime,
 		return MeetingTime{}, errDateFormat
 	}
 	now = now.In(loc)
-	y, mo, d, err := parseDay(toks[0], now)
+	y, mo, d, yearless, err := parseDay(toks[0], now)
 	if err != nil {
 		return MeetingTime{}, err
 	}
@@ -88,6 +103,15 @@ func ParseMeetingTime(s string, now time.Time, loc *time.Location) (MeetingTime,
 	h, mi, err := parseClock(from)
 	if err != nil {
 		return MeetingTime{}, err
+	}
+	if yearless {
+		if y, err = inferYear(y, mo, d, now, ends); err != nil {
+			var de *DateError
+			if errors.As(err, &de) && de.ID == "meetings.date.which_year" {
+				de.At = time.Date(de.At.Year(), mo, d, h, mi, 0, 0, loc) // to write back whole
+			}
+			return MeetingTime{}, err
+		}
 	}
 	start := time.Date(y, mo, d, h, mi, 0, 0, loc)
 	mt := MeetingTime{Start: start}
@@ -113,18 +137,46 @@ func isTimeToken(s string) bool {
 	return err == nil
 }
 
-// parseDay reads the date part.
-func parseDay(s string, now time.Time) (int, time.Month, int, error) {
+// inferYear gives day/month, typed without a year on now's day, its
+// year: this year's when it has not passed, next year's when that is by
+// ends. Otherwise the error says why: the day passed (and the year the
+// user may mean, in At, when next year's is by ends and this year's
+// passed so lately that it may be a slip), or it comes after ends.
+func inferYear(year int, month time.Month, day int, now, ends time.Time) (int, error) {
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+	this := time.Date(year, month, day, 0, 0, 0, 0, time.UTC)
+	if validDay(year, int(month), day) && !this.Before(today) {
+		return year, nil
+	}
+	if !validDay(year+1, int(month), day) {
+		return 0, errDateInvalid // 29/2 with no leap day this year or next
+	}
+	next := time.Date(year+1, month, day, 0, 0, 0, 0, time.UTC)
+	inSpan := ends.IsZero() || !next.After(time.Date(ends.Year(), ends.Month(), ends.Day(), 0, 0, 0, 0, time.UTC))
+	lately := validDay(year, int(month), day) && today.Sub(this) <= recentlyPassed
+	switch {
+	case inSpan && !lately:
+		return year + 1, nil
+	case inSpan:
+		return 0, &DateError{ID: "meetings.date.which_year", At: next}
+	default:
+		return 0, &DateError{ID: "meetings.date.passed", At: ends}
+	}
+}
+
+// parseDay reads the date part; yearless reports a day/month without a
+// year, whose year is now's until inferYear says.
+func parseDay(s string, now time.Time) (int, time.Month, int, bool, error) {
 	y, mo, d := now.Date()
 	switch s {
 	case "today", "oggi":
-		return y, mo, d, nil
+		return y, mo, d, false, nil
 	case "tomorrow", "domani":
 		t := time.Date(y, mo, d+1, 12, 0, 0, 0, now.Location())
-		return t.Year(), t.Month(), t.Day(), nil
+		return t.Year(), t.Month(), t.Day(), false, nil
 	case "dopodomani":
 		t := time.Date(y, mo, d+2, 12, 0, 0, 0, now.Location())
-		return t.Year(), t.Month(), t.Day(), nil
+		return t.Year(), t.Month(), t.Day(), false, nil
 	}
 	var parts []string
 	for _, sep := range []string{"/", "-", "."} {
@@ -136,15 +188,16 @@ func parseDay(s string, now time.Time) (int, time.Month, int, error) {
 	nums := make([]int, len(parts))
 	for i, p := range parts {
 		if len(p) == 0 || len(p) > 4 {
-			return 0, 0, 0, errDateFormat
+			return 0, 0, 0, false, errDateFormat
 		}
 		n, err := strconv.Atoi(p)
 		if err != nil || n < 0 {
-			return 0, 0, 0, errDateFormat
+			return 0, 0, 0, false, errDateFormat
 		}
 		nums[i] = n
 	}
 	var day, month, year int
+	yearless := false
 	switch {
 	case len(parts) == 3 && len(parts[0]) == 4: // 2026-11-12
 		year, month, day = nums[0], nums[1], nums[2]
@@ -153,26 +206,20 @@ func parseDay(s string, now time.Time) (int, time.Month, int, error) {
 	case len(parts) == 3 && len(parts[2]) == 2: // 12/11/26
 		day, month, year = nums[0], nums[1], 2000+nums[2]
 	case len(parts) == 2 && len(parts[0]) <= 2 && len(parts[1]) <= 2: // 12/11
-		// The next such day from today: this year, or a later one
-		// (29/2 may be four years away).
-		day, month = nums[0], nums[1]
-		today := time.Date(y, mo, d, 0, 0, 0, 0, time.UTC)
-		year = y
-		for ; year <= y+4; year++ {
-			if validDay(year, month, day) && !time.Date(year, time.Month(month), day, 0, 0, 0, 0, time.UTC).Before(today) {
-				break
-			}
-		}
+		day, month, year, yearless = nums[0], nums[1], y, true
 	default:
-		return 0, 0, 0, errDateFormat
+		return 0, 0, 0, false, errDateFormat
 	}
 	if len(parts[0]) > 2 && len(parts[0]) != 4 || len(parts[1]) > 2 {
-		return 0, 0, 0, errDateFormat
+		return 0, 0, 0, false, errDateFormat
 	}
-	if year < 2000 || year > 2199 || !validDay(year, month, day) {
-		return 0, 0, 0, errDateInvalid
+	if yearless && (month < 1 || month > 12 || day < 1 || day > 31) {
+		return 0, 0, 0, false, errDateInvalid
 	}
-	return year, time.Month(month), day, nil
+	if !yearless && (year < 2000 || year > 2199 || !validDay(year, month, day)) {
+		return 0, 0, 0, false, errDateInvalid
+	}
+	return year, time.Month(month), day, yearless, nil
 }
 
 // validDay reports whether day/month/year is a day of the calendar.
@@ -235,6 +282,9 @@ func checkMeeting(p *Program, now time.Time, m records.Meeting, others []records
 	if !m.Start.After(now) {
 		return errDatePast
 	}
+	if m.Start.After(p.Ends) {
+		return &DateError{ID: "meetings.date.after_end", At: p.Ends}
+	}
 	if m.Duration <= 0 || m.Duration > p.MaxMeeting {
 		return errDateTooLong
 	}
@@ -249,17 +299,35 @@ func checkMeeting(p *Program, now time.Time, m records.Meeting, others []records
 	return nil
 }
 
-// meetingDateLayout is how meeting dates are shown: day first, as in
-// the languages the programme speaks.
-const meetingDateLayout = "02/01/2006 15:04"
+// dateFormat writes times the one way a language writes them (the
+// catalog's format.date and format.time), in the programme's zone:
+// every message, PDF and example of what to type goes through it.
+type dateFormat struct {
+	cat  *locales.Catalog
+	lang string
+	loc  *time.Location
+}
 
-// formatMeeting shows a meeting's time span in loc: "12/11/2026
-// 18:00-20:00".
-func formatMeeting(m records.Meeting, loc *time.Location) string {
-	start := m.Start.In(loc)
-	end := m.End().In(loc)
+// datesIn is the date format of lang, in the programme's zone.
+func (t *Turn) datesIn(lang string) dateFormat {
+	return dateFormat{cat: t.e.cat, lang: lang, loc: t.Program().Location()}
+}
+
+// dates is the date format of the sender's language.
+func (t *Turn) dates() dateFormat { return t.datesIn(t.Lang()) }
+
+// date writes x's day.
+func (f dateFormat) date(x time.Time) string { return f.cat.Date(f.lang, x.In(f.loc)) }
+
+// dateTime writes x's day and time.
+func (f dateFormat) dateTime(x time.Time) string { return f.cat.DateTime(f.lang, x.In(f.loc)) }
+
+// meeting writes a meeting's span: "04/11/2027 18:00-20:00", with the
+// end's day too when it ends on another day.
+func (f dateFormat) meeting(m records.Meeting) string {
+	start, end := m.Start.In(f.loc), m.End().In(f.loc)
 	if y, mo, d := start.Date(); end.Year() == y && end.Month() == mo && end.Day() == d {
-		return start.Format(meetingDateLayout) + "-" + end.Format("15:04")
+		return f.dateTime(start) + "-" + f.cat.Clock(f.lang, end)
 	}
-	return start.Format(meetingDateLayout) + " - " + end.Format(meetingDateLayout)
+	return f.dateTime(start) + " - " + f.dateTime(end)
 }

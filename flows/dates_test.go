@@ -38,9 +38,7 @@ func TestParseMeetingTime(t *testing.T) {
 		{"12/11 alle 18:00", flows.MeetingTime{Start: at(2026, 11, 12, 18, 0)}},
 		{"  12/11    18:00  ", flows.MeetingTime{Start: at(2026, 11, 12, 18, 0)}},
 		{"5/11 18:00", flows.MeetingTime{Start: at(2026, 11, 5, 18, 0)}}, // today
-		{"4/11 18:00", flows.MeetingTime{Start: at(2027, 11, 4, 18, 0)}}, // yesterday: next year
 		{"12/1 9:00", flows.MeetingTime{Start: at(2027, 1, 12, 9, 0)}},   // January comes next year
-		{"29/2 10:00", flows.MeetingTime{Start: at(2028, 2, 29, 10, 0)}}, // next leap day
 		{"12/11/2026 18:00", flows.MeetingTime{Start: at(2026, 11, 12, 18, 0)}},
 		{"12/11/26 18:00", flows.MeetingTime{Start: at(2026, 11, 12, 18, 0)}},
 		{"12.11.2026 18:00", flows.MeetingTime{Start: at(2026, 11, 12, 18, 0)}},
@@ -57,7 +55,7 @@ func TestParseMeetingTime(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.in, func(t *testing.T) {
-			got, err := flows.ParseMeetingTime(tc.in, now, loc)
+			got, err := flows.ParseMeetingTime(tc.in, now, loc, time.Time{})
 			if err != nil || !got.Start.Equal(tc.want.Start) || got.Duration != tc.want.Duration {
 				t.Errorf("ParseMeetingTime(%q) = %v, %v, %v; want %v, %v", tc.in, got.Start, got.Duration, err, tc.want.Start, tc.want.Duration)
 			}
@@ -68,7 +66,7 @@ func TestParseMeetingTime(t *testing.T) {
 func TestParseMeetingTimeAcrossYearEnd(t *testing.T) {
 	loc := rome(t)
 	now := time.Date(2026, 12, 31, 20, 0, 0, 0, loc)
-	got, err := flows.ParseMeetingTime("domani 10:00", now, loc)
+	got, err := flows.ParseMeetingTime("domani 10:00", now, loc, time.Time{})
 	want := time.Date(2027, 1, 1, 10, 0, 0, 0, loc)
 	if err != nil || !got.Start.Equal(want) {
 		t.Errorf("ParseMeetingTime(%q) = %v, %v; want %v", "domani 10:00", got.Start, err, want)
@@ -109,7 +107,7 @@ func TestParseMeetingTimeRefuses(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.in, func(t *testing.T) {
-			got, err := flows.ParseMeetingTime(tc.in, now, loc)
+			got, err := flows.ParseMeetingTime(tc.in, now, loc, time.Time{})
 			var de *flows.DateError
 			if !errors.As(err, &de) || de.ID != tc.wantID {
 				t.Errorf("ParseMeetingTime(%q) = %v, %v; want error %s", tc.in, got.Start, err, tc.wantID)
@@ -124,11 +122,11 @@ func TestParseMeetingTimeDST(t *testing.T) {
 	loc := rome(t)
 	now := time.Date(2026, 10, 1, 9, 0, 0, 0, loc)
 	// 25 October 2026: clocks go back at 03:00 to 02:00.
-	got, err := flows.ParseMeetingTime("25/10 01:30-03:30", now, loc)
+	got, err := flows.ParseMeetingTime("25/10 01:30-03:30", now, loc, time.Time{})
 	if err != nil || got.Duration != 3*time.Hour {
 		t.Errorf("ParseMeetingTime(%q) = %v, %v; want 3h", "25/10 01:30-03:30", got.Duration, err)
 	}
-	got, err = flows.ParseMeetingTime("25/10 18:00", now, loc)
+	got, err = flows.ParseMeetingTime("25/10 18:00", now, loc, time.Time{})
 	if err != nil || got.Start.In(loc).Hour() != 18 {
 		t.Errorf("ParseMeetingTime(%q) = %v, %v; want 18:00 local", "25/10 18:00", got.Start, err)
 	}
@@ -143,8 +141,9 @@ func FuzzParseMeetingTime(f *testing.F) {
 	}
 	loc := rome(f)
 	now := time.Date(2026, 11, 5, 9, 30, 0, 0, loc)
+	ends := time.Date(2027, 9, 30, 23, 59, 0, 0, loc)
 	f.Fuzz(func(t *testing.T, s string) {
-		got, err := flows.ParseMeetingTime(s, now, loc)
+		got, err := flows.ParseMeetingTime(s, now, loc, ends)
 		if err != nil {
 			var de *flows.DateError
 			if !errors.As(err, &de) {
@@ -158,9 +157,56 @@ func FuzzParseMeetingTime(f *testing.F) {
 		if got.Duration < 0 || got.Duration > 25*time.Hour {
 			t.Fatalf("ParseMeetingTime(%q) duration %v out of range", s, got.Duration)
 		}
-		again, err := flows.ParseMeetingTime(got.Start.Format("2006-01-02 15:04"), now, loc)
+		again, err := flows.ParseMeetingTime(got.Start.Format("2006-01-02 15:04"), now, loc, ends)
 		if err != nil || !again.Start.Equal(got.Start) {
 			t.Fatalf("ParseMeetingTime(%q) = %v; reading it back gives %v, %v", s, got.Start, again.Start, err)
 		}
 	})
+}
+
+// TestParseMeetingTimeWithoutYear: a day typed without a year is this
+// year's while it has not passed, next year's only when that is within
+// the programme, and a day that just passed is refused with the year
+// the user may mean rather than moved silently to next year.
+func TestParseMeetingTimeWithoutYear(t *testing.T) {
+	loc := rome(t)
+	at := func(y int, m time.Month, d, h, min int) time.Time { return time.Date(y, m, d, h, min, 0, 0, loc) }
+	dec2 := at(2026, 12, 2, 10, 0)
+	ends := at(2027, 9, 30, 23, 59)
+	tests := []struct {
+		name      string
+		in        string
+		now, ends time.Time
+		want      time.Time
+		wantErr   string
+		wantAt    time.Time // the date the refusal names
+	}{
+		{"later this year", "15/12 18:00", dec2, ends, at(2026, 12, 15, 18, 0), "", time.Time{}},
+		{"today", "2/12 18:00", dec2, ends, at(2026, 12, 2, 18, 0), "", time.Time{}},
+		{"across new year", "15/01 18:00", dec2, ends, at(2027, 1, 15, 18, 0), "", time.Time{}},
+		{"passed long ago, next year in span", "20/3 18:00", dec2, ends, at(2027, 3, 20, 18, 0), "", time.Time{}},
+		{"yesterday, next year in span", "1/12 18:00", dec2, at(2028, 3, 31, 23, 59), time.Time{}, "meetings.date.which_year", at(2027, 12, 1, 18, 0)},
+		{"yesterday, next year after the end", "01/12 18:00", dec2, ends, time.Time{}, "meetings.date.passed", ends},
+		{"passed, next year after the end", "20/10 18:00", dec2, ends, time.Time{}, "meetings.date.passed", ends},
+		{"leap day next year", "29/2 10:00", at(2027, 12, 1, 9, 0), at(2028, 9, 30, 23, 59), at(2028, 2, 29, 10, 0), "", time.Time{}},
+		{"leap day this year", "29/02 10:00", at(2028, 1, 10, 9, 0), at(2028, 9, 30, 23, 59), at(2028, 2, 29, 10, 0), "", time.Time{}},
+		{"no leap day this year or next", "29/2 10:00", dec2, ends, time.Time{}, "meetings.date.invalid", time.Time{}},
+		{"with its year, passed", "01/12/2026 18:00", dec2, ends, at(2026, 12, 1, 18, 0), "", time.Time{}}, // refused later as past
+		{"ISO with its year", "2027-12-01 18:00", dec2, ends, at(2027, 12, 1, 18, 0), "", time.Time{}},     // refused later as after the end
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := flows.ParseMeetingTime(tc.in, tc.now, loc, tc.ends)
+			if tc.wantErr == "" {
+				if err != nil || !got.Start.Equal(tc.want) {
+					t.Errorf("ParseMeetingTime(%q) = %v, %v; want %v", tc.in, got.Start, err, tc.want)
+				}
+				return
+			}
+			var de *flows.DateError
+			if !errors.As(err, &de) || de.ID != tc.wantErr || !de.At.Equal(tc.wantAt) {
+				t.Errorf("ParseMeetingTime(%q) = %v, %v; want error %s naming %v", tc.in, got.Start, err, tc.wantErr, tc.wantAt)
+			}
+		})
+	}
 }

@@ -218,7 +218,7 @@ func meetingWhen(t *Turn, m records.Mentorship, n int, lang string) string {
 	if !ok || mt.Start.IsZero() {
 		return t.e.cat.T(lang, "diary.unscheduled", nil)
 	}
-	return mt.Start.In(t.Program().Location()).Format("2006-01-02 15:04")
+	return t.datesIn(lang).dateTime(mt.Start)
 }
 
 func diaryButton(t *Turn) error {
@@ -501,7 +501,7 @@ func diaryPDF(t *Turn, m records.Mentorship, d records.DiaryEntry) ([]byte, erro
 			{Heading: tr("diary.pdf.next", nil), Body: d.NextSteps},
 		},
 		Footer: tr("diary.pdf.footer", map[string]any{
-			"Updated": d.UpdatedAt.In(prog.Location()).Format("2006-01-02 15:04")}),
+			"Updated": t.datesIn(lang).dateTime(d.UpdatedAt)}),
 		Author:  mentee,
 		Created: d.UpdatedAt,
 	}

@@ -147,7 +147,7 @@ func ectsCommand(t *Turn) error {
 // the mentee's course recognises the experience, once enough meetings
 // took place for the credits (the programme's ects.min_meetings).
 func ectsAskRecognised(t *Turn, m records.Mentorship) {
-	if held, _ := heldMeetings(t.Program(), m, t.Now()); held < t.Program().ECTSMinMeetings {
+	if held, _, _ := heldMeetings(m, t.Now()); held < t.Program().ECTSMinMeetings {
 		t.Session.Reset()
 		sayBuilt(t, "ects.too_early", t.Plural("ects.too_early", held, map[string]any{"Min": t.Program().ECTSMinMeetings}))
 		return
@@ -382,9 +382,11 @@ func ectsPDF(t *Turn, m records.Mentorship, f records.ECTSForm, written int, lan
 			return nil, err
 		}
 	}
-	held, period := heldMeetings(prog, m, t.Now())
-	if period == "" {
-		period = tr("diary.unscheduled", nil)
+	held, first, last := heldMeetings(m, t.Now())
+	period := tr("diary.unscheduled", nil)
+	if held > 0 {
+		dates := t.datesIn(lang)
+		period = dates.date(first) + " – " + dates.date(last)
 	}
 	credits := strconv.Itoa(f.Credits)
 	doc := pdfdoc.Document{
@@ -409,7 +411,7 @@ func ectsPDF(t *Turn, m records.Mentorship, f records.ECTSForm, written int, lan
 			{Heading: tr("ects.pdf.request", nil), Body: tr("ects.pdf.request_text", map[string]any{
 				"Name": f.FullName, "Credits": credits, "Program": prog.Name, "Course": f.DegreeCourse})},
 			{Heading: tr("ects.pdf.signature", nil), Body: tr("ects.pdf.signature_text", map[string]any{
-				"Date": f.CreatedAt.In(prog.Location()).Format("2006-01-02")})},
+				"Date": t.datesIn(lang).date(f.CreatedAt)})},
 		},
 		Footer:  tr("ects.pdf.footer", nil),
 		Author:  f.FullName,
@@ -422,28 +424,22 @@ func ectsPDF(t *Turn, m records.Mentorship, f records.ECTSForm, written int, lan
 	return out, nil
 }
 
-// heldMeetings counts the meetings of m begun by now, and gives the
-// days of the first and last as "2027-02-01 – 2027-03-09"; period is
-// empty when none was held.
-func heldMeetings(prog *Program, m records.Mentorship, now time.Time) (held int, period string) {
-	first, last := "", ""
+// heldMeetings counts the meetings of m begun by now, with the start
+// of the first and of the last of them (zero when none was held).
+func heldMeetings(m records.Mentorship, now time.Time) (held int, first, last time.Time) {
 	for _, mt := range m.Meetings {
 		if mt.Start.IsZero() || mt.Start.After(now) {
 			continue
 		}
 		held++
-		day := mt.Start.In(prog.Location()).Format("2006-01-02")
-		if first == "" || day < first {
-			first = day
+		if first.IsZero() || mt.Start.Before(first) {
+			first = mt.Start
 		}
-		if day > last {
-			last = day
+		if mt.Start.After(last) {
+			last = mt.Start
 		}
 	}
-	if first == "" {
-		return held, ""
-	}
-	return held, first + " – " + last
+	return held, first, last
 }
 
 // exportECTS returns the credit forms userID filled in.

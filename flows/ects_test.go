@@ -135,7 +135,7 @@ func TestECTSFormWithDiary(t *testing.T) {
 	wantInPDF(t, pdfText(t, pdfs[0].File.Content),
 		h.rendered("it", "ects.pdf.title", nil), "Ayşe Yılmaz", "123456", "Scienze dell'educazione",
 		"University of Palermo", "2026/2027", h.rendered("it", "ects.label.credits", nil)+" 3", "Дмитрий Иванов",
-		h.rendered("it", "ects.pdf.meetings", nil)+" 2", h.rendered("it", "ects.pdf.diary", nil)+" 1", "2027-01-25 – 2027-02-01")
+		h.rendered("it", "ects.pdf.meetings", nil)+" 2", h.rendered("it", "ects.pdf.diary", nil)+" 1", "25/01/2027 – 01/02/2027")
 	wantInPDF(t, pdfText(t, pdfs[1].File.Content), "Città e università")
 	wantSaid(t, r, menteeAyse.ID, "ects.missing")
 	h.wantRendered(t, r, menteeAyse.ID, "it", "ects.missing", map[string]any{"Meetings": "2, 3, 4, 5, 6"})

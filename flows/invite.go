@@ -375,7 +375,7 @@ func describeInvite(t *Turn, lang string, inv records.Invite) string {
 // inviteTime renders at in the programme's time zone, the way the
 // sender's language writes dates.
 func inviteTime(t *Turn, at time.Time) string {
-	return at.In(t.Program().Location()).Format(t.T("invite.time_layout", nil))
+	return t.dates().dateTime(at)
 }
 
 // inviteCommand handles "/invite staff", "/invite mentor <project>" and

@@ -87,7 +87,7 @@ func scheduleLines(t *Turn, m records.Mentorship) (string, []Button, error) {
 	var resched []Button
 	passed := 0
 	for _, mt := range meetings {
-		data := map[string]any{"N": mt.N, "When": formatMeeting(mt, t.Program().Location())}
+		data := map[string]any{"N": mt.N, "When": t.dates().meeting(mt)}
 		switch {
 		case !mt.End().After(now):
 			passed++
@@ -168,7 +168,7 @@ func askReschedule(t *Turn) error {
 	}
 	t.Session.Step = "resched"
 	t.SaveState(meetingsState{MID: mid, N: n})
-	t.Say("meetings.resched.ask", map[string]any{"N": n, "When": formatMeeting(mt, t.Program().Location()),
+	t.Say("meetings.resched.ask", map[string]any{"N": n, "When": t.dates().meeting(mt),
 		"Length": formatDuration(mt.Duration)})
 	return nil
 }
@@ -213,7 +213,7 @@ func meetingsStep(t *Turn) error {
 		return fmt.Errorf("reschedule meeting %d of %s: %w", st.N, m.ID, err)
 	}
 	t.Session.Reset()
-	t.Say("meetings.resched.sent", map[string]any{"N": st.N, "When": formatMeeting(mt, t.Program().Location())})
+	t.Say("meetings.resched.sent", map[string]any{"N": st.N, "When": t.dates().meeting(mt)})
 	sendProposal(t, p)
 	return nil
 }

@@ -23,6 +23,18 @@ type Program struct {
 	DeadlineText string    `toml:"deadline"`
 	Deadline     time.Time `toml:"-"`
 
+	// Edition names this year's call, "2026/27": applications and
+	// mentorships carry it, so next year's call starts clean while this
+	// one stays readable and exportable. Without it, the academic year
+	// of the deadline (one starting in September).
+	Edition string `toml:"edition"`
+	// EndsText is the programme's last day as "2006-01-02"; Ends is it
+	// parsed, the end of that day in TimeZone. Meetings must start by
+	// then, and a date typed without a year is read as next year's only
+	// when that is by then. Without it, a year after the deadline.
+	EndsText string    `toml:"ends"`
+	Ends     time.Time `toml:"-"`
+
 	// Meetings is how many meetings a mentorship has (6), each at most
 	// MaxMeeting long (2h).
 	Meetings       int           `toml:"meetings"`
@@ -273,6 +285,16 @@ func (p *Program) validateSchedule() error {
 	if p.Deadline, err = time.ParseInLocation("2006-01-02 15:04", p.DeadlineText, p.loc); err != nil {
 		return fmt.Errorf("deadline: %q is not of the form 2006-01-02 15:04", p.DeadlineText)
 	}
+	if p.EndsText == "" {
+		p.Ends = p.Deadline.AddDate(1, 0, 0)
+	} else if day, err := time.ParseInLocation("2006-01-02", p.EndsText, p.loc); err != nil {
+		return fmt.Errorf("ends: %q is not of the form 2006-01-02", p.EndsText)
+	} else if p.Ends = day.AddDate(0, 0, 1).Add(-time.Minute); !p.Ends.After(p.Deadline) {
+		return fmt.Errorf("ends: %s is not after the deadline %s", p.EndsText, p.DeadlineText)
+	}
+	if err := p.validateEdition(); err != nil {
+		return err
+	}
 	if p.Meetings < 1 || p.Meetings > 50 {
 		return fmt.Errorf("meetings: %d is not between 1 and 50", p.Meetings)
 	}
@@ -384,6 +406,39 @@ func positiveDuration(field, text, example string) (time.Duration, error) {
 		return 0, fmt.Errorf("%s: %q is not a positive duration such as %s", field, text, example)
 	}
 	return d, nil
+}
+
+// validateEdition checks the edition's name, or names it after the
+// academic year of the deadline: 2027-03-31 is in 2026/27.
+func (p *Program) validateEdition() error {
+	if p.Edition == "" {
+		y := p.Deadline.Year()
+		if p.Deadline.Month() < time.September {
+			y--
+		}
+		p.Edition = fmt.Sprintf("%d/%02d", y, (y+1)%100)
+		return nil
+	}
+	if !ValidEdition(p.Edition) {
+		return fmt.Errorf("edition: %q is not a name like 2026/27 (letters, digits, / . - _, at most 20)", p.Edition)
+	}
+	return nil
+}
+
+// ValidEdition reports whether s can name an edition: a short name of
+// letters, digits and / . - _, such as "2026/27", that can go in a
+// command and a record key.
+func ValidEdition(s string) bool {
+	if s == "" || len(s) > 20 {
+		return false
+	}
+	for _, r := range s {
+		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("/.-_", r)
+		if !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // Location is the programme's time zone.

@@ -16,6 +16,11 @@ func TestParseProgramExample(t *testing.T) {
 	if !p.Deadline.Equal(want) || p.Location().String() != "Europe/Rome" {
 		t.Errorf("Deadline = %v in %v; want %v", p.Deadline, p.Location(), want)
 	}
+	// Neither is in the file: a year after the deadline, and the
+	// academic year of the deadline.
+	if want := time.Date(2028, 3, 31, 23, 59, 0, 0, p.Location()); !p.Ends.Equal(want) || p.Edition != "2026/27" {
+		t.Errorf("Ends, Edition = %v, %q; want %v, 2026/27", p.Ends, p.Edition, want)
+	}
 	if p.Meetings != 6 || p.MaxMeeting != 2*time.Hour {
 		t.Errorf("Meetings, MaxMeeting = %d, %v; want 6, 2h", p.Meetings, p.MaxMeeting)
 	}
@@ -41,6 +46,9 @@ func TestParseProgramNamesTheField(t *testing.T) {
 		{"bad zone", `time_zone = "Europe/Rome"`, `time_zone = "Mars/Olympus"`, "time_zone"},
 		{"bad deadline", `deadline = "2027-03-31 23:59"`, `deadline = "31/03/2027"`, "deadline"},
 		{"no meetings", `meetings = 6`, `meetings = 0`, "meetings"},
+		{"bad end", `meetings = 6`, "meetings = 6\nends = \"30/09/2027\"", "ends"},
+		{"end before deadline", `meetings = 6`, "meetings = 6\nends = \"2027-03-01\"", "ends"},
+		{"bad edition", `meetings = 6`, "meetings = 6\nedition = \"2026 27\"", "edition"},
 		{"bad length", `max_meeting_length = "2h"`, `max_meeting_length = "two hours"`, "max_meeting_length"},
 		{"bad language", `language = "es"`, `language = "spanish"`, "projects[0].language"},
 		{"bad project id", `id = "madrid-ai"`, `id = "madrid ai"`, "projects[0].id"},

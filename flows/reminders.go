@@ -340,6 +340,11 @@ func (sc *reminderScan) load(ctx context.Context, db *records.DB, id string) (du
 }
 
 // meetingMessage reminds of a meeting ahead.
+// dates is the date format of lang.
+func (sc *reminderScan) dates(lang string) dateFormat {
+	return dateFormat{cat: sc.cat, lang: lang, loc: sc.prog.Location()}
+}
+
 func (sc *reminderScan) meetingMessage(ctx context.Context, db *records.DB, r dueReminder) (Message, bool, error) {
 	if !sc.now.Before(r.mt.Start) {
 		return Message{}, false, nil // too late to remind
@@ -350,7 +355,7 @@ func (sc *reminderScan) meetingMessage(ctx context.Context, db *records.DB, r du
 	}
 	const id = "reminders.meeting"
 	text := sc.cat.T(r.lang, id, map[string]any{
-		"N": r.mt.N, "When": formatMeeting(r.mt, sc.prog.Location()), "Other": other.DisplayName(),
+		"N": r.mt.N, "When": sc.dates(r.lang).meeting(r.mt), "Other": other.DisplayName(),
 		"In": leadText(sc.cat, r.lang, r.Lead)})
 	return Message{ChatID: r.toID, Text: text, TextID: id}, true, nil
 }
@@ -364,7 +369,7 @@ func (sc *reminderScan) diaryMessage(ctx context.Context, db *records.DB, r dueR
 		return Message{}, false, err
 	}
 	const id = "reminders.diary"
-	text := sc.cat.T(r.lang, id, map[string]any{"N": r.mt.N, "When": formatMeeting(r.mt, sc.prog.Location())})
+	text := sc.cat.T(r.lang, id, map[string]any{"N": r.mt.N, "When": sc.dates(r.lang).meeting(r.mt)})
 	return Message{ChatID: r.toID, Text: text, TextID: id,
 		Buttons: [][]Button{{DiaryButton(sc.cat, r.lang, r.m.ID, r.mt.N)}}}, true, nil
 }

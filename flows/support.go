@@ -643,7 +643,7 @@ func ticketLine(t *Turn, tk records.Ticket) string {
 	default:
 		state = t.T("support.state_open", nil)
 	}
-	since := tk.CreatedAt.In(t.Program().Location()).Format("2006-01-02 15:04")
+	since := t.dates().dateTime(tk.CreatedAt)
 	return ticketHeader(t.e.cat, t.Lang(), "support.tickets_line", tk) + " · " + state + " · " +
 		t.T("support.tickets_since", map[string]any{"Since": since})
 }

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/BurntSushi/toml"
 	"github.com/nicksnyder/go-i18n/v2/i18n"
@@ -137,6 +138,25 @@ func (c *Catalog) Plural(lang, id string, count int, data map[string]any) string
 		return id
 	}
 	return s
+}
+
+// Date writes t's day as lang writes dates everywhere: in messages,
+// PDFs and as the example of what to type. The layout is the message
+// format.date, a Go time layout a translator may change (the tests
+// check that it reads back).
+func (c *Catalog) Date(lang string, t time.Time) string {
+	return t.Format(c.T(lang, "format.date", nil))
+}
+
+// Clock writes t's time of day as lang does (message format.time).
+func (c *Catalog) Clock(lang string, t time.Time) string {
+	return t.Format(c.T(lang, "format.time", nil))
+}
+
+// DateTime writes t's day and time as lang does: the one date-time
+// format of the language.
+func (c *Catalog) DateTime(lang string, t time.Time) string {
+	return c.Date(lang, t) + " " + c.Clock(lang, t)
 }
 
 // IDs returns the ids of every message of lang, from all of its files

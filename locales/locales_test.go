@@ -3,6 +3,7 @@ package locales
 import (
 	"slices"
 	"testing"
+	"time"
 )
 
 // TestEveryLanguageHasEveryMessage keeps the catalogs in step: a
@@ -133,6 +134,26 @@ func TestItalianCountsAgree(t *testing.T) {
 	} {
 		if got := c.Plural("it", tt.id, tt.count, tt.data); got != tt.want {
 			t.Errorf("Plural(it, %s, %d) = %q; want %q", tt.id, tt.count, got, tt.want)
+		}
+	}
+}
+
+// TestDateFormatsReadBack: each language's date and time layouts are
+// Go layouts that write a day and a time unambiguously: what they
+// write parses back to the same minute.
+func TestDateFormatsReadBack(t *testing.T) {
+	c, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The 4th of November, so a layout that swaps day and month or
+	// loses the year does not read back.
+	at := time.Date(2027, time.November, 4, 18, 5, 0, 0, time.UTC)
+	for _, lang := range c.Languages() {
+		layout := c.T(lang, "format.date", nil) + " " + c.T(lang, "format.time", nil)
+		got, err := time.Parse(layout, c.DateTime(lang, at))
+		if err != nil || !got.Equal(at) {
+			t.Errorf("%s: %q written with %q reads back as %v (%v)", lang, c.DateTime(lang, at), layout, got, err)
 		}
 	}
 }

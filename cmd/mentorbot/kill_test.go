@@ -78,7 +78,8 @@ func TestKillMidApplyLosesNoAnswer(t *testing.T) {
 	rdb, prefix := redistest.Client(t)
 	// The example programme with a deadline that stays in the future.
 	program := filepath.Join(t.TempDir(), "program.toml")
-	buf := strings.Replace(string(exampleProgram), `deadline = "2027-03-31 23:59"`, `deadline = "2099-12-31 23:59"`, 1)
+	buf := strings.NewReplacer(`deadline = "2027-03-31 23:59"`, `deadline = "2099-12-31 23:59"`,
+		`ends = "2027-12-31"`, `ends = "2100-12-31"`).Replace(string(exampleProgram))
 	if err := os.WriteFile(program, []byte(buf), 0o600); err != nil {
 		t.Fatal(err)
 	}
