@@ -49,7 +49,7 @@ func TestStaffActionsAreAudited(t *testing.T) {
 		{staffID, studentA, "review.accept", ref},
 		{staffID, studentA, "review.match", ref},
 		{staffID, studentA, "review.publish", ref},
-		{staffID, 0, "export.applications", "applications"},
+		{staffID, 0, "export.applications", "applications 2026/27"},
 	}
 	if len(got) != len(want) {
 		t.Fatalf("audit log = %+v; want %+v", got, want)

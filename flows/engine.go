@@ -103,7 +103,7 @@ func New(cfg Config) (*Engine, error) {
 		return nil, errors.New("flows: Store, Catalog and Program are required")
 	}
 	e := &Engine{
-		rec:            records.New(cfg.Store, cfg.Now),
+		rec:            records.New(cfg.Store, cfg.Now).InEdition(cfg.Program.Edition),
 		cat:            cfg.Catalog,
 		program:        cfg.Program,
 		now:            cfg.Now,

@@ -287,7 +287,7 @@ func TestMyDataHoldsOnlyTheirOwnData(t *testing.T) {
 			Flow  string          `json:"flow"`
 			State json.RawMessage `json:"state"`
 		} `json:"session"`
-		Apply      struct{ Mentor string }     `json:"apply"`
+		Apply      []struct{ Mentor string }   `json:"apply"`
 		Mentorship []struct{ As, With string } `json:"mentorship"`
 		Support    []struct {
 			ClaimedBy string `json:"claimed_by"`
@@ -303,7 +303,7 @@ func TestMyDataHoldsOnlyTheirOwnData(t *testing.T) {
 	}{
 		{"session flow", doc.Session.Flow, "diary"},
 		{"session holds the draft", strings.Contains(string(doc.Session.State), "Draft "+zoeText), true},
-		{"application mentor", doc.Apply.Mentor, string(records.PartyMentor)},
+		{"application mentor", doc.Apply[0].Mentor, string(records.PartyMentor)},
 		{"mentorship", len(doc.Mentorship) == 1 && doc.Mentorship[0].With == string(records.PartyMentor), true},
 		{"ticket claimed by", len(doc.Support) == 1 && doc.Support[0].ClaimedBy == string(records.PartyCommittee), true},
 		{"diary", len(doc.Diary) == 1 && doc.Diary[0].Comment == "Well done", true},

@@ -66,40 +66,58 @@ func formulaLike(cell string) bool {
 // memory is one batch, whatever the number of applications.
 const exportBatch = 500
 
-// exportApplications starts the export of every submitted application,
-// as CSV or, with "xlsx", as a spreadsheet: a job, so the chat's worker
-// is free at once and the file streams from batched reads.
+// exportApplications starts the export of every submitted application
+// of an edition (the current one unless named, "/export applications
+// 2025/26"), as CSV or, with "xlsx", as a spreadsheet: a job, so the
+// chat's worker is free at once and the file streams from batched
+// reads.
 func exportApplications(t *Turn) error {
-	format := "csv"
-	if fields := strings.Fields(strings.ToLower(t.Event.Args)); len(fields) > 1 {
-		format = fields[1]
+	format, edition := "csv", t.Program().Edition
+	for _, f := range strings.Fields(t.Event.Args)[1:] {
+		switch lf := strings.ToLower(f); {
+		case lf == "csv" || lf == "xlsx":
+			format = lf
+		case ValidEdition(f):
+			edition = f
+		default:
+			t.Say("export.usage", map[string]any{"Names": strings.Join(t.e.argumentNames("export"), ", ")})
+			return nil
+		}
 	}
-	if format != "csv" && format != "xlsx" {
-		t.Say("export.usage", map[string]any{"Names": strings.Join(t.e.argumentNames("export"), ", ")})
-		return nil
-	}
-	if err := audit(t, "export.applications", 0, "applications"); err != nil {
+	n, err := t.rec.CountApplications(t.ctx, records.AppFilter{Edition: edition})
+	if err != nil {
 		return err
 	}
-	return t.StartJob(jobExportApplications, format)
+	if n == 0 {
+		t.Say("export.none", map[string]any{"Edition": edition})
+		return nil
+	}
+	if err := audit(t, "export.applications", 0, "applications "+edition); err != nil {
+		return err
+	}
+	return t.StartJob(jobExportApplications, format+" "+edition)
 }
 
 const jobExportApplications = "export.applications"
 
 // applicationColumns are the export's columns, in order.
-var applicationColumns = []string{"ref", "state", "published", "submitted_at", "user_id", "first_name", "last_name", "username",
+var applicationColumns = []string{"ref", "edition", "state", "published", "submitted_at", "user_id", "first_name", "last_name", "username",
 	"degree", "year", "project_id", "project_title", "language", "level",
 	"cv_it", "cv_foreign", "letter_it", "letter_foreign", "certificate", "note", "reason", "mentor_id"}
 
-// runApplicationsExport writes every submitted application to w, a
-// batch at a time, as j.Job.Args says (csv or xlsx).
+// runApplicationsExport writes the submitted applications of an edition
+// to w, a batch at a time, as j.Job.Args says: "csv 2026/27" or "xlsx
+// 2026/27" (a job queued by an older mentorbot has no edition: the
+// current one).
 func runApplicationsExport(ctx context.Context, j *JobRun, w io.Writer) (JobResult, error) {
 	rec := j.e.rec
-	total, err := rec.CountApplications(ctx, records.AppFilter{})
+	format, edition, _ := strings.Cut(j.Job.Args, " ")
+	filter := records.AppFilter{Edition: edition}
+	total, err := rec.CountApplications(ctx, filter)
 	if err != nil {
 		return JobResult{}, err
 	}
-	sheet, err := newSheet(j.Job.Args, w)
+	sheet, err := newSheet(format, w)
 	if err != nil {
 		return JobResult{}, err
 	}
@@ -107,7 +125,7 @@ func runApplicationsExport(ctx context.Context, j *JobRun, w io.Writer) (JobResu
 		return JobResult{}, err
 	}
 	done := 0
-	err = rec.EachApplication(ctx, exportBatch, func(apps []records.Application) error {
+	err = rec.EachApplication(ctx, filter, exportBatch, func(apps []records.Application) error {
 		rows, err := applicationRows(ctx, j.e, apps)
 		if err != nil {
 			return err
@@ -127,7 +145,11 @@ func runApplicationsExport(ctx context.Context, j *JobRun, w io.Writer) (JobResu
 	if err := sheet.Close(); err != nil {
 		return JobResult{}, err
 	}
-	name := "applications-" + j.e.now().In(j.e.program.Location()).Format("2006-01-02") + "." + j.Job.Args
+	if edition == "" {
+		edition = j.e.program.Edition
+	}
+	name := "applications-" + strings.NewReplacer("/", "-", ".", "-").Replace(edition) + "-" +
+		j.e.now().In(j.e.program.Location()).Format("2006-01-02") + "." + format
 	return JobResult{FileName: name, Text: j.Plural("export.applications", done, nil), TextID: "export.applications"}, nil
 }
 
@@ -142,7 +164,7 @@ func applicationRows(ctx context.Context, e *Engine, apps []records.Application)
 	for _, a := range apps {
 		p := byID[a.UserID]
 		pr, _ := e.program.Project(a.ProjectID)
-		row := []string{a.Ref, string(a.State), strconv.FormatBool(a.Published), a.SubmittedAt.Format("2006-01-02T15:04:05Z07:00"),
+		row := []string{a.Ref, a.Edition, string(a.State), strconv.FormatBool(a.Published), a.SubmittedAt.Format("2006-01-02T15:04:05Z07:00"),
 			strconv.FormatInt(a.UserID, 10), p.FirstName, p.LastName, p.Username,
 			a.Degree, strconv.Itoa(a.Year), a.ProjectID, pr.Title, a.Language, a.Level}
 		for _, k := range records.DocumentKinds {

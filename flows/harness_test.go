@@ -74,7 +74,7 @@ func newHarnessWith(tb testing.TB, store records.Store, program *flows.Program) 
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return &harness{tb: tb, engine: e, store: store, rec: records.New(store, clk.Now), clock: clk, program: program}
+	return &harness{tb: tb, engine: e, store: store, rec: records.New(store, clk.Now).InEdition(program.Edition), clock: clk, program: program}
 }
 
 func (h *harness) handle(ev flows.Event) flows.Reply {

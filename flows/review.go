@@ -317,27 +317,29 @@ func reviewInput(t *Turn) error {
 	return decide(t, ref, action, text)
 }
 
-// pendingResults returns the decided applications not yet announced,
-// and how many accepted ones still wait for a match.
+// pendingResults returns the current edition's decided applications
+// not yet announced, and how many accepted ones still wait for a match:
+// read from the indexes of those states, not from every application of
+// every edition.
 func pendingResults(t *Turn) (matched, rejected []records.Application, unmatched int, err error) {
-	apps, err := t.rec.Applications(t.ctx)
-	if err != nil {
+	collect := func(state records.AppState, into *[]records.Application) error {
+		return t.rec.EachApplication(t.ctx, records.AppFilter{State: state}, exportBatch, func(apps []records.Application) error {
+			for _, a := range apps {
+				if !a.Published && a.UserID != 0 && a.State == state {
+					*into = append(*into, a)
+				}
+			}
+			return nil
+		})
+	}
+	if err := collect(records.AppMatched, &matched); err != nil {
 		return nil, nil, 0, err
 	}
-	for _, a := range apps {
-		if a.Published || a.UserID == 0 {
-			continue
-		}
-		switch a.State {
-		case records.AppMatched:
-			matched = append(matched, a)
-		case records.AppRejected:
-			rejected = append(rejected, a)
-		case records.AppAccepted:
-			unmatched++
-		}
+	if err := collect(records.AppRejected, &rejected); err != nil {
+		return nil, nil, 0, err
 	}
-	return matched, rejected, unmatched, nil
+	unmatched, err = t.rec.CountApplications(t.ctx, records.AppFilter{State: records.AppAccepted})
+	return matched, rejected, unmatched, err
 }
 
 // publishCommand asks staff to confirm announcing every decided
@@ -443,7 +445,7 @@ func introduce(t *Turn, a records.Application, menteeLang string) (string, error
 	if mentorID != 0 {
 		a.MentorID = mentorID
 	}
-	m := records.Mentorship{ID: a.Ref, MenteeID: a.UserID, MentorID: a.MentorID, ProjectID: a.ProjectID, CreatedAt: t.Now().UTC()}
+	m := records.Mentorship{ID: a.Ref, MenteeID: a.UserID, MentorID: a.MentorID, ProjectID: a.ProjectID, Edition: a.Edition, CreatedAt: t.Now().UTC()}
 	if err := t.rec.SaveMentorship(t.ctx, m); err != nil {
 		return "", err
 	}

@@ -186,7 +186,7 @@ func (e *Env) startEngine(cat *locales.Catalog, wrap func(records.Store) records
 	if wrap != nil {
 		engineStore = wrap(e.Store)
 	}
-	e.Records = records.New(engineStore, e.Clock.Now)
+	e.Records = records.New(engineStore, e.Clock.Now).InEdition(e.Program.Edition)
 	var err error
 	e.Engine, err = flows.New(flows.Config{Store: engineStore, Catalog: cat, Program: e.Program,
 		Now: e.Clock.Now, BotUsername: telegramtest.BotUsername, Outbox: true})

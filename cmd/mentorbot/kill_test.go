@@ -131,7 +131,7 @@ func TestKillMidApplyLosesNoAnswer(t *testing.T) {
 		t.Errorf("bot sent %d messages; want %d to the steps and one to /status:%s", len(ms), sent, telegramtest.Dump(ms))
 	}
 
-	db := records.New(redisstore.New(rdb, redistest.Options(rdb, prefix)), nil)
+	db := records.New(redisstore.New(rdb, redistest.Options(rdb, prefix)), nil).InEdition("2026/27")
 	a, err := db.ApplicationOf(context.Background(), u.ID)
 	if err != nil {
 		t.Fatalf("ApplicationOf(%d) = %v; want the draft", u.ID, err)
@@ -146,7 +146,7 @@ func TestKillMidApplyLosesNoAnswer(t *testing.T) {
 // outbox: every message sent and marked so.
 func waitOutboxEmpty(tb testing.TB, rdb redis.UniversalClient, prefix string) {
 	tb.Helper()
-	db := records.New(redisstore.New(rdb, redistest.Options(rdb, prefix)), nil)
+	db := records.New(redisstore.New(rdb, redistest.Options(rdb, prefix)), nil).InEdition("2026/27")
 	waitFor(tb, "the durable outbox to empty", func() bool {
 		n, err := db.OutboxPending(context.Background())
 		return err == nil && n == 0

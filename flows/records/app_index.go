@@ -2,12 +2,14 @@ package records
 
 import (
 	"context"
+	"errors"
 	"fmt"
 )
 
 // The date indexes of submitted applications: sorted sets of reference
-// numbers scored by submission time, one for every application, one per
-// project, one per list state and one per project and list state. A page
+// numbers scored by submission time, for each edition one for every
+// application, one per project, one per list state and one per project
+// and list state. A page
 // of any of them, filtered by project, state or both, is one range read
 // whatever the number of applications, and its size comes with it.
 
@@ -28,10 +30,10 @@ func (a Application) ListState() AppState {
 	return a.State
 }
 
-// appIndexKey names the date index of the applications to project ("":
-// all projects) in list state state ("": all states).
-func appIndexKey(project string, state AppState) string {
-	k := "apps-by-date"
+// appIndexKey names the date index of the applications of edition to
+// project ("": all projects) in list state state ("": all states).
+func appIndexKey(edition, project string, state AppState) string {
+	k := "apps-by-date:e:" + edition
 	if project != "" {
 		k += ":p:" + project
 	}
@@ -56,11 +58,11 @@ func (db *DB) indexApplication(ctx context.Context, a Application) error {
 			if s == state {
 				continue
 			}
-			if err := db.s.Unschedule(ctx, appIndexKey(project, s), a.Ref); err != nil {
+			if err := db.s.Unschedule(ctx, appIndexKey(a.Edition, project, s), a.Ref); err != nil {
 				return fmt.Errorf("index application %s: %w", a.Ref, err)
 			}
 		}
-		for _, key := range []string{appIndexKey(project, ""), appIndexKey(project, state)} {
+		for _, key := range []string{appIndexKey(a.Edition, project, ""), appIndexKey(a.Edition, project, state)} {
 			if err := db.s.Schedule(ctx, key, a.Ref, at); err != nil {
 				return fmt.Errorf("index application %s: %w", a.Ref, err)
 			}
@@ -73,7 +75,7 @@ func (db *DB) indexApplication(ctx context.Context, a Application) error {
 func (db *DB) unindexApplication(ctx context.Context, a Application) error {
 	for _, project := range []string{"", a.ProjectID} {
 		for _, s := range append([]AppState{""}, ListStates...) {
-			if err := db.s.Unschedule(ctx, appIndexKey(project, s), a.Ref); err != nil {
+			if err := db.s.Unschedule(ctx, appIndexKey(a.Edition, project, s), a.Ref); err != nil {
 				return fmt.Errorf("unindex application %s: %w", a.Ref, err)
 			}
 		}
@@ -81,18 +83,40 @@ func (db *DB) unindexApplication(ctx context.Context, a Application) error {
 	return nil
 }
 
-// AppFilter selects applications for a list page: by project and list
-// state, "" meaning any.
+// AppFilter selects applications for a list page: by edition ("": the
+// current one), project and list state ("": any).
 type AppFilter struct {
+	Edition string
 	Project string
 	State   AppState
+}
+
+// legacyIndexKey names a date index as an older mentorbot, without
+// editions, wrote it.
+func legacyIndexKey(project string, state AppState) string {
+	k := "apps-by-date"
+	if project != "" {
+		k += ":p:" + project
+	}
+	if state != "" {
+		k += ":s:" + string(state)
+	}
+	return k
+}
+
+// indexKey names the date index f reads.
+func (db *DB) indexKey(f AppFilter) string {
+	if f.Edition == "" {
+		f.Edition = db.edition
+	}
+	return appIndexKey(f.Edition, f.Project, f.State)
 }
 
 // ApplicationPage returns up to n applications matching f from offset,
 // newest first, and how many match in all: one read of the index and
 // one of the applications, at any number of applications.
 func (db *DB) ApplicationPage(ctx context.Context, f AppFilter, offset, n int) ([]Application, int, error) {
-	refs, total, err := db.s.Page(ctx, appIndexKey(f.Project, f.State), offset, n, true)
+	refs, total, err := db.s.Page(ctx, db.indexKey(f), offset, n, true)
 	if err != nil {
 		return nil, 0, fmt.Errorf("page of applications: %w", err)
 	}
@@ -102,19 +126,19 @@ func (db *DB) ApplicationPage(ctx context.Context, f AppFilter, offset, n int) (
 
 // CountApplications returns how many applications match f.
 func (db *DB) CountApplications(ctx context.Context, f AppFilter) (int, error) {
-	_, total, err := db.s.Page(ctx, appIndexKey(f.Project, f.State), 0, 0, true)
+	_, total, err := db.s.Page(ctx, db.indexKey(f), 0, 0, true)
 	if err != nil {
 		return 0, fmt.Errorf("count applications: %w", err)
 	}
 	return total, nil
 }
 
-// EachApplication calls fn with every submitted application, oldest
-// first, reading batch of them at a time, so a caller that writes each
-// out (an export) holds one batch in memory at most.
-func (db *DB) EachApplication(ctx context.Context, batch int, fn func([]Application) error) error {
+// EachApplication calls fn with every submitted application matching
+// f, oldest first, reading batch of them at a time, so a caller that
+// writes each out (an export) holds one batch in memory at most.
+func (db *DB) EachApplication(ctx context.Context, f AppFilter, batch int, fn func([]Application) error) error {
 	for offset := 0; ; offset += batch {
-		refs, _, err := db.s.Page(ctx, appIndexKey("", ""), offset, batch, false)
+		refs, _, err := db.s.Page(ctx, db.indexKey(f), offset, batch, false)
 		if err != nil {
 			return fmt.Errorf("read applications: %w", err)
 		}
@@ -156,25 +180,77 @@ func (db *DB) applicationsByRef(ctx context.Context, refs []string) ([]Applicati
 	return out, nil
 }
 
-// EnsureIndexes builds the indexes of applications written before
-// they existed (by an older mentorbot), once: when the date index is
-// empty but applications exist. It returns how many it indexed.
+// migratedKey marks the records as migrated to editions: written once
+// EnsureIndexes gave every application an edition.
+const migratedKey = "records-migrated:editions"
+
+// EnsureIndexes brings applications written by an older mentorbot up
+// to date, once: each is given the current edition, with the pointer
+// from its applicant, and put in the date indexes of its edition; the
+// date indexes of before editions are dropped. It returns how many
+// applications it indexed. Drafts of before editions are read as the
+// current edition's and moved on their next save.
 func (db *DB) EnsureIndexes(ctx context.Context) (int, error) {
-	n, err := db.CountApplications(ctx, AppFilter{})
-	if err != nil || n > 0 {
-		return 0, err
+	var done bool
+	if err := db.s.Get(ctx, migratedKey, &done); err == nil {
+		return 0, nil
+	} else if !errors.Is(err, ErrNotFound) {
+		return 0, fmt.Errorf("migrate applications: %w", err)
 	}
 	apps, err := db.Applications(ctx)
 	if err != nil {
 		return 0, err
 	}
+	n := 0
+	old := make(map[string]bool) // the date indexes of before editions
 	for _, a := range apps {
+		if a.Edition != "" {
+			continue
+		}
+		for _, s := range append([]AppState{""}, ListStates...) {
+			old[legacyIndexKey("", s)] = true
+			old[legacyIndexKey(a.ProjectID, s)] = true
+		}
+		a.Edition = db.edition
+		if err := db.put(ctx, appKey(a.Ref), a); err != nil {
+			return n, err
+		}
 		if err := db.indexApplication(ctx, a); err != nil {
-			return 0, err
+			return n, err
 		}
 		if err := db.indexApplicationRef(ctx, a.Ref); err != nil {
-			return 0, err
+			return n, err
+		}
+		if err := db.moveLegacyPointer(ctx, a); err != nil {
+			return n, err
+		}
+		n++
+	}
+	for k := range old {
+		if err := db.del(ctx, k); err != nil {
+			return n, err
 		}
 	}
-	return len(apps), nil
+	return n, db.s.Put(ctx, migratedKey, true, 0)
+}
+
+// moveLegacyPointer moves the pointer from a's applicant to a, as an
+// older mentorbot wrote it, under a's edition.
+func (db *DB) moveLegacyPointer(ctx context.Context, a Application) error {
+	if a.UserID == 0 || a.UserID == ErasedUser {
+		return nil
+	}
+	var ref string
+	if err := db.s.Get(ctx, legacyAppOfKey(a.UserID), &ref); errors.Is(err, ErrNotFound) || (err == nil && ref != a.Ref) {
+		return nil
+	} else if err != nil {
+		return fmt.Errorf("migrate application %s: %w", a.Ref, err)
+	}
+	if err := db.s.Put(ctx, appOfKey(a.Edition, a.UserID), a.Ref, 0); err != nil {
+		return fmt.Errorf("migrate application %s: %w", a.Ref, err)
+	}
+	if err := db.s.AddToSet(ctx, appsOfUserSet(a.UserID), a.Ref); err != nil {
+		return fmt.Errorf("migrate application %s: %w", a.Ref, err)
+	}
+	return db.del(ctx, legacyAppOfKey(a.UserID))
 }

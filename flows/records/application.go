@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -47,11 +48,15 @@ type Document struct {
 	Size     int64  `json:"size,omitempty"`
 }
 
-// Application is one student's application to the programme. A draft
-// is kept under the student's user id; on submission it gets a
-// reference number and is kept under it.
+// Application is one student's application to one edition of the
+// programme. A draft is kept under the edition and the student's user
+// id; on submission it gets a reference number and is kept under it.
 type Application struct {
-	Ref       string   `json:"ref,omitempty"`
+	Ref string `json:"ref,omitempty"`
+	// Edition is the edition applied to ("2026/27"); applications
+	// written before editions existed are given the current one at
+	// start (EnsureIndexes).
+	Edition   string   `json:"edition,omitempty"`
 	UserID    int64    `json:"user_id"`
 	State     AppState `json:"state"`
 	Degree    string   `json:"degree,omitempty"`
@@ -80,9 +85,24 @@ type Application struct {
 // withdrawn.
 func (a Application) Active() bool { return a.State != AppDraft && a.State != AppWithdrawn }
 
-func appDraftKey(userID int64) string { return "application-draft:" + id64(userID) }
-func appKey(ref string) string        { return "application:" + ref }
-func appOfKey(userID int64) string    { return "application-of:" + id64(userID) }
+func appDraftKey(edition string, userID int64) string {
+	return "application-draft:" + edition + ":" + id64(userID)
+}
+func appKey(ref string) string { return "application:" + ref }
+func appOfKey(edition string, userID int64) string {
+	return "application-of:" + edition + ":" + id64(userID)
+}
+
+// appsOfUserSet holds the reference numbers of userID's applications of
+// every edition, for their export and erasure.
+func appsOfUserSet(userID int64) string { return "applications-of:" + id64(userID) }
+
+// The keys of a draft and of the pointer to a person's application as an
+// older mentorbot wrote them, with no edition: read as the current
+// edition's and deleted on the next save or erasure.
+func legacyDraftKey(userID int64) string { return "application-draft:" + id64(userID) }
+func legacyAppOfKey(userID int64) string { return "application-of:" + id64(userID) }
+
 func appProjectSet(project string) string {
 	return "applications:" + project
 }
@@ -91,11 +111,12 @@ func publishedKey(ref string) string { return "published:" + ref }
 // appAllSet holds the reference numbers of every submitted application.
 const appAllSet = "applications"
 
-// ApplicationOf returns userID's application: the submitted one if
-// there is one, else the draft. ErrNotFound when there is neither.
+// ApplicationOf returns userID's application to the current edition:
+// the submitted one if there is one, else the draft. ErrNotFound when
+// there is neither.
 func (db *DB) ApplicationOf(ctx context.Context, userID int64) (Application, error) {
 	var ref string
-	err := db.s.Get(ctx, appOfKey(userID), &ref)
+	err := db.s.Get(ctx, appOfKey(db.edition, userID), &ref)
 	if err == nil {
 		return db.Application(ctx, ref)
 	}
@@ -103,10 +124,39 @@ func (db *DB) ApplicationOf(ctx context.Context, userID int64) (Application, err
 		return Application{}, fmt.Errorf("load application of %d: %w", userID, err)
 	}
 	var a Application
-	if err := db.get(ctx, appDraftKey(userID), &a); err != nil {
-		return Application{}, err
+	err = db.s.Get(ctx, appDraftKey(db.edition, userID), &a)
+	if errors.Is(err, ErrNotFound) {
+		err = db.s.Get(ctx, legacyDraftKey(userID), &a)
 	}
+	if err != nil {
+		return Application{}, fmt.Errorf("load draft of %d: %w", userID, err)
+	}
+	a.Edition = db.edition
 	return a, nil
+}
+
+// ApplicationsOf returns userID's submitted applications of every
+// edition and their draft of the current one, oldest first.
+func (db *DB) ApplicationsOf(ctx context.Context, userID int64) ([]Application, error) {
+	refs, err := db.s.Members(ctx, appsOfUserSet(userID))
+	if err != nil {
+		return nil, fmt.Errorf("load applications of %d: %w", userID, err)
+	}
+	var legacy string
+	if err := db.s.Get(ctx, legacyAppOfKey(userID), &legacy); err == nil && !slices.Contains(refs, legacy) {
+		refs = append(refs, legacy)
+	}
+	apps, err := db.applicationsByRef(ctx, refs)
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(apps, func(a, b Application) int { return a.SubmittedAt.Compare(b.SubmittedAt) })
+	if a, err := db.ApplicationOf(ctx, userID); err == nil && a.State == AppDraft {
+		apps = append(apps, a)
+	} else if err != nil && !errors.Is(err, ErrNotFound) {
+		return nil, err
+	}
+	return apps, nil
 }
 
 // Application returns the submitted application ref; ErrNotFound if
@@ -137,11 +187,14 @@ const DraftKept = 180 * 24 * time.Hour
 // submitted one under its reference number.
 func (db *DB) SaveApplication(ctx context.Context, a *Application) error {
 	a.UpdatedAt = db.now().UTC()
+	if a.Edition == "" {
+		a.Edition = db.edition
+	}
 	if a.State == AppDraft {
-		if err := db.s.Put(ctx, appDraftKey(a.UserID), a, DraftKept); err != nil {
+		if err := db.s.Put(ctx, appDraftKey(a.Edition, a.UserID), a, DraftKept); err != nil {
 			return fmt.Errorf("save draft of %d: %w", a.UserID, err)
 		}
-		return nil
+		return db.del(ctx, legacyDraftKey(a.UserID))
 	}
 	if err := db.put(ctx, appKey(a.Ref), a); err != nil {
 		return err
@@ -169,7 +222,10 @@ func (db *DB) SubmitApplication(ctx context.Context, a *Application, ref func(n 
 	if err := db.s.AddToSet(ctx, appAllSet, a.Ref); err != nil {
 		return fmt.Errorf("index application %s: %w", a.Ref, err)
 	}
-	if err := db.s.Put(ctx, appOfKey(a.UserID), a.Ref, 0); err != nil {
+	if err := db.s.Put(ctx, appOfKey(a.Edition, a.UserID), a.Ref, 0); err != nil {
+		return fmt.Errorf("index application %s: %w", a.Ref, err)
+	}
+	if err := db.s.AddToSet(ctx, appsOfUserSet(a.UserID), a.Ref); err != nil {
 		return fmt.Errorf("index application %s: %w", a.Ref, err)
 	}
 	if err := db.indexApplicationRef(ctx, a.Ref); err != nil {
@@ -178,9 +234,10 @@ func (db *DB) SubmitApplication(ctx context.Context, a *Application, ref func(n 
 	return db.DeleteDraft(ctx, a.UserID)
 }
 
-// DeleteDraft drops userID's unsubmitted application.
+// DeleteDraft drops userID's unsubmitted application to the current
+// edition.
 func (db *DB) DeleteDraft(ctx context.Context, userID int64) error {
-	return db.del(ctx, appDraftKey(userID))
+	return db.del(ctx, appDraftKey(db.edition, userID), legacyDraftKey(userID))
 }
 
 // ClaimPublication reports whether this call is the first to announce
@@ -198,6 +255,7 @@ func (db *DB) ClaimPublication(ctx context.Context, ref string) (bool, error) {
 // it, with the mentor named by their part.
 type ApplicationExport struct {
 	Ref         string              `json:"ref,omitempty"`
+	Edition     string              `json:"edition,omitempty"`
 	State       AppState            `json:"state"`
 	Degree      string              `json:"degree,omitempty"`
 	Year        int                 `json:"year,omitempty"`
@@ -214,46 +272,60 @@ type ApplicationExport struct {
 	UpdatedAt   time.Time           `json:"updated_at,omitzero"`
 }
 
-// ExportApplication returns userID's application, or nil.
+// ExportApplication returns userID's applications of every edition,
+// or nil when there is none.
 func (db *DB) ExportApplication(ctx context.Context, userID int64) (any, error) {
-	a, err := db.ApplicationOf(ctx, userID)
-	if ok, err := found(err); !ok {
+	apps, err := db.ApplicationsOf(ctx, userID)
+	if err != nil || len(apps) == 0 {
 		return nil, err
 	}
-	d := ApplicationExport{Ref: a.Ref, State: a.State, Degree: a.Degree, Year: a.Year, ProjectID: a.ProjectID,
-		Language: a.Language, Level: a.Level, Documents: a.Documents, Note: a.Note, Reason: a.Reason,
-		Published: a.Published, CreatedAt: a.CreatedAt, SubmittedAt: a.SubmittedAt, UpdatedAt: a.UpdatedAt}
-	switch {
-	case a.MentorID == ErasedUser:
-		d.Mentor = PartyDeleted
-	case a.MentorID != 0:
-		d.Mentor = PartyMentor
+	out := make([]ApplicationExport, 0, len(apps))
+	for _, a := range apps {
+		d := ApplicationExport{Ref: a.Ref, Edition: a.Edition, State: a.State, Degree: a.Degree, Year: a.Year, ProjectID: a.ProjectID,
+			Language: a.Language, Level: a.Level, Documents: a.Documents, Note: a.Note, Reason: a.Reason,
+			Published: a.Published, CreatedAt: a.CreatedAt, SubmittedAt: a.SubmittedAt, UpdatedAt: a.UpdatedAt}
+		switch {
+		case a.MentorID == ErasedUser:
+			d.Mentor = PartyDeleted
+		case a.MentorID != 0:
+			d.Mentor = PartyMentor
+		}
+		out = append(out, d)
 	}
-	return d, nil
+	return out, nil
 }
 
-// EraseApplication removes userID's application. A submitted one stays
-// as an anonymous record so the counts per project stay right; one
-// whose result was not yet published counts as withdrawn, since nobody
-// can be told the result any more.
+// EraseApplication removes userID's applications of every edition. A
+// submitted one stays as an anonymous record so the counts per project
+// stay right; one whose result was not yet published counts as
+// withdrawn, since nobody can be told the result any more.
 func (db *DB) EraseApplication(ctx context.Context, userID int64) error {
-	a, err := db.ApplicationOf(ctx, userID)
-	if ok, err := found(err); !ok {
+	apps, err := db.ApplicationsOf(ctx, userID)
+	if err != nil {
 		return err
 	}
-	if err := db.del(ctx, appDraftKey(userID), appOfKey(userID)); err != nil {
+	keys := []string{appsOfUserSet(userID), legacyAppOfKey(userID), legacyDraftKey(userID), appDraftKey(db.edition, userID)}
+	for _, a := range apps {
+		keys = append(keys, appOfKey(a.Edition, userID), appDraftKey(a.Edition, userID))
+	}
+	if err := db.del(ctx, keys...); err != nil {
 		return err
 	}
-	if a.State == AppDraft {
-		return nil
+	for _, a := range apps {
+		if a.State == AppDraft {
+			continue
+		}
+		anon := Application{Ref: a.Ref, Edition: a.Edition, State: a.State, Degree: a.Degree, Year: a.Year,
+			ProjectID: a.ProjectID, Language: a.Language, Level: a.Level, MentorID: a.MentorID,
+			Published: a.Published, CreatedAt: a.CreatedAt, SubmittedAt: a.SubmittedAt}
+		if !a.Published && a.State != AppWithdrawn {
+			anon.State = AppWithdrawn
+		}
+		if err := db.SaveApplication(ctx, &anon); err != nil {
+			return err
+		}
 	}
-	anon := Application{Ref: a.Ref, State: a.State, Degree: a.Degree, Year: a.Year,
-		ProjectID: a.ProjectID, Language: a.Language, Level: a.Level, MentorID: a.MentorID,
-		Published: a.Published, CreatedAt: a.CreatedAt, SubmittedAt: a.SubmittedAt}
-	if !a.Published && a.State != AppWithdrawn {
-		anon.State = AppWithdrawn
-	}
-	return db.SaveApplication(ctx, &anon)
+	return nil
 }
 
 // eraseMentorOfApplications replaces mentorID with ErasedUser in the

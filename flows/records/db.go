@@ -23,6 +23,10 @@ import (
 type DB struct {
 	s   Store
 	now func() time.Time
+	// edition is the programme's current edition ("2026/27"): drafts
+	// and the application a person has are read and written in it, and
+	// lists go by it unless told another (see InEdition).
+	edition string
 }
 
 // New returns a DB over s; now is the clock stamped on records
@@ -33,6 +37,18 @@ func New(s Store, now func() time.Time) *DB {
 	}
 	return &DB{s: s, now: now}
 }
+
+// InEdition returns a DB like db whose current edition is edition: a
+// new edition starts clean (no one has applied in it yet) while the
+// records of earlier ones stay readable by name.
+func (db *DB) InEdition(edition string) *DB {
+	c := *db
+	c.edition = edition
+	return &c
+}
+
+// Edition returns db's current edition.
+func (db *DB) Edition() string { return db.edition }
 
 // ErasedUser stands, in a record that outlives a person's erasure (an
 // anonymous application, mentorship or used invite), for the person

@@ -11,10 +11,12 @@ import (
 // agreement, meetings, diary and questionnaire flows fill it in.
 type Mentorship struct {
 	// ID is the reference number of the application it came from.
-	ID        string    `json:"id"`
-	MenteeID  int64     `json:"mentee_id"`
-	MentorID  int64     `json:"mentor_id"`
-	ProjectID string    `json:"project_id"`
+	ID        string `json:"id"`
+	MenteeID  int64  `json:"mentee_id"`
+	MentorID  int64  `json:"mentor_id"`
+	ProjectID string `json:"project_id"`
+	// Edition is the edition of the application it came from.
+	Edition   string    `json:"edition,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 
 	// Topics and Meetings are the Mentor-Mentee Agreement; AgreedAt is

@@ -16,7 +16,7 @@ var epoch = time.Date(2027, 2, 1, 10, 0, 0, 0, time.UTC)
 
 func newDB(tb testing.TB) *records.DB {
 	tb.Helper()
-	return records.New(redistest.Store(tb), func() time.Time { return epoch })
+	return records.New(redistest.Store(tb), func() time.Time { return epoch }).InEdition("2026/27")
 }
 
 // TestSessionStateDecodes: a flow's state comes back as it was saved,
@@ -213,5 +213,50 @@ func TestSubmittedApplicationsAreIndexed(t *testing.T) {
 	}
 	if n, err := db.CountApplications(ctx, records.AppFilter{Project: "p", State: records.AppSubmitted}); err != nil || n != 3 {
 		t.Fatalf("CountApplications = %d, %v; want 3", n, err)
+	}
+}
+
+// TestApplicationsBeforeEditionsMigrate: records an older mentorbot
+// wrote, with no edition, become the current edition's at start: the
+// submitted application with its applicant's pointer and its indexes,
+// and a draft on its next read; the old indexes go, and a second start
+// finds nothing to do.
+func TestApplicationsBeforeEditionsMigrate(t *testing.T) {
+	store := redistest.Store(t)
+	db := records.New(store, func() time.Time { return epoch }).InEdition("2026/27")
+	ctx := t.Context()
+	old := records.Application{Ref: "R-1", UserID: 10, State: records.AppSubmitted, ProjectID: "p", SubmittedAt: epoch}
+	for _, step := range []error{
+		store.Put(ctx, "application:R-1", old, 0),
+		store.AddToSet(ctx, "applications", "R-1"),
+		store.Put(ctx, "application-of:10", "R-1", 0),
+		store.Schedule(ctx, "apps-by-date", "R-1", epoch),
+		store.Schedule(ctx, "apps-by-date:p:p:s:submitted", "R-1", epoch),
+		store.Put(ctx, "application-draft:11", records.Application{UserID: 11, State: records.AppDraft, ProjectID: "p"}, 0),
+	} {
+		if step != nil {
+			t.Fatal(step)
+		}
+	}
+	if n, err := db.EnsureIndexes(ctx); err != nil || n != 1 {
+		t.Fatalf("EnsureIndexes = %d, %v; want 1", n, err)
+	}
+	a, err := db.ApplicationOf(ctx, 10)
+	if err != nil || a.Ref != "R-1" || a.Edition != "2026/27" {
+		t.Errorf("ApplicationOf(10) = %+v, %v; want R-1 of 2026/27", a, err)
+	}
+	if n, err := db.CountApplications(ctx, records.AppFilter{Project: "p", State: records.AppSubmitted}); err != nil || n != 1 {
+		t.Errorf("CountApplications = %d, %v; want 1", n, err)
+	}
+	for _, key := range []string{"apps-by-date", "apps-by-date:p:p:s:submitted"} {
+		if _, n, err := store.Page(ctx, key, 0, 0, true); err != nil || n != 0 {
+			t.Errorf("old index %s holds %d (%v); want it gone", key, n, err)
+		}
+	}
+	if d, err := db.ApplicationOf(ctx, 11); err != nil || d.State != records.AppDraft || d.Edition != "2026/27" {
+		t.Errorf("ApplicationOf(11) = %+v, %v; want the old draft, in 2026/27", d, err)
+	}
+	if n, err := db.EnsureIndexes(ctx); err != nil || n != 0 {
+		t.Errorf("second EnsureIndexes = %d, %v; want 0", n, err)
 	}
 }

@@ -124,11 +124,16 @@ func (db *DB) deleteMentorship(ctx context.Context, m Mentorship, meetings int, 
 func (db *DB) deleteApplication(ctx context.Context, a Application) error {
 	keys := []string{appKey(a.Ref), publishedKey(a.Ref)}
 	var ref string
-	if a.UserID != 0 && db.s.Get(ctx, appOfKey(a.UserID), &ref) == nil && ref == a.Ref {
-		keys = append(keys, appOfKey(a.UserID))
+	if a.UserID != 0 && db.s.Get(ctx, appOfKey(a.Edition, a.UserID), &ref) == nil && ref == a.Ref {
+		keys = append(keys, appOfKey(a.Edition, a.UserID))
 	}
 	if err := db.del(ctx, keys...); err != nil {
 		return err
+	}
+	if a.UserID != 0 {
+		if err := db.s.RemoveFromSet(ctx, appsOfUserSet(a.UserID), a.Ref); err != nil {
+			return err
+		}
 	}
 	if err := db.s.RemoveFromSet(ctx, appAllSet, a.Ref); err != nil {
 		return err

@@ -363,7 +363,7 @@ type Tx struct {
 // Begin starts a turn's view of the records.
 func (db *DB) Begin() *Tx {
 	tx := newTx(db.s)
-	return &Tx{DB: &DB{s: tx, now: db.now}, tx: tx}
+	return &Tx{DB: &DB{s: tx, now: db.now, edition: db.edition}, tx: tx}
 }
 
 // Commit writes everything the turn wrote, session s (unless nil) and
