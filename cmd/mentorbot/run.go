@@ -134,10 +134,9 @@ func startFront(ctx context.Context, cfg Config, flowsCfg flows.Config, reg prom
 	if cfg.Token != "" {
 		return telegram(ctx, cfg, flowsCfg, reg, mux, ready, log)
 	}
-	clock := &console.Clock{}
-	if flowsCfg.Now == nil {
-		flowsCfg.Now = clock.Now // :time moves it
-	}
+	// A test's fixed time is where the clock starts; :time moves it.
+	clock := console.NewClock(flowsCfg.Now)
+	flowsCfg.Now = clock.Now
 	engine, err := flows.New(withUsername(flowsCfg, console.BotName))
 	if err != nil {
 		return nil, fmt.Errorf("start flows: %w", err)

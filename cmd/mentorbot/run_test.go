@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -78,40 +77,43 @@ func TestConsoleWithPortTaken(t *testing.T) {
 func TestConsoleStartLanguageHelpCancel(t *testing.T) {
 	out := runConsole(t, "/start\n2\n/help\n/cancel\n")
 	wantInOrder(t, out,
-		"Console mode: you are user 1",
-		"1> Please choose your language. / Scegli la tua lingua.",
+		"You are Ada (user 1)",
+		"Ada> Please choose your language. / Scegli la tua lingua.",
 		"[1] English  [2] Italiano",
-		"1> D'ora in poi ti scriverò in italiano.",
-		"Ciao User!",
-		"1> Ecco cosa puoi fare:",
+		"Ada> D'ora in poi ti scriverò in italiano.",
+		"Ciao Ada!",
+		"Ada> Ecco cosa puoi fare:",
 		"/help - cosa posso fare",
 		"/cancel - esci dal passaggio in corso",
-		"1> Non c'è niente da annullare.",
+		"Ada> Non c'è niente da annullare.",
 	)
 }
 
 func TestConsoleBadInputChangesNothing(t *testing.T) {
 	out := runConsole(t, strings.Join([]string{
 		"/start",
-		"7",             // no button 7: told so, the flow waits
-		":as abc",       // not a user id: told so, still user 1
-		":file /nope",   // no such file: told so
-		"1",             // English, so the buttons still worked
-		":as 100000001", // staff of the example programme
+		"7",              // no button 7: told so, the flow waits
+		":as abc",        // nobody is called so: told so, still Ada
+		":file /nope",    // no such file: told so
+		":group nowhere", // no such university: told so
+		"1",              // English, so the buttons still worked
+		":as 100000001",  // staff of the example programme
 		"/help",
-		":as 1",
+		":as ada",
 		"/cancel",
 	}, "\n")+"\n")
 	wantInOrder(t, out,
 		"[1] English  [2] Italiano",
-		"1> There is no such button: type a number from 1 to 2.",
-		"1> \"abc\" is not a user id.",
-		"1> No file at \"/nope\".",
-		"1> From now on I will write to you in English.",
-		"You are now user 100000001.",
-		"100000001> ",
-		"You are now user 1.",
-		"1> There is nothing to cancel.",
+		"Ada> There is no such button: type a number from 1 to 2",
+		"Ada> Nobody here is called \"abc\".",
+		"Sofia (user 100000001, staff)",
+		"Ada> No file at \"/nope\".",
+		"Ada> No university is called \"nowhere\".",
+		"Ada> From now on I will write to you in English.",
+		"You are now Sofia (user 100000001, staff)",
+		"Sofia> ",
+		"You are now Ada (user 1)",
+		"Ada> There is nothing to cancel.",
 	)
 	if strings.Contains(out, "→") {
 		t.Errorf("bad input made the bot write to another chat:\n%s", out)
@@ -119,14 +121,14 @@ func TestConsoleBadInputChangesNothing(t *testing.T) {
 }
 
 func TestConsoleFile(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "cv.pdf")
-	if err := os.WriteFile(path, []byte("%PDF-1.4 tiny"), 0o600); err != nil {
+	path, err := filepath.Abs(filepath.Join("..", "..", "bot", "console", "testdata", "cv_it.pdf"))
+	if err != nil {
 		t.Fatal(err)
 	}
 	// A file outside any flow gets the idle hint; what matters here is
 	// that the console turns :file into a document the engine accepts.
 	out := runConsole(t, "/start\n1\n:file "+path+"\n")
-	wantInOrder(t, out, "From now on I will write to you in English.", "1> I did not understand that.")
+	wantInOrder(t, out, "From now on I will write to you in English.", "Ada> I did not understand that.")
 }
 
 // TestRestartContinuesConversation runs two engines, as two processes
