@@ -200,21 +200,28 @@ func TestMain(m *testing.M) {
 // environment, and returns its exit code and stderr.
 func runMain(tb testing.TB, args string, extraEnv ...string) (int, string) {
 	tb.Helper()
+	code, _, stderr := runMainOut(tb, args, extraEnv...)
+	return code, stderr
+}
+
+// runMainOut is runMain that returns stdout too.
+func runMainOut(tb testing.TB, args string, extraEnv ...string) (code int, stdout, stderr string) {
+	tb.Helper()
 	cmd := exec.Command(os.Args[0])
 	cmd.Env = append(os.Environ(), mainEnv+"=1", mainEnv+"_ARGS="+args)
 	cmd.Env = append(cmd.Env, extraEnv...)
 	cmd.Stdin = strings.NewReader("")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
 	err := cmd.Run()
 	var exit *exec.ExitError
 	if errors.As(err, &exit) {
-		return exit.ExitCode(), stderr.String()
+		return exit.ExitCode(), out.String(), errOut.String()
 	}
 	if err != nil {
 		tb.Fatalf("run main: %v", err)
 	}
-	return 0, stderr.String()
+	return 0, out.String(), errOut.String()
 }
 
 func TestMainExitsTwoOnBadConfig(t *testing.T) {
@@ -239,8 +246,13 @@ func TestMainExitsTwoOnBadConfig(t *testing.T) {
 	}
 }
 
-func TestMainHelpExitsZero(t *testing.T) {
-	if code, stderr := runMain(t, "-h"); code != 0 {
-		t.Errorf("mentorbot -h: exit %d, stderr %q; want exit 0", code, stderr)
+// TestMainHelp: the real program given -h (or -help, --help) prints
+// its usage once, on stdout, says nothing on stderr and exits 0.
+func TestMainHelp(t *testing.T) {
+	for _, arg := range []string{"-h", "-help", "--help"} {
+		code, stdout, stderr := runMainOut(t, arg)
+		if n := strings.Count(stdout, "Usage: mentorbot"); code != 0 || n != 1 || stderr != "" {
+			t.Errorf("mentorbot %s: exit %d, usage printed %d times, stderr %q; want exit 0, once, nothing:\n%s", arg, code, n, stderr, stdout)
+		}
 	}
 }
