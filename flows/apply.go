@@ -10,6 +10,7 @@ import (
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
 
+	"github.com/mentorbot/mentorbot/flows/doccheck"
 	"github.com/mentorbot/mentorbot/flows/records"
 )
 
@@ -496,6 +497,10 @@ func applyInput(t *Turn) error {
 	case !acceptedType(step, f):
 		t.Say("apply.upload.wrong_type", map[string]any{"Formats": t.T(formatsID(step), nil)})
 	default:
+		if refusal, data := checkUpload(t, f); refusal != "" {
+			t.Say(refusal, data) // nothing kept: the step is asked again
+			break
+		}
 		if a.Documents == nil {
 			a.Documents = make(map[string]records.Document)
 		}
@@ -510,30 +515,70 @@ func applyInput(t *Turn) error {
 }
 
 // fileTypes maps MIME types and extensions to the formats we accept.
-var fileTypes = map[string]string{
-	"application/pdf":    "pdf",
-	"application/msword": "doc",
-	"application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
-	".pdf":  "pdf",
-	".doc":  "doc",
-	".docx": "docx",
+var fileTypes = map[string]doccheck.Format{
+	"application/pdf":    doccheck.PDF,
+	"application/msword": doccheck.DOC,
+	"application/vnd.openxmlformats-officedocument.wordprocessingml.document": doccheck.DOCX,
+	".pdf":  doccheck.PDF,
+	".doc":  doccheck.DOC,
+	".docx": doccheck.DOCX,
 }
 
-// acceptedType reports whether f may be uploaded as kind: PDF always,
-// DOC and DOCX for the CVs and letters. The MIME type decides; the file
-// name's extension only when the client sent no specific type.
-func acceptedType(kind string, f *File) bool {
+// fileType is the format f says it has, or "": its MIME type decides;
+// the file name's extension only when the client sent no specific type.
+func fileType(f *File) doccheck.Format {
 	typ, ok := fileTypes[strings.ToLower(f.MIMEType)]
 	if !ok && (f.MIMEType == "" || f.MIMEType == "application/octet-stream") {
 		typ = fileTypes[strings.ToLower(path.Ext(f.FileName))]
 	}
-	switch typ {
-	case "pdf":
+	return typ
+}
+
+// acceptedType reports whether f may be uploaded as kind: PDF always,
+// DOC and DOCX for the CVs and letters.
+func acceptedType(kind string, f *File) bool {
+	switch fileType(f) {
+	case doccheck.PDF:
 		return true
-	case "doc", "docx":
+	case doccheck.DOC, doccheck.DOCX:
 		return kind != records.DocLanguageCertified
 	}
 	return false
+}
+
+// checkUpload reads f through the engine's Files and returns the
+// message refusing it, with its data, or "" when f is a document of the
+// format it says it has (a Word document may say DOC or DOCX, which
+// Word opens alike). A file that cannot be read is refused too, with
+// a message asking to send it again: nothing is kept unchecked. Without
+// Files, f is taken unread.
+func checkUpload(t *Turn, f *File) (string, map[string]any) {
+	if t.e.files == nil {
+		return "", nil
+	}
+	rc, err := t.e.files.Open(t.ctx, f.FileID)
+	if err != nil {
+		t.e.log.Warn("download an upload", "file_id", f.FileID, "err", err)
+		return "apply.upload.unavailable", nil
+	}
+	defer rc.Close()
+	want := fileType(f)
+	got, err := doccheck.Check(t.ctx, rc, maxUpload)
+	word := func(f doccheck.Format) bool { return f == doccheck.DOC || f == doccheck.DOCX }
+	switch {
+	case errors.Is(err, doccheck.ErrEmpty):
+		return "apply.upload.empty", nil
+	case errors.Is(err, doccheck.ErrTooBig):
+		return "apply.upload.over_limit", map[string]any{"Max": maxUpload >> 20}
+	case errors.Is(err, doccheck.ErrLocked):
+		return "apply.upload.locked", nil
+	case errors.Is(err, doccheck.ErrNotDocument), err == nil && got != want && !(word(got) && word(want)):
+		return "apply.upload.not_document", map[string]any{"Format": strings.ToUpper(string(want))}
+	case err != nil:
+		t.e.log.Warn("read an upload", "file_id", f.FileID, "err", err)
+		return "apply.upload.unavailable", nil
+	}
+	return "", nil
 }
 
 // statusCommand tells the sender where their application stands.

@@ -29,6 +29,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/mentorbot/mentorbot/flows/records"
+	"io"
 	"log/slog"
 	"strings"
 	"time"
@@ -59,6 +60,20 @@ type Config struct {
 	// (Handle still returns them). The console leaves it off: it prints
 	// the reply itself.
 	Outbox bool
+	// Files opens what users upload, so the apply flow checks that a
+	// document is one before keeping it. Nil takes documents as their
+	// name and type describe them, unread: for tests of flows that do
+	// not look into files.
+	Files Files
+}
+
+// Files opens the files users send: bot/ downloads them from Telegram,
+// the console opens them on disk.
+type Files interface {
+	// Open returns the content of the file an Event's File.FileID names;
+	// the caller closes it. It fails when the file cannot be had, such
+	// as on a network or Telegram error.
+	Open(ctx context.Context, fileID string) (io.ReadCloser, error)
 }
 
 // Engine routes events to flows and keeps their sessions. It is safe
@@ -74,6 +89,7 @@ type Engine struct {
 	// inviteValidity is how long an invite link works.
 	inviteValidity time.Duration
 	outbox         bool
+	files          Files
 
 	commands map[string]Command
 	order    []string                 // command names in registration order, for /help
@@ -111,6 +127,7 @@ func New(cfg Config) (*Engine, error) {
 		botName:        cfg.BotUsername,
 		inviteValidity: cfg.InviteValidity,
 		outbox:         cfg.Outbox,
+		files:          cfg.Files,
 		commands:       make(map[string]Command),
 		steps:          make(map[Step]Handler),
 		buttons:        make(map[string]buttonHandler),
