@@ -33,7 +33,7 @@ func TestMeetingDatesE2E(t *testing.T) {
 
 	cat := env.Engine.Catalog()
 	r := env.Text(mentee, "31/01 18:00")
-	bottest.WantText(t, r, mentee.ID, cat.T("it", "meetings.date.which_year", map[string]any{"When": "31/01/2028 18:00"}))
+	bottest.WantText(t, r, mentee.ID, cat.T("it", "meetings.date.which_year", map[string]any{"When": "31/01/2028 18:00 CET"}))
 	r = env.Text(mentee, "2028-04-03 18:00")
 	bottest.WantText(t, r, mentee.ID, cat.T("it", "meetings.date.after_end", map[string]any{"Date": "31/03/2028"}))
 	r = env.Text(mentee, "3/2 18:00-19:00")

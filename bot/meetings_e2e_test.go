@@ -158,7 +158,7 @@ func TestMeetingsCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := env.Command(meetMentee, "meetings", "")
-	bottest.WantText(t, r, meetMentee.ID, "⚠️ 4. 2027-01-31 18:00-19:00, diary missing")
+	bottest.WantText(t, r, meetMentee.ID, "⚠️ 4. 2027-01-31 18:00-19:00 CET, diary missing")
 	bottest.WantText(t, r, meetMentee.ID, "🗓 5. 2027-02-01 18:00-19:00")
 	bottest.WantText(t, r, meetMentee.ID, "4 of 6 meetings held")
 	r = env.Press(meetMentee, "Calendar file")

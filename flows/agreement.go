@@ -165,7 +165,7 @@ func agreementStart(t *Turn) error {
 
 // showAgreement sends the confirmed agreement of m, as text and PDF.
 func showAgreement(t *Turn, m records.Mentorship) error {
-	sayComposed(t, "agreement.already", t.T("agreement.already", nil)+"\n\n"+agreementSummary(t, t.Lang(), m.Topics, m.Meetings))
+	sayComposed(t, "agreement.already", t.T("agreement.already", nil)+"\n\n"+agreementSummary(t.dates(), m.Topics, m.Meetings))
 	doc, err := agreementPDF(t, m, t.Lang())
 	if err != nil {
 		return err
@@ -244,7 +244,7 @@ func agreementMeetings(t *Turn, st agreementState, text string) {
 	numberMeetings(st.Meetings)
 	t.SaveState(st)
 	t.Session.Step = "review"
-	sayComposed(t, "agreement.review", t.T("agreement.review", nil)+"\n\n"+agreementSummary(t, t.Lang(), st.Topics, st.Meetings),
+	sayComposed(t, "agreement.review", t.T("agreement.review", nil)+"\n\n"+agreementSummary(t.dates(), st.Topics, st.Meetings),
 		[]Button{t.Button(t.T("agreement.button.send", nil), "send", ""),
 			t.Button(t.T("agreement.button.restart", nil), "restart", "")})
 }
@@ -252,10 +252,10 @@ func agreementMeetings(t *Turn, st agreementState, text string) {
 // addMeetings returns have with the meetings typed in lines added, or
 // says what is wrong with the first bad line and returns false.
 func addMeetings(t *Turn, have []records.Meeting, lines []string) ([]records.Meeting, bool) {
-	p, now := t.Program(), t.Now()
+	p, now, zone := t.Program(), t.Now(), t.zoneOf(*t.Profile)
 	all := slices.Clone(have)
 	for i, line := range lines {
-		mt, err := meetingFromText(p, line, len(all)+1, now, 0)
+		mt, err := meetingFromText(p, line, zone, len(all)+1, now, 0)
 		if err == nil {
 			err = checkMeeting(p, now, mt, all)
 		}
@@ -268,11 +268,11 @@ func addMeetings(t *Turn, have []records.Meeting, lines []string) ([]records.Mee
 	return all, true
 }
 
-// meetingFromText parses one typed meeting as meeting n; a meeting
-// typed without an end time lasts def, or Program.MaxMeeting when def
-// is zero.
-func meetingFromText(p *Program, text string, n int, now time.Time, def time.Duration) (records.Meeting, error) {
-	mt, err := ParseMeetingTime(text, now, p.Location(), p.Ends)
+// meetingFromText parses one meeting typed in loc, the typist's zone,
+// as meeting n; a meeting typed without an end time lasts def, or
+// Program.MaxMeeting when def is zero.
+func meetingFromText(p *Program, text string, loc *time.Location, n int, now time.Time, def time.Duration) (records.Meeting, error) {
+	mt, err := ParseMeetingTime(text, now, loc, p.Ends)
 	if err != nil {
 		return records.Meeting{}, err
 	}
@@ -337,15 +337,16 @@ func formatDuration(d time.Duration) string {
 	}
 }
 
-// agreementSummary is the agreement as text in lang.
-func agreementSummary(t *Turn, lang, topics string, meetings []records.Meeting) string {
-	cat := t.e.cat
+// agreementSummary is the agreement as text for the person whose date
+// format (language and time zone) dates is.
+func agreementSummary(dates dateFormat, topics string, meetings []records.Meeting) string {
+	cat, lang := dates.cat, dates.lang
 	var b strings.Builder
 	b.WriteString(cat.T(lang, "agreement.summary.topics", map[string]any{"Topics": topics}))
 	b.WriteString("\n" + cat.T(lang, "agreement.summary.meetings", nil))
 	for _, mt := range meetings {
 		b.WriteString("\n" + cat.T(lang, "agreement.summary.meeting", map[string]any{
-			"N": mt.N, "When": t.dates().meeting(mt)}))
+			"N": mt.N, "When": dates.meeting(mt)}))
 	}
 	return b.String()
 }
@@ -439,11 +440,11 @@ func sendProposal(t *Turn, p records.Proposal) {
 		mt := p.Meetings[0]
 		t.Send(Message{ChatID: p.To, TextID: "meetings.resched.proposed", Buttons: [][]Button{buttons}, About: p.From, Ref: ref,
 			Text: t.e.cat.T(lang, "meetings.resched.proposed", map[string]any{
-				"Name": name, "N": mt.N, "When": t.dates().meeting(mt)})})
+				"Name": name, "N": mt.N, "When": t.datesFor(p.To).meeting(mt)})})
 		return
 	}
 	text := t.e.cat.T(lang, "agreement.proposed", map[string]any{"Name": name}) + "\n\n" +
-		agreementSummary(t, lang, p.Topics, p.Meetings)
+		agreementSummary(t.datesFor(p.To), p.Topics, p.Meetings)
 	t.Send(Message{ChatID: p.To, Text: text, TextID: "agreement.proposed", Buttons: [][]Button{buttons}, About: p.From, Ref: ref})
 }
 
@@ -587,9 +588,9 @@ func announceConfirmed(t *Turn, p records.Proposal, after records.Mentorship) er
 		lang := t.LangOf(uid)
 		if p.Kind != records.ProposalAgreement {
 			t.SayTo(uid, lang, "meetings.resched.confirmed", map[string]any{
-				"N": changed[0].N, "When": t.dates().meeting(changed[0])})
+				"N": changed[0].N, "When": t.datesFor(uid).meeting(changed[0])})
 		} else {
-			text := t.e.cat.T(lang, "agreement.confirmed", nil) + "\n\n" + agreementSummary(t, lang, after.Topics, after.Meetings)
+			text := t.e.cat.T(lang, "agreement.confirmed", nil) + "\n\n" + agreementSummary(t.datesFor(uid), after.Topics, after.Meetings)
 			t.Send(Message{ChatID: uid, Text: text, TextID: "agreement.confirmed"})
 			doc, err := agreementPDF(t, after, lang)
 			if err != nil {
@@ -597,7 +598,7 @@ func announceConfirmed(t *Turn, p records.Proposal, after records.Mentorship) er
 			}
 			t.Send(Message{ChatID: uid, File: &Attachment{FileName: "agreement-" + after.ID + ".pdf", Content: doc}})
 		}
-		t.Send(Message{ChatID: uid, File: icsFile(t, after, changed, lang)})
+		t.Send(Message{ChatID: uid, File: icsFile(t, after, changed, uid)})
 	}
 	return nil
 }

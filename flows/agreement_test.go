@@ -225,9 +225,9 @@ func TestMeetingsScheduleAndReschedule(t *testing.T) {
 
 	r := h.command(pairMentor, "meetings", "")
 	wantText(t, r, mentorID, "Machine learning for public health, with Anna")
-	wantText(t, r, mentorID, "✅ 1. 2027-02-03 18:00-19:00, diary written")
-	wantText(t, r, mentorID, "⚠️ 2. 2027-02-04 18:00-19:00, diary missing")
-	wantText(t, r, mentorID, "▶️ 3. 2027-02-05 18:00-19:00, in progress")
+	wantText(t, r, mentorID, "✅ 1. 2027-02-03 18:00-19:00 CET, diary written")
+	wantText(t, r, mentorID, "⚠️ 2. 2027-02-04 18:00-19:00 CET, diary missing")
+	wantText(t, r, mentorID, "▶️ 3. 2027-02-05 18:00-19:00 CET, in progress")
 	wantText(t, r, mentorID, "🗓 4. 2027-02-06 18:00-19:00")
 	wantText(t, r, mentorID, "2 of 6 meetings held")
 	if _, ok := buttonFor(r, mentorID, "resched", pairMentorship+".3"); ok {

@@ -95,11 +95,10 @@ func isDocumentStep(step string) bool {
 // closed reports whether the application deadline has passed.
 func closed(t *Turn) bool { return t.Now().After(t.Program().Deadline) }
 
-// formatTime renders at in the programme's time zone, in the layout of
-// the user's language.
+// formatTime renders at in the user's time zone and the layout of their
+// language, with the zone named.
 func formatTime(t *Turn, at time.Time) string {
-	at = at.In(t.Program().Location())
-	return t.dates().dateTime(at) + " " + at.Format("MST")
+	return t.dates().dateTime(at)
 }
 
 // languageName names the language code in the user's language.

@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"context"
 	"errors"
 	"strconv"
 	"strings"
@@ -300,34 +301,105 @@ func checkMeeting(p *Program, now time.Time, m records.Meeting, others []records
 }
 
 // dateFormat writes times the one way a language writes them (the
-// catalog's format.date and format.time), in the programme's zone:
-// every message, PDF and example of what to type goes through it.
+// catalog's format.date and format.time), in one person's time zone,
+// named: every message, PDF and example of what to type goes through
+// it.
 type dateFormat struct {
 	cat  *locales.Catalog
 	lang string
 	loc  *time.Location
 }
 
-// datesIn is the date format of lang, in the programme's zone.
+// datesIn is the date format of lang in the programme's zone, for what
+// is not one person's: PDFs both sides sign, staff's lists.
 func (t *Turn) datesIn(lang string) dateFormat {
 	return dateFormat{cat: t.e.cat, lang: lang, loc: t.Program().Location()}
 }
 
-// dates is the date format of the sender's language.
-func (t *Turn) dates() dateFormat { return t.datesIn(t.Lang()) }
+// dates is the sender's date format: their language and time zone.
+func (t *Turn) dates() dateFormat {
+	return dateFormat{cat: t.e.cat, lang: t.Lang(), loc: t.zoneOf(*t.Profile)}
+}
+
+// datesFor is userID's date format: their language and time zone.
+func (t *Turn) datesFor(userID int64) dateFormat {
+	if userID == t.Profile.UserID {
+		return t.dates()
+	}
+	p, err := t.rec.Profile(t.ctx, userID)
+	if err != nil {
+		p = records.Profile{UserID: userID}
+	}
+	lang := p.Lang
+	if lang == "" {
+		lang = locales.Default
+	}
+	return dateFormat{cat: t.e.cat, lang: lang, loc: t.zoneOf(p)}
+}
+
+// zoneOf is the time zone dates are shown to p in (see roster.zoneOf);
+// the programme's when the roster cannot be read.
+func (t *Turn) zoneOf(p records.Profile) *time.Location {
+	loc, err := rosterOf(t).zoneOf(t.ctx, p)
+	if err != nil {
+		return t.Program().Location()
+	}
+	return loc
+}
+
+// zoneOf is the time zone dates are shown to p in: the one they chose,
+// else, for a mentor, their project's host institution's (mentors live
+// abroad), else the programme's.
+func (r roster) zoneOf(ctx context.Context, p records.Profile) (*time.Location, error) {
+	if p.TimeZone != "" {
+		return chosenZone(p, nil), nil
+	}
+	projects, err := r.mentorProjects(ctx, p.UserID)
+	if err != nil {
+		return nil, err
+	}
+	if len(projects) > 0 {
+		return r.program.hostZone(projects[0]), nil
+	}
+	return r.program.Location(), nil
+}
+
+// chosenZone is the time zone p chose, or def when they chose none (or
+// one this system no longer knows).
+func chosenZone(p records.Profile, def *time.Location) *time.Location {
+	if p.TimeZone != "" {
+		if loc, err := time.LoadLocation(p.TimeZone); err == nil {
+			return loc
+		}
+	}
+	return def
+}
+
+// hostZone is the time zone of project's host institution, the
+// programme's for a project it does not know.
+func (p *Program) hostZone(project string) *time.Location {
+	if pr, ok := p.Project(project); ok && pr.Location() != nil {
+		return pr.Location()
+	}
+	return p.Location()
+}
 
 // date writes x's day.
 func (f dateFormat) date(x time.Time) string { return f.cat.Date(f.lang, x.In(f.loc)) }
 
-// dateTime writes x's day and time.
-func (f dateFormat) dateTime(x time.Time) string { return f.cat.DateTime(f.lang, x.In(f.loc)) }
+// dateTime writes x's day and time, with the zone's name: "04/11/2027
+// 18:00 CET".
+func (f dateFormat) dateTime(x time.Time) string {
+	x = x.In(f.loc)
+	return f.cat.DateTime(f.lang, x) + " " + x.Format("MST")
+}
 
-// meeting writes a meeting's span: "04/11/2027 18:00-20:00", with the
-// end's day too when it ends on another day.
+// meeting writes a meeting's span with the zone's name: "04/11/2027
+// 18:00-20:00 CET", with the end's day too when it ends on another day.
 func (f dateFormat) meeting(m records.Meeting) string {
 	start, end := m.Start.In(f.loc), m.End().In(f.loc)
 	if y, mo, d := start.Date(); end.Year() == y && end.Month() == mo && end.Day() == d {
-		return f.dateTime(start) + "-" + f.cat.Clock(f.lang, end)
+		return f.cat.DateTime(f.lang, start) + "-" + f.cat.Clock(f.lang, end) + " " + end.Format("MST")
 	}
 	return f.dateTime(start) + " - " + f.dateTime(end)
 }

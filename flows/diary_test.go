@@ -95,8 +95,8 @@ func diaryArg(n string) string { return testMentorship + "." + n }
 // The scheduled times of the first two meetings of h.mentorship(1), as
 // the diary shows them.
 const (
-	meeting1At = "01/02/2027 09:00"
-	meeting2At = "08/02/2027 09:00"
+	meeting1At = "01/02/2027 09:00 CET"
+	meeting2At = "08/02/2027 09:00 CET"
 )
 
 func TestDiaryEntryBecomesPDF(t *testing.T) {

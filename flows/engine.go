@@ -153,6 +153,7 @@ func New(cfg Config) (*Engine, error) {
 	for _, register := range []func(*Engine){
 		registerStart,
 		registerLanguage,
+		registerTimeZone,
 		registerApply,
 		registerReview,
 		registerAgreement,

@@ -7,17 +7,21 @@ import (
 	ics "github.com/arran4/golang-ical"
 
 	"github.com/mentorbot/mentorbot/flows/records"
-	"github.com/mentorbot/mentorbot/locales"
 )
 
-// meetingsICS returns an iCalendar file with meetings of m, titled in
-// lang, made at now. Each meeting keeps the same UID across
+// meetingsICS returns an iCalendar file with meetings of m for the
+// person whose date format dates is, made at now: titled in their
+// language, the calendar's zone theirs (X-WR-TIMEZONE; the times
+// themselves are UTC, right in any zone) and each event's description
+// naming its time in their zone. Each meeting keeps the same UID across
 // reschedules, so a calendar that imports the file again moves the
 // event rather than adding a second one.
-func meetingsICS(cat *locales.Catalog, prog *Program, m records.Mentorship, meetings []records.Meeting, lang string, now time.Time) []byte {
+func meetingsICS(prog *Program, m records.Mentorship, meetings []records.Meeting, dates dateFormat, now time.Time) []byte {
+	cat, lang := dates.cat, dates.lang
 	cal := ics.NewCalendarFor("mentorbot")
 	cal.SetMethod(ics.MethodPublish)
 	cal.SetName(prog.Name)
+	cal.SetXWRTimezone(dates.loc.String())
 	project := m.ProjectID
 	if pr, ok := prog.Project(m.ProjectID); ok {
 		project = pr.Title
@@ -32,18 +36,21 @@ func meetingsICS(cat *locales.Catalog, prog *Program, m records.Mentorship, meet
 		ev.SetSequence(int(now.Unix() / 60 % (1 << 30)))
 		ev.SetSummary(cat.T(lang, "meetings.ics.summary", map[string]any{
 			"N": mt.N, "Total": len(m.Meetings), "Project": project}))
+		desc := dates.meeting(mt)
 		if m.Topics != "" {
-			ev.SetDescription(m.Topics)
+			desc += "\n" + m.Topics
 		}
+		ev.SetDescription(desc)
 	}
 	return []byte(cal.Serialize())
 }
 
-// icsFile wraps meetingsICS as an attachment, made at the turn's time.
-func icsFile(t *Turn, m records.Mentorship, meetings []records.Meeting, lang string) *Attachment {
+// icsFile wraps meetingsICS for userID as an attachment, made at the
+// turn's time.
+func icsFile(t *Turn, m records.Mentorship, meetings []records.Meeting, userID int64) *Attachment {
 	name := "mentoring-" + m.ID + ".ics"
 	if len(meetings) == 1 {
 		name = "mentoring-" + m.ID + "-" + strconv.Itoa(meetings[0].N) + ".ics"
 	}
-	return &Attachment{FileName: name, Content: meetingsICS(t.e.cat, t.Program(), m, meetings, lang, t.Now())}
+	return &Attachment{FileName: name, Content: meetingsICS(t.Program(), m, meetings, t.datesFor(userID), t.Now())}
 }

@@ -41,5 +41,5 @@ func chooseLanguage(t *Turn) error {
 	t.Session.Reset()
 	t.Say("language.set", nil)
 	welcome(t)
-	return nil
+	return askMentorsZone(t)
 }

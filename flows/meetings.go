@@ -136,7 +136,7 @@ func meetingsButton(t *Turn) error {
 			t.Notice("error.stale_button")
 			return nil
 		}
-		t.Send(Message{ChatID: t.Event.ChatID, File: icsFile(t, m, m.Meetings, t.Lang())})
+		t.Send(Message{ChatID: t.Event.ChatID, File: icsFile(t, m, m.Meetings, t.Event.From.ID)})
 		return nil
 	case "resched":
 		return askReschedule(t)
@@ -198,7 +198,7 @@ func meetingsStep(t *Turn) error {
 		return nil
 	}
 	now := t.Now()
-	mt, err := meetingFromText(t.Program(), strings.TrimSpace(t.Event.Text), st.N, now, old.Duration)
+	mt, err := meetingFromText(t.Program(), strings.TrimSpace(t.Event.Text), t.zoneOf(*t.Profile), st.N, now, old.Duration)
 	if err == nil {
 		p := records.Proposal{Kind: records.ProposalReschedule, MentorshipID: m.ID, Meetings: []records.Meeting{mt}}
 		_, err = applyProposal(t.Program(), m, p, now)

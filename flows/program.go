@@ -99,7 +99,15 @@ type Project struct {
 	Mentor int64 `toml:"mentor"`
 	// Language is the ISO 639-1 code of the project's foreign language.
 	Language string `toml:"language"`
+	// TimeZone is the host institution's time zone ("Europe/Madrid"),
+	// the mentor's until they choose another (/timezone); the
+	// programme's when empty.
+	TimeZone string `toml:"time_zone"`
+	loc      *time.Location
 }
+
+// Location is the host institution's time zone.
+func (pr Project) Location() *time.Location { return pr.loc }
 
 // University is a university whose committee answers support requests.
 type University struct {
@@ -329,7 +337,16 @@ func (p *Program) validateProjects() error {
 		return errors.New("projects: at least one project is needed")
 	}
 	seen := make(map[string]bool)
-	for i, pr := range p.Projects {
+	for i := range p.Projects {
+		pr := &p.Projects[i]
+		pr.loc = p.loc
+		if pr.TimeZone != "" {
+			loc, err := time.LoadLocation(pr.TimeZone)
+			if err != nil {
+				return fmt.Errorf("projects[%d].time_zone: %q is not a known time zone", i, pr.TimeZone)
+			}
+			pr.loc = loc
+		}
 		switch {
 		case pr.Mentor != 0 && slices.Contains(p.Staff, pr.Mentor):
 			// A mentor who is also staff would review and match their

@@ -339,12 +339,18 @@ func (sc *reminderScan) load(ctx context.Context, db *records.DB, id string) (du
 	return d, !d.to.Blocked, nil
 }
 
-// meetingMessage reminds of a meeting ahead.
-// dates is the date format of lang.
-func (sc *reminderScan) dates(lang string) dateFormat {
-	return dateFormat{cat: sc.cat, lang: lang, loc: sc.prog.Location()}
+// dates is the date format of r's recipient: their language, and the
+// zone they chose, else their host institution's for a mentor, else
+// the programme's (roster.zoneOf, from the mentorship at hand).
+func (sc *reminderScan) dates(r dueReminder) dateFormat {
+	def := sc.prog.Location()
+	if r.Side == sideMentor {
+		def = sc.prog.hostZone(r.m.ProjectID)
+	}
+	return dateFormat{cat: sc.cat, lang: r.lang, loc: chosenZone(r.to, def)}
 }
 
+// meetingMessage reminds of a meeting ahead.
 func (sc *reminderScan) meetingMessage(ctx context.Context, db *records.DB, r dueReminder) (Message, bool, error) {
 	if !sc.now.Before(r.mt.Start) {
 		return Message{}, false, nil // too late to remind
@@ -355,7 +361,7 @@ func (sc *reminderScan) meetingMessage(ctx context.Context, db *records.DB, r du
 	}
 	const id = "reminders.meeting"
 	text := sc.cat.T(r.lang, id, map[string]any{
-		"N": r.mt.N, "When": sc.dates(r.lang).meeting(r.mt), "Other": other.DisplayName(),
+		"N": r.mt.N, "When": sc.dates(r).meeting(r.mt), "Other": other.DisplayName(),
 		"In": leadText(sc.cat, r.lang, r.Lead)})
 	return Message{ChatID: r.toID, Text: text, TextID: id}, true, nil
 }
@@ -369,7 +375,7 @@ func (sc *reminderScan) diaryMessage(ctx context.Context, db *records.DB, r dueR
 		return Message{}, false, err
 	}
 	const id = "reminders.diary"
-	text := sc.cat.T(r.lang, id, map[string]any{"N": r.mt.N, "When": sc.dates(r.lang).meeting(r.mt)})
+	text := sc.cat.T(r.lang, id, map[string]any{"N": r.mt.N, "When": sc.dates(r).meeting(r.mt)})
 	return Message{ChatID: r.toID, Text: text, TextID: id,
 		Buttons: [][]Button{{DiaryButton(sc.cat, r.lang, r.m.ID, r.mt.N)}}}, true, nil
 }

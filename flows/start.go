@@ -37,6 +37,21 @@ func start(t *Turn) error {
 	}
 	t.Session.Reset()
 	welcome(t)
+	return askMentorsZone(t)
+}
+
+// askMentorsZone asks a mentor who has not chosen a time zone for
+// theirs: mentors live abroad, and every meeting time is shown to them
+// in it.
+func askMentorsZone(t *Turn) error {
+	if t.Profile.TimeZone != "" {
+		return nil
+	}
+	projects, err := rosterOf(t).mentorProjects(t.ctx, t.Event.From.ID)
+	if err != nil || len(projects) == 0 {
+		return err
+	}
+	askTimeZone(t)
 	return nil
 }
 

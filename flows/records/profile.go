@@ -19,7 +19,10 @@ type Profile struct {
 	// bot, the precondition for the bot being able to write to them.
 	Started bool `json:"started,omitempty"`
 	// Blocked is set when Telegram refused a message with 403.
-	Blocked   bool      `json:"blocked,omitempty"`
+	Blocked bool `json:"blocked,omitempty"`
+	// TimeZone is the zone the person chose dates to be shown in
+	// (/timezone), an IANA name; empty until they choose.
+	TimeZone  string    `json:"time_zone,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 }
 
