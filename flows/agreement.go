@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -24,6 +25,8 @@ type agreementState struct {
 	MID      string            `json:"mid"`
 	Topics   string            `json:"topics,omitempty"`
 	Meetings []records.Meeting `json:"meetings,omitempty"`
+	// Link is the meeting link (a video call's URL), optional.
+	Link string `json:"link,omitempty"`
 }
 
 // registerAgreement adds /agreement: the mentee proposes the topics and
@@ -56,6 +59,7 @@ type agreementData struct {
 	Role         string                  `json:"role"`
 	Topics       string                  `json:"topics,omitempty"`
 	Meetings     []records.Meeting       `json:"meetings,omitempty"`
+	MeetingLink  string                  `json:"meeting_link,omitempty"`
 	AgreedAt     time.Time               `json:"agreed_at,omitzero"`
 	Pending      *records.ProposalExport `json:"pending_proposal,omitempty"`
 }
@@ -69,7 +73,7 @@ func exportAgreements(ctx context.Context, rec *records.DB, userID int64) (any, 
 	}
 	var out []agreementData
 	for _, m := range ms {
-		d := agreementData{MentorshipID: m.ID, Role: sideMentor, Topics: m.Topics, Meetings: m.Meetings, AgreedAt: m.AgreedAt}
+		d := agreementData{MentorshipID: m.ID, Role: sideMentor, Topics: m.Topics, Meetings: m.Meetings, MeetingLink: m.MeetingLink, AgreedAt: m.AgreedAt}
 		if m.MenteeID == userID {
 			d.Role = sideMentee
 		}
@@ -165,7 +169,7 @@ func agreementStart(t *Turn) error {
 
 // showAgreement sends the confirmed agreement of m, as text and PDF.
 func showAgreement(t *Turn, m records.Mentorship) error {
-	sayComposed(t, "agreement.already", t.T("agreement.already", nil)+"\n\n"+agreementSummary(t.dates(), m.Topics, m.Meetings))
+	sayComposed(t, "agreement.already", t.T("agreement.already", nil)+"\n\n"+agreementSummary(t.dates(), m.Topics, m.Meetings, m.MeetingLink))
 	doc, err := agreementPDF(t, m, t.Lang())
 	if err != nil {
 		return err
@@ -197,6 +201,16 @@ func agreementStep(t *Turn) error {
 		return nil
 	case "meetings":
 		agreementMeetings(t, st, text)
+		return nil
+	case "link":
+		link, ok := meetingLink(text)
+		if !ok {
+			t.Say("agreement.link_bad", nil)
+			return nil
+		}
+		st.Link = link
+		t.SaveState(st)
+		showAgreementReview(t, st)
 		return nil
 	default:
 		t.Say("agreement.use_buttons", nil)
@@ -243,10 +257,34 @@ func agreementMeetings(t *Turn, st agreementState, text string) {
 	}
 	numberMeetings(st.Meetings)
 	t.SaveState(st)
+	showAgreementReview(t, st)
+}
+
+// showAgreementReview shows the mentee the agreement to send, with a
+// button to add (or change) the meeting link.
+func showAgreementReview(t *Turn, st agreementState) {
 	t.Session.Step = "review"
-	sayComposed(t, "agreement.review", t.T("agreement.review", nil)+"\n\n"+agreementSummary(t.dates(), st.Topics, st.Meetings),
+	sayComposed(t, "agreement.review", t.T("agreement.review", nil)+"\n\n"+agreementSummary(t.dates(), st.Topics, st.Meetings, st.Link),
 		[]Button{t.Button(t.T("agreement.button.send", nil), "send", ""),
-			t.Button(t.T("agreement.button.restart", nil), "restart", "")})
+			t.Button(t.T("agreement.button.link", nil), "link", "")},
+		[]Button{t.Button(t.T("agreement.button.restart", nil), "restart", "")})
+}
+
+// maxMeetingLink bounds a meeting link; video call links are well under.
+const maxMeetingLink = 300
+
+// meetingLink reads a meeting link: an http(s) URL with a host name, as
+// typed (spaces around it dropped), or false.
+func meetingLink(s string) (string, bool) {
+	s = strings.TrimSpace(s)
+	if s == "" || len(s) > maxMeetingLink || strings.ContainsAny(s, " \t\n<>\"") {
+		return "", false
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || !strings.Contains(u.Hostname(), ".") || u.User != nil {
+		return "", false
+	}
+	return u.String(), true
 }
 
 // addMeetings returns have with the meetings typed in lines added, or
@@ -339,7 +377,7 @@ func formatDuration(d time.Duration) string {
 
 // agreementSummary is the agreement as text for the person whose date
 // format (language and time zone) dates is.
-func agreementSummary(dates dateFormat, topics string, meetings []records.Meeting) string {
+func agreementSummary(dates dateFormat, topics string, meetings []records.Meeting, link string) string {
 	cat, lang := dates.cat, dates.lang
 	var b strings.Builder
 	b.WriteString(cat.T(lang, "agreement.summary.topics", map[string]any{"Topics": topics}))
@@ -347,6 +385,9 @@ func agreementSummary(dates dateFormat, topics string, meetings []records.Meetin
 	for _, mt := range meetings {
 		b.WriteString("\n" + cat.T(lang, "agreement.summary.meeting", map[string]any{
 			"N": mt.N, "When": dates.meeting(mt)}))
+	}
+	if link != "" {
+		b.WriteString("\n" + cat.T(lang, "agreement.summary.link", map[string]any{"Link": link}))
 	}
 	return b.String()
 }
@@ -368,6 +409,14 @@ func agreementButton(t *Turn) error {
 		t.SaveState(st)
 		t.Session.Step = "meetings"
 		askMeetings(t, nil)
+		return nil
+	case "link":
+		if t.Session.Flow != flowAgreement || t.Session.Step != "review" {
+			t.Notice("error.stale_button")
+			return nil
+		}
+		t.Session.Step = "link"
+		t.Say("agreement.ask_link", nil)
 		return nil
 	case "ok", "no":
 		return decideProposal(t, t.Callback.Action == "ok")
@@ -412,7 +461,7 @@ func agreementSend(t *Turn) error {
 		return nil
 	}
 	p := records.Proposal{Kind: records.ProposalAgreement, MentorshipID: m.ID, From: m.MenteeID, To: m.MentorID,
-		Topics: st.Topics, Meetings: st.Meetings, CreatedAt: now.UTC()}
+		Topics: st.Topics, Meetings: st.Meetings, Link: st.Link, CreatedAt: now.UTC()}
 	if err := t.rec.SaveProposal(t.ctx, &p); err != nil {
 		return err
 	}
@@ -444,7 +493,7 @@ func sendProposal(t *Turn, p records.Proposal) {
 		return
 	}
 	text := t.e.cat.T(lang, "agreement.proposed", map[string]any{"Name": name}) + "\n\n" +
-		agreementSummary(t.datesFor(p.To), p.Topics, p.Meetings)
+		agreementSummary(t.datesFor(p.To), p.Topics, p.Meetings, p.Link)
 	t.Send(Message{ChatID: p.To, Text: text, TextID: "agreement.proposed", Buttons: [][]Button{buttons}, About: p.From, Ref: ref})
 }
 
@@ -590,7 +639,7 @@ func announceConfirmed(t *Turn, p records.Proposal, after records.Mentorship) er
 			t.SayTo(uid, lang, "meetings.resched.confirmed", map[string]any{
 				"N": changed[0].N, "When": t.datesFor(uid).meeting(changed[0])})
 		} else {
-			text := t.e.cat.T(lang, "agreement.confirmed", nil) + "\n\n" + agreementSummary(t.datesFor(uid), after.Topics, after.Meetings)
+			text := t.e.cat.T(lang, "agreement.confirmed", nil) + "\n\n" + agreementSummary(t.datesFor(uid), after.Topics, after.Meetings, after.MeetingLink)
 			t.Send(Message{ChatID: uid, Text: text, TextID: "agreement.confirmed"})
 			doc, err := agreementPDF(t, after, lang)
 			if err != nil {
@@ -617,7 +666,7 @@ func applyProposal(prog *Program, m records.Mentorship, p records.Proposal, now 
 				return m, err
 			}
 		}
-		after.Topics, after.Meetings, after.AgreedAt = p.Topics, slices.Clone(p.Meetings), now.UTC()
+		after.Topics, after.Meetings, after.AgreedAt, after.MeetingLink = p.Topics, slices.Clone(p.Meetings), now.UTC(), p.Link
 	case records.ProposalReschedule:
 		if len(p.Meetings) != 1 || m.AgreedAt.IsZero() {
 			return m, errDateFormat
@@ -686,16 +735,20 @@ func agreementPDF(t *Turn, m records.Mentorship, lang string) ([]byte, error) {
 	sign := func(who, name string) string {
 		return tr("agreement.pdf.sign", map[string]any{"Role": who, "Name": name})
 	}
+	fields := []pdfdoc.Field{
+		{Label: tr("agreement.pdf.project", nil), Value: projectLine(prog, m)},
+		{Label: tr("agreement.pdf.mentee", nil), Value: mentee},
+		{Label: tr("agreement.pdf.mentor", nil), Value: mentor},
+		{Label: tr("agreement.pdf.agreed", nil), Value: t.datesIn(lang).date(m.AgreedAt)},
+		{Label: tr("agreement.pdf.reference", nil), Value: m.ID},
+	}
+	if m.MeetingLink != "" {
+		fields = append(fields, pdfdoc.Field{Label: tr("agreement.pdf.link", nil), Value: m.MeetingLink})
+	}
 	doc := pdfdoc.Document{
 		Title:    tr("agreement.pdf.title", nil),
 		Subtitle: prog.Name,
-		Fields: []pdfdoc.Field{
-			{Label: tr("agreement.pdf.project", nil), Value: projectLine(prog, m)},
-			{Label: tr("agreement.pdf.mentee", nil), Value: mentee},
-			{Label: tr("agreement.pdf.mentor", nil), Value: mentor},
-			{Label: tr("agreement.pdf.agreed", nil), Value: t.datesIn(lang).date(m.AgreedAt)},
-			{Label: tr("agreement.pdf.reference", nil), Value: m.ID},
-		},
+		Fields:   fields,
 		Sections: []pdfdoc.Section{
 			{Heading: tr("agreement.pdf.topics", nil), Body: m.Topics},
 			{Heading: tr("agreement.pdf.meetings", map[string]any{"Max": formatDuration(prog.MaxMeeting)}), Body: strings.Join(meetings, "\n")},

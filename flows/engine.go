@@ -154,6 +154,7 @@ func New(cfg Config) (*Engine, error) {
 		registerStart,
 		registerLanguage,
 		registerTimeZone,
+		registerContact,
 		registerApply,
 		registerReview,
 		registerAgreement,

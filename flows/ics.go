@@ -37,6 +37,11 @@ func meetingsICS(prog *Program, m records.Mentorship, meetings []records.Meeting
 		ev.SetSummary(cat.T(lang, "meetings.ics.summary", map[string]any{
 			"N": mt.N, "Total": len(m.Meetings), "Project": project}))
 		desc := dates.meeting(mt)
+		if m.MeetingLink != "" {
+			ev.SetURL(m.MeetingLink)
+			ev.SetLocation(m.MeetingLink)
+			desc += "\n" + m.MeetingLink
+		}
 		if m.Topics != "" {
 			desc += "\n" + m.Topics
 		}

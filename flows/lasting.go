@@ -23,6 +23,8 @@ func registerLasting(e *Engine) {
 	// The mentee's diary reminder and the mentor's comment.
 	e.onLasting(flowDiary, records.RoleAnyone, InPrivate, diaryButton, "write", "comment")
 	e.onLasting(flowQuestionnaire, records.RoleAnyone, InPrivate, questionnaireButton, "start")
+	// Reply under a message from the other side of a mentorship.
+	e.onLasting(flowContact, records.RoleAnyone, InPrivate, contactButton, "reply")
 	// The student's way in from /start and Reply under an answer; the
 	// committee's Claim and Close under a ticket, in its group.
 	e.onLasting(flowSupport, records.RoleAnyone, InPrivate, supportButton, "begin", "reply")

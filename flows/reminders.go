@@ -363,6 +363,9 @@ func (sc *reminderScan) meetingMessage(ctx context.Context, db *records.DB, r du
 	text := sc.cat.T(r.lang, id, map[string]any{
 		"N": r.mt.N, "When": sc.dates(r).meeting(r.mt), "Other": other.DisplayName(),
 		"In": leadText(sc.cat, r.lang, r.Lead)})
+	if r.m.MeetingLink != "" {
+		text += "\n" + sc.cat.T(r.lang, "reminders.meeting_link", map[string]any{"Link": r.m.MeetingLink})
+	}
 	return Message{ChatID: r.toID, Text: text, TextID: id}, true, nil
 }
 

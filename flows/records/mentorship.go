@@ -23,7 +23,10 @@ type Mentorship struct {
 	// set once the mentor confirmed it.
 	Topics   string    `json:"topics,omitempty"`
 	Meetings []Meeting `json:"meetings,omitempty"`
-	AgreedAt time.Time `json:"agreed_at,omitzero"`
+	// MeetingLink is where the meetings take place online (a video
+	// call's URL), when the agreement gave one.
+	MeetingLink string    `json:"meeting_link,omitempty"`
+	AgreedAt    time.Time `json:"agreed_at,omitzero"`
 
 	// EndedAt is set when the mentorship is over (last meeting passed
 	// or staff closed it); the questionnaire opens then.

@@ -25,7 +25,9 @@ type Proposal struct {
 	To           int64     `json:"to"`
 	Topics       string    `json:"topics,omitempty"`
 	Meetings     []Meeting `json:"meetings"`
-	CreatedAt    time.Time `json:"created_at"`
+	// Link is the agreement's meeting link, if it gives one.
+	Link      string    `json:"link,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 // Arg is the proposal's id as a button argument.
