@@ -179,7 +179,8 @@ func catalog(tb testing.TB) *locales.Catalog {
 }
 
 // startEngine builds the flows engine and e.Records over the store, or
-// over wrap(store) when the test injects failures with WithEngineStore.
+// over wrap(store) when the test injects failures with WithEngineStore;
+// the engine downloads uploads from the fake server, as from Telegram.
 func (e *Env) startEngine(cat *locales.Catalog, wrap func(records.Store) records.Store) {
 	e.TB.Helper()
 	var engineStore records.Store = e.Store
@@ -187,9 +188,12 @@ func (e *Env) startEngine(cat *locales.Catalog, wrap func(records.Store) records
 		engineStore = wrap(e.Store)
 	}
 	e.Records = records.New(engineStore, e.Clock.Now).InEdition(e.Program.Edition)
-	var err error
+	files, err := bot.NewFiles(e.Server.Token(), e.Server.URL(), nil)
+	if err != nil {
+		e.TB.Fatal(err)
+	}
 	e.Engine, err = flows.New(flows.Config{Store: engineStore, Catalog: cat, Program: e.Program,
-		Now: e.Clock.Now, BotUsername: telegramtest.BotUsername, Outbox: true})
+		Now: e.Clock.Now, BotUsername: telegramtest.BotUsername, Outbox: true, Files: files})
 	if err != nil {
 		e.TB.Fatal(err)
 	}

@@ -171,8 +171,11 @@ func (s *Server) repliedLocked(chatID int64, id int) map[string]any {
 }
 
 // DocumentMessage builds a document sent by u in their private chat;
-// the file becomes downloadable through getFile.
+// the file becomes downloadable through getFile. A stub such as
+// "%PDF-1.4 test" becomes a valid file of its name's type (see
+// realFile); other content is sent as it is.
 func (s *Server) DocumentMessage(u User, name, mimeType string, content []byte, caption string) Update {
+	content = realFile(name, content)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.nextFile++

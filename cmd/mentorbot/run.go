@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/mentorbot/mentorbot/bot"
 	"github.com/mentorbot/mentorbot/bot/console"
 	"github.com/mentorbot/mentorbot/flows"
 	"github.com/mentorbot/mentorbot/flows/redisstore"
@@ -132,8 +133,14 @@ func httpHandlers(ready *readiness) (*prometheus.Registry, *http.ServeMux, *http
 func startFront(ctx context.Context, cfg Config, flowsCfg flows.Config, reg prometheus.Registerer, mux *http.ServeMux,
 	ready *readiness, log *slog.Logger, stdin io.Reader, stdout io.Writer) (func(context.Context) error, error) {
 	if cfg.Token != "" {
+		files, err := bot.NewFiles(cfg.Token, cfg.APIURL, cfg.HTTPClient)
+		if err != nil {
+			return nil, err
+		}
+		flowsCfg.Files = files // uploads are downloaded and checked
 		return telegram(ctx, cfg, flowsCfg, reg, mux, ready, log)
 	}
+	flowsCfg.Files = console.Files{}
 	// A test's fixed time is where the clock starts; :time moves it.
 	clock := console.NewClock(flowsCfg.Now)
 	flowsCfg.Now = clock.Now
