@@ -136,22 +136,22 @@ func (s *Scheduler) tick() {
 }
 
 // RemindersTick is the tick mentorbot runs: it has the engine put the
-// due meeting, diary and questionnaire reminders and the due reminders
-// of unanswered support tickets in the durable outbox, calls wake
+// due meeting, diary and questionnaire reminders, the due reminders of
+// unanswered support tickets and of announced events in the durable
+// outbox (Engine.QueueDue), calls wake
 // (unless nil) when it queued any, and deletes the closed tickets past
 // the programme's support_retention and the records of past cohorts
 // past its data_retention. wake is meant to be Bot.WakeFeeder; the
 // feeder of any replica sends what was queued.
 func RemindersTick(engine *flows.Engine, wake func()) Tick {
 	return func(ctx context.Context, now time.Time) error {
-		n, err := engine.QueueDueReminders(ctx, now)
-		m, terr := engine.QueueTicketReminders(ctx, now)
-		if n+m > 0 && wake != nil {
+		n, err := engine.QueueDue(ctx, now)
+		if n > 0 && wake != nil {
 			wake()
 		}
 		_, xerr := engine.ExpireTickets(ctx, now)
 		_, cerr := engine.ExpireCohorts(ctx, now)
-		return errors.Join(err, terr, xerr, cerr)
+		return errors.Join(err, xerr, cerr)
 	}
 }
 

@@ -155,6 +155,7 @@ func New(cfg Config) (*Engine, error) {
 		registerLanguage,
 		registerTimeZone,
 		registerContact,
+		registerAnnounce,
 		registerApply,
 		registerReview,
 		registerAgreement,

@@ -23,6 +23,8 @@ func registerLasting(e *Engine) {
 	// The mentee's diary reminder and the mentor's comment.
 	e.onLasting(flowDiary, records.RoleAnyone, InPrivate, diaryButton, "write", "comment")
 	e.onLasting(flowQuestionnaire, records.RoleAnyone, InPrivate, questionnaireButton, "start")
+	// Yes and No under an announced event.
+	e.onLasting(flowAnnounce, records.RoleAnyone, InPrivate, rsvpButton, "yes", "no")
 	// Reply under a message from the other side of a mentorship.
 	e.onLasting(flowContact, records.RoleAnyone, InPrivate, contactButton, "reply")
 	// The student's way in from /start and Reply under an answer; the

@@ -109,6 +109,7 @@ func runtimeIDs() map[string][]string {
 		"ects.q.":         ectsFields,
 		"ects.label.":     ectsFields,
 		"support.topic.":  supportTopics,
+		"announce.name.":  plainAudiences,
 	}
 }
 

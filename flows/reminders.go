@@ -180,6 +180,17 @@ func (e *Engine) QueueDueReminders(ctx context.Context, now time.Time) (int, err
 	return scan.run(ctx)
 }
 
+// QueueDue puts in the durable outbox everything due at now that the
+// scheduler (and the console's :time) drives: meeting and diary
+// reminders, reminders of unanswered tickets, and of announced events
+// to those who said yes. It returns how many it queued.
+func (e *Engine) QueueDue(ctx context.Context, now time.Time) (int, error) {
+	n, err := e.QueueDueReminders(ctx, now)
+	m, terr := e.QueueTicketReminders(ctx, now)
+	k, aerr := eventDeskOf(e).reminders(ctx, now)
+	return n + m + k, errors.Join(err, terr, aerr)
+}
+
 // reminderScan is one pass of QueueDueReminders: the reminders due at
 // now.
 type reminderScan struct {

@@ -50,11 +50,8 @@ func (c *Console) moveTime(ctx context.Context, arg string) {
 	c.clock.set(at)
 	now := c.clock.Now()
 	c.say(ctx, "console.time", map[string]any{"Now": now.In(c.engine.Program().Location()).Format("2006-01-02 15:04")})
-	if _, err := c.engine.QueueDueReminders(ctx, now); err != nil {
+	if _, err := c.engine.QueueDue(ctx, now); err != nil {
 		c.log.Error("queue reminders", "err", err)
-	}
-	if _, err := c.engine.QueueTicketReminders(ctx, now); err != nil {
-		c.log.Error("queue ticket reminders", "err", err)
 	}
 	c.showOutbox(ctx, now)
 }

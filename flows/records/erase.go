@@ -55,13 +55,17 @@ func (db *DB) EraseOutbox(ctx context.Context, chatID int64) error {
 // EraseReferences replaces userID with ErasedUser in other people's
 // records that name them: the mentor of applications they were matched
 // to, the staff member who opened a questionnaire, the committee member
-// who claimed or answered a ticket of the universities unis. The other
-// side then sees a deleted user.
+// who claimed or answered a ticket of the universities unis, the
+// sender of an announcement; and takes them out of announcements'
+// tallies. The other side then sees a deleted user.
 func (db *DB) EraseReferences(ctx context.Context, userID int64, unis []string) error {
 	if err := db.eraseMentorOfApplications(ctx, userID); err != nil {
 		return err
 	}
 	if err := db.eraseQuestionnaireOpener(ctx, userID); err != nil {
+		return err
+	}
+	if err := db.eraseFromAnnouncements(ctx, userID); err != nil {
 		return err
 	}
 	return db.eraseTicketHandler(ctx, userID, unis)

@@ -195,3 +195,18 @@ func (db *DB) EraseMentorships(ctx context.Context, userID int64) error {
 	}
 	return db.del(ctx, mentorshipOfUserKey(userID), heldIntroSet(userID))
 }
+
+// OpenMentorships returns every mentorship not yet over.
+func (db *DB) OpenMentorships(ctx context.Context) ([]Mentorship, error) {
+	ms, err := loadSet[Mentorship](ctx, db, mentorshipsSet, mentorshipKey)
+	if err != nil {
+		return nil, err
+	}
+	open := ms[:0]
+	for _, m := range ms {
+		if m.EndedAt.IsZero() {
+			open = append(open, m)
+		}
+	}
+	return open, nil
+}
