@@ -223,7 +223,7 @@ func askMeetings(t *Turn, have []records.Meeting) {
 	p := t.Program()
 	t.Say("agreement.ask_meetings", map[string]any{
 		"Next": len(have) + 1, "Total": p.Meetings, "Max": formatDuration(p.MaxMeeting),
-		"Example": t.dates().date(t.Now().AddDate(0, 0, 7)) + " 18:00-19:30"})
+		"Example": t.dates().date(t.Now().AddDate(0, 0, 7)) + " 18:00-19:30", "Zone": t.zoneOf(*t.Profile).String()})
 }
 
 // agreementMeetings takes one message of meeting times, one per line.

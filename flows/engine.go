@@ -140,7 +140,7 @@ func New(cfg Config) (*Engine, error) {
 		personal:    make(map[string]PersonalData),
 		jobs:        make(map[string]JobFunc),
 	}
-	e.sent[refJob] = e.jobMessageSent
+	e.sent[refJob] = jobMessageSent(e.rec)
 	if e.now == nil {
 		e.now = time.Now
 	}

@@ -121,7 +121,10 @@ func (e *Engine) JobFailed(j records.Job) Message {
 // good).
 func (e *Engine) FinishJob(ctx context.Context, id string) error { return e.rec.FinishJob(ctx, id) }
 
-// jobMessageSent records the id of a job's progress message.
-func (e *Engine) jobMessageSent(ctx context.Context, id string, _ int64, messageID int) error {
-	return e.rec.SetJobMessage(ctx, id, messageID)
+// jobMessageSent returns what records the id of a job's progress
+// message, once the sender reports it.
+func jobMessageSent(rec *records.DB) func(ctx context.Context, id string, _ int64, messageID int) error {
+	return func(ctx context.Context, id string, _ int64, messageID int) error {
+		return rec.SetJobMessage(ctx, id, messageID)
+	}
 }
