@@ -85,6 +85,7 @@ func TestAnnouncedEventRSVP(t *testing.T) {
 	ctx := context.Background()
 
 	r := h.pressAction(staff, h.command(staff, "announce", ""), "aud", "mentees")
+	wantSaid(t, r, staffID, "announce.ask_text")
 	r = h.text(staff, "Training workshop on intercultural communication.")
 	r = h.pressAction(staff, r, "rsvp", "")
 	wantSaid(t, r, staffID, "announce.ask_event")
