@@ -162,6 +162,7 @@ func New(ctx context.Context, cfg Config) (*Bot, error) {
 		Clock:         cfg.Clock,
 		Sent:          cfg.Engine.Sent,
 		Undeliverable: b.undeliverable,
+		Thread:        cfg.Engine.Records().TopicThread,
 		Logger:        b.log,
 		Metrics:       cfg.Metrics,
 		SharedWindow:  cfg.Engine.Records().TakeSendSlot,

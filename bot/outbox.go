@@ -110,6 +110,9 @@ type OutboxConfig struct {
 	// SharedDone stamps a slot of SharedWindow with when its send ended
 	// (records.DB.SendDone).
 	SharedDone func(ctx context.Context, slot string, at time.Time) error
+	// Thread returns the forum topic a message's Topic.Of has in the
+	// chat, 0 for none (records.DB.TopicThread); see topics.go.
+	Thread func(ctx context.Context, of string, chatID int64) (int, error)
 }
 
 // Outbox is the one way mentorbot sends messages. Messages to one chat
@@ -311,6 +314,13 @@ func (o *Outbox) chatRate(chatID int64) Rate {
 // deliver sends m, with its pacing, retries and follow-ups.
 func (o *Outbox) deliver(ctx context.Context, chatID int64, q *chatQueue, m flows.Message) (int, error) {
 	var lastID int
+	if m.Topic != nil {
+		placed, done, err := o.inTopic(ctx, chatID, q, m)
+		if done || err != nil {
+			return 0, err
+		}
+		m = placed
+	}
 	parts := split(m)
 	for _, part := range parts {
 		id, err := o.deliverPart(ctx, chatID, q, part)
@@ -616,6 +626,10 @@ func (o *Outbox) sendOnce(ctx context.Context, m flows.Message) (int, error) {
 	if m.ReplyTo != 0 {
 		reply = &models.ReplyParameters{MessageID: m.ReplyTo, AllowSendingWithoutReply: true}
 	}
+	if topicCallOf(m) {
+		return o.topicCall(ctx, m)
+	}
+	thread := threadOf(m)
 	var (
 		sent *models.Message
 		err  error
@@ -628,7 +642,7 @@ func (o *Outbox) sendOnce(ctx context.Context, m flows.Message) (int, error) {
 		}
 		defer f.Close()
 		sent, err = o.cfg.Sender.SendDocument(ctx, &tgbot.SendDocumentParams{
-			ChatID: m.ChatID, Document: &models.InputFileUpload{Filename: m.File.FileName, Data: f},
+			ChatID: m.ChatID, MessageThreadID: thread, Document: &models.InputFileUpload{Filename: m.File.FileName, Data: f},
 			Caption: m.Text, CaptionEntities: entities, ReplyMarkup: markup, ReplyParameters: reply})
 		if err != nil {
 			return 0, err
@@ -638,13 +652,17 @@ func (o *Outbox) sendOnce(ctx context.Context, m flows.Message) (int, error) {
 	switch {
 	case m.File == nil:
 		sent, err = o.cfg.Sender.SendMessage(ctx, &tgbot.SendMessageParams{
-			ChatID: m.ChatID, Text: m.Text, Entities: entities, ReplyMarkup: markup, ReplyParameters: reply})
+			ChatID: m.ChatID, MessageThreadID: thread, Text: m.Text, Entities: entities, ReplyMarkup: markup, ReplyParameters: reply})
 	case m.File.Photo:
 		sent, err = o.cfg.Sender.SendPhoto(ctx, &tgbot.SendPhotoParams{
-			ChatID: m.ChatID, Photo: inputFile(m.File), Caption: m.Text, CaptionEntities: entities, ReplyMarkup: markup, ReplyParameters: reply})
+			ChatID: m.ChatID, MessageThreadID: thread, Photo: inputFile(m.File), Caption: m.Text, CaptionEntities: entities, ReplyMarkup: markup, ReplyParameters: reply})
 	default:
 		sent, err = o.cfg.Sender.SendDocument(ctx, &tgbot.SendDocumentParams{
-			ChatID: m.ChatID, Document: inputFile(m.File), Caption: m.Text, CaptionEntities: entities, ReplyMarkup: markup, ReplyParameters: reply})
+			ChatID: m.ChatID, MessageThreadID: thread, Document: inputFile(m.File), Caption: m.Text, CaptionEntities: entities, ReplyMarkup: markup, ReplyParameters: reply})
+	}
+	if err != nil && thread != 0 && threadGone(err) {
+		m.Topic = nil // the topic was deleted or closed since
+		return o.sendOnce(ctx, m)
 	}
 	if err != nil {
 		return 0, err
@@ -722,7 +740,7 @@ func split(m flows.Message) []flows.Message {
 	out := make([]flows.Message, len(chunks))
 	from := 0
 	for i, c := range chunks {
-		out[i] = flows.Message{ChatID: m.ChatID, Text: c, Quote: clipQuote(m.Quote, from, from+len(c))}
+		out[i] = flows.Message{ChatID: m.ChatID, Text: c, Quote: clipQuote(m.Quote, from, from+len(c)), Topic: m.Topic}
 		from += len(c)
 	}
 	out[0].ReplyTo = m.ReplyTo

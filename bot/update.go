@@ -29,6 +29,7 @@ func toEvent(u *models.Update, botName string) (flows.Event, bool) {
 		ChatType:  flows.ChatType(m.Chat.Type),
 		MessageID: m.ID,
 	}
+	topic(&ev, m)
 	if m.From != nil {
 		ev.From = user(*m.From)
 	}
@@ -65,6 +66,7 @@ func buttonEvent(updateID int64, cq *models.CallbackQuery) flows.Event {
 	case cq.Message.Message != nil:
 		m := cq.Message.Message
 		ev.ChatID, ev.ChatType, ev.MessageID = m.Chat.ID, flows.ChatType(m.Chat.Type), m.ID
+		topic(&ev, m)
 	case cq.Message.InaccessibleMessage != nil:
 		m := cq.Message.InaccessibleMessage
 		ev.ChatID, ev.MessageID = m.Chat.ID, m.MessageID
@@ -73,6 +75,12 @@ func buttonEvent(updateID int64, cq *models.CallbackQuery) flows.Event {
 		}
 	}
 	return ev
+}
+
+// topic copies where m is in a forum: whether its chat is one, and the
+// topic (message_thread_id) it was written in.
+func topic(ev *flows.Event, m *models.Message) {
+	ev.Forum, ev.ThreadID, ev.TopicMessage = m.Chat.IsForum, m.MessageThreadID, m.IsTopicMessage
 }
 
 func user(u models.User) flows.User {

@@ -70,6 +70,15 @@ type Event struct {
 
 	// ReplyTo is the id of the message this one replies to, if any.
 	ReplyTo int
+
+	// Forum is set when the chat is a forum: a supergroup whose
+	// messages are organised in topics.
+	Forum bool
+	// ThreadID is the message's topic in a forum (Telegram's
+	// message_thread_id), and TopicMessage says the message was
+	// written in that topic rather than the forum's General one.
+	ThreadID     int
+	TopicMessage bool
 }
 
 // Button is one inline keyboard button: a callback button with Data,
@@ -122,6 +131,35 @@ type Message struct {
 	// someone else, when that person sent the event: should they be
 	// erased before it reaches Telegram, it is not sent.
 	About int64
+	// Topic, when set, puts the message in a forum topic of the group
+	// ChatID, or makes it the closing of one (Topic.Close).
+	Topic *Topic `json:",omitempty"`
+}
+
+// Topic places a message in a forum topic of its group. A topic's id
+// is its message_thread_id; a group that is no forum has none, and the
+// message is then posted in the group as it is.
+type Topic struct {
+	// Of names what the topic belongs to (records.TicketTopicOf): the
+	// sender asks records.DB.TopicThread for the topic's id when it
+	// sends, so a message that waited behind the group's rate limit
+	// while the topic was being created still goes into it.
+	Of string `json:",omitempty"`
+	// Thread is the topic's id when the turn knows it (the topic an
+	// event came from); it wins over Of.
+	Thread int `json:",omitempty"`
+	// Open, when set, is the name of a topic to create for Of when it
+	// has none yet: the sender creates it, reports its id through
+	// Engine.Sent under Ref, as it reports a message's id, and posts
+	// the message in it. When the topic cannot be created (the group
+	// is no forum, or the bot may not manage topics there) the message
+	// is posted without one.
+	Open string `json:",omitempty"`
+	Ref  string `json:",omitempty"`
+	// Close makes the message no text at all but the closing of the
+	// topic, once every earlier message of the chat was sent; nothing
+	// happens when there is no topic.
+	Close bool `json:",omitempty"`
 }
 
 // Span is a part of a message's Text, as byte offsets: Text[Start:End].

@@ -22,6 +22,15 @@ import (
 // student's follow-ups, and anything they write after pressing Reply
 // under an answer, are posted in the group as replies to the ticket.
 // The committee sees the student's first name and language only.
+//
+// A committee group that is a forum gets a topic per ticket, named
+// with its number and topic (see ticketTopic in ticket.go): the post,
+// the follow-ups and the bot's notes about the ticket go there, any
+// member's message in the topic answers the ticket with no need to
+// reply, but for internal notes, which start with "!" and stay in the
+// group, and closing the ticket closes its topic. Replies to the
+// ticket's posts answer it as in any group. /answers keeps the
+// committee's canned answers (answers.go).
 const flowSupport = "support"
 
 // Steps of the support flow in the student's private chat.
@@ -59,12 +68,14 @@ func registerSupport(e *Engine) {
 	e.command(Command{Name: "support", Role: records.RoleAnyone, Scope: InPrivate, Help: "cmd.support", Run: beginSupport})
 	e.command(Command{Name: "tickets", Role: records.RoleCommittee, Scope: InGroup, Help: "cmd.tickets", Run: listTickets})
 	e.command(Command{Name: "sign", Role: records.RoleCommittee, Scope: InGroup, Run: signedAnswer})
+	registerAnswers(e)
 	// Students press the flow's buttons in private, committee members
 	// in their group; supportButton checks who pressed what.
 	e.onButton(flowSupport, records.RoleAnyone, InPrivate, supportButton)
 	e.onStep(flowStep(flowSupport), supportStep)
 	e.onStep(groupStep, committeeMessage)
 	e.sent[refTicket] = desk.ticketPosted
+	e.sent[refTopic] = desk.topicOpened
 	e.undelivered[refRelay] = desk.relayUndelivered
 	e.undelivered[refTicket] = desk.ticketUndelivered
 	e.personalData(flowSupport, PersonalData{
@@ -266,7 +277,10 @@ func submitRequest(t *Turn, st supportState) error {
 	lang := groupLang(t.e.cat, u)
 	text, quote := composeQuoted(ticketHeader(t.e.cat, lang, "support.group.new", tk), body,
 		t.e.cat.T(lang, "support.group.how_to_answer", nil))
+	topic := ticketTopic(tk)
+	topic.Open, topic.Ref = t.desk().topicName(tk, u), ticketRef(refTopic, tk.ID)
 	t.Send(Message{
+		Topic:  topic,
 		ChatID: u.CommitteeChat,
 		Text:   text,
 		Quote:  quote,
@@ -405,27 +419,43 @@ func followUp(t *Turn, st supportState) error {
 		ReplyTo: tk.PostID,
 		Ref:     ticketRef(refTicket, tk.ID),
 		About:   t.Event.From.ID,
+		Topic:   ticketTopic(tk),
 	})
 	t.Say("support.followup_sent", map[string]any{"ID": tk.ID})
 	return nil
 }
 
 // answerInGroup replies to the message being handled, in u's committee
-// group, with message id in the group's language.
+// group (in the event's topic), with message id in the group's language.
 func answerInGroup(t *Turn, u University, id string, data map[string]any) {
-	t.Send(Message{ChatID: t.Event.ChatID, ReplyTo: t.Event.MessageID,
+	t.Send(Message{ChatID: t.Event.ChatID, ReplyTo: t.Event.MessageID, Topic: eventTopic(t.Event),
 		Text: t.e.cat.T(groupLang(t.e.cat, u), id, data), TextID: id})
 }
 
-// committeeMessage handles a message in a group. Only a reply, in a
-// configured committee group, to a message of one of that committee's
-// tickets is an answer; anything else is ignored without a word.
+// eventTopic is the forum topic ev was written in, or nil.
+func eventTopic(ev Event) *Topic {
+	if !ev.TopicMessage || ev.ThreadID == 0 {
+		return nil
+	}
+	return &Topic{Thread: ev.ThreadID}
+}
+
+// committeeMessage handles a message in a group. Only a message in a
+// ticket's topic, or a reply to a message of one of the committee's
+// tickets, in a configured committee group, is an answer; anything
+// else is ignored without a word. In a topic, where members also talk
+// among themselves, a note starting with "!" stays in the group, and
+// what cannot be relayed (stickers, the service messages of a topic
+// closed or renamed) is let be.
 func committeeMessage(t *Turn) error {
-	u, tk, ok, err := repliedTicket(t)
+	u, tk, inTopic, ok, err := eventTicket(t)
 	if !ok || err != nil {
 		return err
 	}
 	body, file, ok := content(t.Event)
+	if inTopic && (!ok || strings.HasPrefix(body, internalNote)) {
+		return nil
+	}
 	if !ok {
 		answerInGroup(t, u, "support.group.unsupported", nil)
 		return nil
@@ -441,7 +471,7 @@ func committeeMessage(t *Turn) error {
 // signedAnswer is /sign text, sent as a reply to a ticket message: an
 // answer that shows the member's first name to the student.
 func signedAnswer(t *Turn) error {
-	u, tk, ok, err := repliedTicket(t)
+	u, tk, _, ok, err := eventTicket(t)
 	if err != nil {
 		return err
 	}
@@ -451,6 +481,29 @@ func signedAnswer(t *Turn) error {
 		return nil
 	}
 	return answerTicket(t, u, tk, body, nil, true)
+}
+
+// internalNote starts a committee member's message in a ticket's topic
+// that is for the committee only.
+const internalNote = "!"
+
+// eventTicket returns the ticket a message in a committee group is
+// about: the ticket whose topic it was written in (inTopic), or the
+// one whose message it replies to (repliedTicket).
+func eventTicket(t *Turn) (u University, tk records.Ticket, inTopic, ok bool, err error) {
+	ev := t.Event
+	u, ok = t.Program().UniversityByChat(ev.ChatID)
+	if ok && ev.Forum && ev.TopicMessage && ev.ThreadID != 0 && !isPrivate(ev.ChatType) {
+		tk, err = t.rec.TicketOfThread(t.ctx, ev.ChatID, ev.ThreadID)
+		switch {
+		case err == nil && tk.University == u.ID:
+			return u, tk, true, true, nil
+		case err != nil && !errors.Is(err, records.ErrNotFound):
+			return University{}, records.Ticket{}, false, false, err
+		}
+	}
+	u, tk, ok, err = repliedTicket(t)
+	return u, tk, false, ok, err
 }
 
 // repliedTicket returns the ticket the event replies to, when it is a
@@ -511,7 +564,7 @@ func answerTicket(t *Turn, u University, tk records.Ticket, body string, file *A
 		id = "support.group.relayed_signed"
 	}
 	t.Send(Message{ChatID: t.Event.ChatID, ReplyTo: t.Event.MessageID, Ref: ticketRef(refTicket, tk.ID),
-		Text: t.e.cat.T(groupLang(t.e.cat, u), id, map[string]any{"ID": tk.ID}), TextID: id})
+		Text: t.e.cat.T(groupLang(t.e.cat, u), id, map[string]any{"ID": tk.ID}), TextID: id, Topic: ticketTopic(tk)})
 	return nil
 }
 
@@ -572,6 +625,11 @@ func closeTicket(t *Turn, u University, tk records.Ticket) error {
 	}
 	desk := t.desk()
 	t.Send(desk.ticketNote(tk, u, "support.group.closed", map[string]any{"ID": tk.ID, "Name": t.Event.From.FirstName}))
+	// After the note; urgent like it, so that no cap on the group's
+	// replies drops it.
+	closing := ticketTopic(tk)
+	closing.Close = true
+	t.Send(Message{ChatID: u.CommitteeChat, Topic: closing, Urgent: true})
 	t.SayTo(tk.UserID, t.LangOf(tk.UserID), "support.closed", map[string]any{"ID": tk.ID, "University": u.Name})
 	t.Notice("support.done")
 	return nil

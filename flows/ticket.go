@@ -31,11 +31,62 @@ const (
 	refTicket = "ticket"
 	// refRelay marks a committee answer relayed to the student.
 	refRelay = "relay"
+	// refTopic marks the creation of a ticket's forum topic; the
+	// sender reports the topic's id (topicOpened).
+	refTopic = "topic"
 )
 
 // ticketRef is the Ref of a message of kind about ticket id, as
 // Engine.Sent and Engine.Undeliverable take it apart.
 func ticketRef(kind, id string) string { return kind + ":" + id }
+
+// Forum topics. In a committee group that is a forum each ticket gets
+// a topic of its own, and every group message about the ticket goes
+// there (ticketTopic). Whether a group is a forum is not kept anywhere:
+// the first post of each ticket asks the sender to open a topic, and
+// the sender tries createForumTopic and posts the message without a
+// topic when Telegram refuses ("the chat is not a forum", or the bot
+// may not manage topics). Remembering chat.is_forum from updates would
+// save that call in groups that are no forum, but could only be as
+// fresh as the group's last update: a group turned into a forum, or
+// the bot's right to manage topics taken away, would be noticed late
+// or never, while asking Telegram is always right and loses nothing.
+
+// ticketTopic places a group message about tk in tk's topic, when it
+// has one by the time the message is sent.
+func ticketTopic(tk records.Ticket) *Topic {
+	return &Topic{Of: records.TicketTopicOf(tk.ID)}
+}
+
+// topicName is the name of tk's topic in u's committee group: its
+// number and topic, in the group's language.
+func (d supportDesk) topicName(tk records.Ticket, u University) string {
+	lang := groupLang(d.cat, u)
+	return d.cat.T(lang, "support.group.topic_name", map[string]any{
+		"ID": tk.ID, "Topic": d.cat.T(lang, "support.topic."+tk.Topic, nil)})
+}
+
+// topicOpened records that forum topic threadID of chatID is ticket
+// id's. Topics anywhere but the ticket's committee group are ignored.
+// The sender calls it outside any turn, so it retries a conflicting
+// save itself.
+func (d supportDesk) topicOpened(ctx context.Context, id string, chatID int64, threadID int) error {
+	for attempt := 1; ; attempt++ {
+		err := d.recordTicketThread(ctx, id, chatID, threadID)
+		if !errors.Is(err, records.ErrConflict) || attempt == maxAttempts {
+			return err
+		}
+	}
+}
+
+// recordTicketThread is one attempt of topicOpened.
+func (d supportDesk) recordTicketThread(ctx context.Context, id string, chatID int64, threadID int) error {
+	tk, u, ok, err := d.ticketWithUniversity(ctx, id)
+	if !ok || err != nil || u.CommitteeChat != chatID || threadID == 0 {
+		return err
+	}
+	return d.rec.AddTicketThread(ctx, &tk, chatID, threadID, d.program.SupportRetention)
+}
 
 // desk returns the support desk over the turn's records.
 func (t *Turn) desk() supportDesk {
@@ -229,7 +280,7 @@ func (d supportDesk) staffAlerts(ctx context.Context, tk records.Ticket, u Unive
 // post of tk.
 func (d supportDesk) ticketNote(tk records.Ticket, u University, id string, data map[string]any) Message {
 	return Message{ChatID: u.CommitteeChat, ReplyTo: tk.PostID, Ref: ticketRef(refTicket, tk.ID), Urgent: true,
-		Text: d.cat.T(groupLang(d.cat, u), id, data), TextID: id}
+		Text: d.cat.T(groupLang(d.cat, u), id, data), TextID: id, Topic: ticketTopic(tk)}
 }
 
 // reminders queues the ticket reminders due at now, batch by batch,
@@ -339,5 +390,6 @@ func (d supportDesk) reminder(tk records.Ticket, u University, now time.Time) Me
 	const id = "support.group.reminder"
 	hours := int(now.Sub(tk.RemindAt.Add(-d.program.SupportReminderAfter)).Hours())
 	return Message{ChatID: u.CommitteeChat, ReplyTo: tk.PostID, Ref: ticketRef(refTicket, tk.ID),
-		Text: d.cat.Plural(groupLang(d.cat, u), id, hours, map[string]any{"ID": tk.ID}), TextID: id}
+		Text: d.cat.Plural(groupLang(d.cat, u), id, hours, map[string]any{"ID": tk.ID}), TextID: id,
+		Topic: ticketTopic(tk)}
 }

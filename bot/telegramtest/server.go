@@ -60,6 +60,8 @@ type Message struct {
 	Text    string
 	Buttons [][]Button
 	ReplyTo int
+	// ThreadID is the forum topic the message went in (forum.go).
+	ThreadID int
 	// Entities are the message's (or caption's) entities, as sent.
 	Entities []Entity
 	// Document and Photo hold what was sent, with the bytes when the
@@ -210,6 +212,7 @@ type Server struct {
 	held    map[string]bool
 	release chan struct{}
 	blocked map[int64]bool
+	forum   forumState
 	limits  *Limits
 	windows map[int64][]time.Time // per chat; 0 is the global window
 	tooMany int
@@ -856,6 +859,8 @@ func (s *Server) call(ctx context.Context, method string, p params) (any, *apiEr
 			return s.hang(ctx, release)
 		}
 		return v, err
+	case "createforumtopic", "closeforumtopic":
+		return s.forumCall(method, p)
 	case "editmessagetext":
 		return s.editMessageText(p)
 	case "answercallbackquery":
@@ -1016,6 +1021,9 @@ func (s *Server) send(method string, p params) (any, *apiError) {
 	case "copymessage":
 		aerr = s.fillCopyLocked(p, &m)
 	}
+	if aerr == nil {
+		aerr = s.placeLocked(p, &m)
+	}
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -1164,6 +1172,7 @@ func (s *Server) wireMessage(m Message) map[string]any {
 	if len(m.Buttons) > 0 {
 		w["reply_markup"] = wireKeyboard(m.Buttons)
 	}
+	s.wireForumLocked(w, m)
 	return w
 }
 

@@ -139,7 +139,7 @@ func (s *Server) CommandMessage(u User, name, args string) Update {
 func (s *Server) GroupMessage(chat Chat, u User, text string, replyTo int) Update {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	m := s.newMessageLocked(chat.wire(), u)
+	m := s.newMessageLocked(s.chatLocked(chat), u)
 	m["text"] = text
 	addCommandEntity(m, text)
 	if replyTo != 0 {

@@ -47,6 +47,15 @@ type Ticket struct {
 	// Posts are the group messages that belong to the ticket: a reply
 	// to any of them answers the ticket.
 	Posts []int `json:"posts,omitempty"`
+	// ThreadID is the forum topic of the ticket in its committee group
+	// (0 when the group is no forum): every message about the ticket
+	// goes there, and a member's message in it answers the ticket.
+	ThreadID int `json:"thread_id,omitempty"`
+	// Threads are the topics mapped to the ticket: ThreadID and, should
+	// a topic be created twice (a sender that crashed between creating
+	// it and sending), the other one too, so each mapping is deleted
+	// with the ticket.
+	Threads []int `json:"threads,omitempty"`
 	// SourceChat and SourceMsg are the user's message that opened the
 	// ticket (0 when none), whose mapping goes with the ticket.
 	SourceChat int64 `json:"source_chat,omitempty"`
@@ -81,6 +90,35 @@ func ticketsOfUserKey(userID int64) string { return "tickets-of:" + id64(userID)
 // id is part of the key so two groups never share a message.
 func ticketPostKey(chatID int64, messageID int) string {
 	return fmt.Sprintf("ticket-post:%d:%d", chatID, messageID)
+}
+
+// ticketThreadKey maps a forum topic of a committee group to its
+// ticket. It names the student's ticket, so it goes with the ticket
+// (DeleteTicket).
+func ticketThreadKey(chatID int64, threadID int) string {
+	return fmt.Sprintf("ticket-thread:%d:%d", chatID, threadID)
+}
+
+// TicketTopicOf is what the group messages of ticket id name as their
+// forum topic (flows.Topic.Of), for TopicThread.
+func TicketTopicOf(id string) string { return "ticket:" + id }
+
+// topicThreadKey holds the forum topic of chatID that of (a
+// flows.Topic.Of) has, for the sender.
+func topicThreadKey(chatID int64, of string) string {
+	return fmt.Sprintf("topic-thread:%d:%s", chatID, of)
+}
+
+// TopicThread returns the forum topic of chatID that of (a flows.Topic.Of,
+// such as TicketTopicOf) has, 0 when it has none. The sender asks it as
+// it sends a message placed in a topic.
+func (db *DB) TopicThread(ctx context.Context, of string, chatID int64) (int, error) {
+	var thread int
+	err := db.get(ctx, topicThreadKey(chatID, of), &thread)
+	if errors.Is(err, ErrNotFound) {
+		return 0, nil
+	}
+	return thread, err
 }
 
 // ticketSourceKey maps the user's message that opened a ticket to the
@@ -191,6 +229,36 @@ func (db *DB) AddTicketPost(ctx context.Context, tk *Ticket, chatID int64, messa
 	tk.Posts = append(tk.Posts, messageID)
 	if tk.PostID == 0 {
 		tk.PostID = messageID
+	}
+	return db.SaveTicket(ctx, tk, retention)
+}
+
+// TicketOfThread returns the ticket whose forum topic in the committee
+// group chatID is threadID, or ErrNotFound.
+func (db *DB) TicketOfThread(ctx context.Context, chatID int64, threadID int) (Ticket, error) {
+	var id string
+	if err := db.get(ctx, ticketThreadKey(chatID, threadID), &id); err != nil {
+		return Ticket{}, err
+	}
+	return db.Ticket(ctx, id)
+}
+
+// AddTicketThread records that forum topic threadID of the committee
+// group chatID belongs to tk, makes it tk's topic unless tk has one
+// already, and saves tk (ErrConflict as SaveTicket).
+func (db *DB) AddTicketThread(ctx context.Context, tk *Ticket, chatID int64, threadID int, retention time.Duration) error {
+	if err := db.put(ctx, ticketThreadKey(chatID, threadID), tk.ID); err != nil {
+		return err
+	}
+	if slices.Contains(tk.Threads, threadID) {
+		return nil
+	}
+	tk.Threads = append(tk.Threads, threadID)
+	if tk.ThreadID == 0 {
+		tk.ThreadID = threadID
+		if err := db.put(ctx, topicThreadKey(chatID, TicketTopicOf(tk.ID)), threadID); err != nil {
+			return err
+		}
 	}
 	return db.SaveTicket(ctx, tk, retention)
 }
@@ -336,6 +404,10 @@ func (db *DB) DeleteTicket(ctx context.Context, tk Ticket, group int64) error {
 		for _, m := range tk.Posts {
 			keys = append(keys, ticketPostKey(group, m))
 		}
+		for _, th := range tk.Threads {
+			keys = append(keys, ticketThreadKey(group, th))
+		}
+		keys = append(keys, topicThreadKey(group, TicketTopicOf(tk.ID)))
 	}
 	err := db.s.Delete(ctx, keys...)
 	if err == nil {
