@@ -97,6 +97,14 @@ func TestApplyE2EFromApplyToMatch(t *testing.T) {
 	}
 	bottest.WantText(t, env.Command(ada, "status", ""), applicantA, "State: under review")
 
+	// Until /publish, staff can undo the match and make it again; both
+	// are audited.
+	env.Press(staff, "Undo match")
+	if a, err := env.Records.Application(context.Background(), ref); err != nil || a.State != records.AppAccepted || a.MentorID != 0 {
+		t.Fatalf("after Undo match, application = %+v, %v; want accepted, no mentor", a, err)
+	}
+	env.Press(staff, "Match with mentor")
+
 	env.Command(staff, "publish", "")
 	r = env.Press(staff, "Publish results")
 	bottest.WantText(t, r, applyStaffID, "1 match, 0 rejections")
