@@ -55,10 +55,11 @@ func askMentorsZone(t *Turn) error {
 	return nil
 }
 
-// welcome greets the user by name, with the way to ask for support.
+// welcome greets the user by name, with the ways to ask a committee for
+// support and to offer to join one.
 func welcome(t *Turn) {
 	t.Say("start.welcome", map[string]any{"Name": t.Event.From.FirstName, "Program": t.Program().Name},
-		supportStartButtons(t)...)
+		append(supportStartButtons(t), volunteerStartButtons(t)...)...)
 }
 
 // prefixOf is the part of a deep-link payload before its first "_".

@@ -84,6 +84,8 @@ func registerSupport(e *Engine) {
 			return db.EraseTickets(ctx, userID, committeeGroupOf(e.program))
 		},
 	})
+	// Beside the requests to committees: the offers to join one.
+	registerVolunteer(e)
 }
 
 // supportStartButtons are the rows the welcome message offers to ask
