@@ -200,10 +200,16 @@ type Server struct {
 	queries     map[string]bool // callback query id → answered
 	files       map[string]*storedFile
 	calls       map[string]int
-	commands    map[string][]Command
 	menuButtons int
-	webhookURL  string
-	webhookKey  string
+	// menus are the command lists by scope and language, menuCalls
+	// the calls that set or deleted them (commands.go).
+	menus     map[menuKey][]Command
+	menuCalls []CommandsCall
+	// known are the chats that wrote to the bot: the chats a
+	// chat-scoped command list may be set for.
+	known      map[int64]bool
+	webhookURL string
+	webhookKey string
 
 	failures map[string]*failure
 	// stalled methods get no answer until Release; held ones do their
@@ -241,7 +247,8 @@ func NewServer(tb testing.TB) *Server {
 		queries:  make(map[string]bool),
 		files:    make(map[string]*storedFile),
 		calls:    make(map[string]int),
-		commands: make(map[string][]Command),
+		menus:    make(map[menuKey][]Command),
+		known:    make(map[int64]bool),
 		failures: make(map[string]*failure),
 		stalled:  make(map[string]bool),
 		held:     make(map[string]bool),
@@ -400,14 +407,6 @@ func (s *Server) Calls(method string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.calls[strings.ToLower(method)]
-}
-
-// Commands returns the command list last set for languageCode ("" for
-// the default list).
-func (s *Server) Commands(languageCode string) []Command {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Command(nil), s.commands[languageCode]...)
 }
 
 // Webhook returns the webhook URL and secret token set, if any.
@@ -869,6 +868,10 @@ func (s *Server) call(ctx context.Context, method string, p params) (any, *apiEr
 		return s.getFile(p)
 	case "setmycommands":
 		return s.setMyCommands(p)
+	case "deletemycommands":
+		return s.deleteMyCommands(p)
+	case "getmycommands":
+		return s.getMyCommands(p)
 	case "setchatmenubutton":
 		s.mu.Lock()
 		s.menuButtons++
@@ -929,6 +932,7 @@ func (s *Server) getUpdates(ctx context.Context, p params) (any, *apiError) {
 			out := make([]json.RawMessage, n)
 			for i := range n {
 				out[i] = s.updates[i].raw
+				s.knowUpdateLocked(out[i])
 			}
 			return out, nil
 		}
@@ -1251,39 +1255,4 @@ func (s *Server) getFile(p params) (any, *apiError) {
 	}
 	return map[string]any{"file_id": f.FileID, "file_unique_id": "u" + f.FileID,
 		"file_size": len(f.Content), "file_path": f.path}, nil
-}
-
-func (s *Server) setMyCommands(p params) (any, *apiError) {
-	var cmds []Command
-	if err := json.Unmarshal([]byte(p.str("commands")), &cmds); err != nil {
-		return nil, badRequest("can't parse commands JSON object")
-	}
-	if len(cmds) > 100 {
-		return nil, badRequest("too many commands")
-	}
-	for _, c := range cmds {
-		if !validCommand(c.Command) {
-			return nil, badRequest("BOT_COMMAND_INVALID")
-		}
-		if n := len([]rune(c.Description)); n < 1 || n > 256 {
-			return nil, badRequest("command description is empty or too long")
-		}
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.commands[p.str("language_code")] = cmds
-	s.notifyLocked()
-	return true, nil
-}
-
-func validCommand(c string) bool {
-	if len(c) < 1 || len(c) > 32 {
-		return false
-	}
-	for _, r := range c {
-		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_') {
-			return false
-		}
-	}
-	return true
 }
