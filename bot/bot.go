@@ -40,7 +40,6 @@ type engine interface {
 	Undeliverable(ctx context.Context, u flows.Undelivered) ([]flows.Message, error)
 	// Enqueue commits messages sent outside a turn to the durable outbox.
 	Enqueue(ctx context.Context, msgs []flows.Message) error
-	Commands(lang string) []flows.Button
 	Catalog() *locales.Catalog
 	jobEngine
 }
@@ -95,6 +94,7 @@ type Bot struct {
 	outbox   *Outbox
 	feeder   *feeder
 	jobs     *jobRunner
+	menus    flows.Menus // which commands the command menus show
 	username string
 	apiURL   string
 	http     *http.Client
@@ -120,7 +120,7 @@ func New(ctx context.Context, cfg Config) (*Bot, error) {
 		return nil, errors.New("bot: a WebhookSecret of 1-256 characters A-Z, a-z, 0-9, _ or - is required with WebhookURL")
 	}
 	b := &Bot{cfg: cfg, engine: cfg.Engine, log: cfg.Logger, metrics: cfg.Metrics,
-		stopped: make(chan struct{})}
+		menus: flows.MenusOf(cfg.Engine), stopped: make(chan struct{})}
 	if b.log == nil {
 		b.log = slog.Default()
 	}
@@ -158,6 +158,7 @@ func New(ctx context.Context, cfg Config) (*Bot, error) {
 	b.username = me.Username
 	b.outbox = NewOutbox(OutboxConfig{
 		Sender:        tg,
+		Menus:         tg,
 		Limits:        cfg.Limits,
 		Clock:         cfg.Clock,
 		Sent:          cfg.Engine.Sent,
@@ -225,7 +226,7 @@ func (b *Bot) undeliverable(ctx context.Context, u flows.Undelivered) ([]flows.M
 // left the durable outbox and was sent, or until ctx ends.
 func (b *Bot) Flush(ctx context.Context) error { return b.feeder.flush(ctx) }
 
-// Run registers the command menu, then receives updates by long
+// Run sets the command menus (menus.go), then receives updates by long
 // polling, or sets the webhook, and handles them until ctx ends, while
 // the feeder sends what the turns committed. When ctx ends it stops
 // taking updates, finishes the turns in hand, and sends for a few
@@ -235,7 +236,9 @@ func (b *Bot) Flush(ctx context.Context) error { return b.feeder.flush(ctx) }
 func (b *Bot) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	b.registerCommands(ctx)
+	if b.registerCommands(ctx) {
+		b.queuePersonalMenus(ctx)
+	}
 	var workers sync.WaitGroup
 	for range b.workers {
 		workers.Add(1)
@@ -288,31 +291,6 @@ func (b *Bot) receive(ctx context.Context) error {
 	}
 	b.poll(ctx)
 	return nil
-}
-
-// registerCommands sets the command menu in every language; a server
-// that does not support it is logged once and ignored.
-func (b *Bot) registerCommands(ctx context.Context) {
-	cat := b.engine.Catalog()
-	langs := append([]string{""}, cat.Languages()...)
-	for _, lang := range langs {
-		desc := lang
-		if desc == "" {
-			desc = locales.Default
-		}
-		var cmds []models.BotCommand
-		for _, c := range b.engine.Commands(desc) {
-			cmds = append(cmds, models.BotCommand{Command: c.Data, Description: c.Text})
-		}
-		if _, err := b.tg.SetMyCommands(ctx, &tgbot.SetMyCommandsParams{Commands: cmds, LanguageCode: lang}); err != nil {
-			b.log.Warn("setMyCommands not supported, command menu not set", "err", err)
-			return
-		}
-	}
-	if _, err := b.tg.SetChatMenuButton(ctx, &tgbot.SetChatMenuButtonParams{
-		MenuButton: models.MenuButtonCommands{Type: models.MenuButtonTypeCommands}}); err != nil {
-		b.log.Warn("setChatMenuButton not supported", "err", err)
-	}
 }
 
 // WebhookHandler receives updates posted by Telegram. Requests without

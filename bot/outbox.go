@@ -85,6 +85,9 @@ const (
 // OutboxConfig configures an Outbox. Sender is required.
 type OutboxConfig struct {
 	Sender Sender
+	// Menus sets the command menus that messages carry (flows.Message
+	// Menu, see menus.go); such messages are dropped when it is nil.
+	Menus MenuSetter
 	// Limits to keep to; DefaultLimits when nil.
 	Limits *Limits
 	// Clock paces sends; the real clock when nil.
@@ -313,6 +316,9 @@ func (o *Outbox) chatRate(chatID int64) Rate {
 
 // deliver sends m, with its pacing, retries and follow-ups.
 func (o *Outbox) deliver(ctx context.Context, chatID int64, q *chatQueue, m flows.Message) (int, error) {
+	if m.Menu != nil {
+		return 0, o.deliverMenu(ctx, chatID, q, m)
+	}
 	var lastID int
 	if m.Topic != nil {
 		placed, done, err := o.inTopic(ctx, chatID, q, m)
@@ -360,9 +366,12 @@ func (o *Outbox) undeliverable(ctx context.Context, u flows.Undelivered) {
 func (o *Outbox) deliverPart(ctx context.Context, chatID int64, q *chatQueue, m flows.Message) (int, error) {
 	var err error
 	backoff := time.Second
+	menu := m.Menu != nil // not a message: the chat's window is not for it
 	for attempt := 0; attempt < o.cfg.MaxAttempts; attempt++ {
-		if err := o.waitChat(ctx, chatID, q); err != nil {
-			return 0, err
+		if !menu {
+			if err := o.waitChat(ctx, chatID, q); err != nil {
+				return 0, err
+			}
 		}
 		var slot string
 		if slot, err = o.acquireGlobal(ctx); err != nil {
@@ -372,6 +381,9 @@ func (o *Outbox) deliverPart(ctx context.Context, chatID int64, q *chatQueue, m 
 		id, err = o.sendOnce(ctx, m)
 		o.sharedDone(ctx, slot)
 		o.releaseGlobal(err == nil)
+		if err == nil && menu {
+			return 0, nil
+		}
 		if err == nil {
 			o.mu.Lock()
 			q.recent = append(q.recent, o.clock.Now())
@@ -618,6 +630,9 @@ func (o *Outbox) releaseGlobal(sent bool) {
 
 // sendOnce makes one API call for m.
 func (o *Outbox) sendOnce(ctx context.Context, m flows.Message) (int, error) {
+	if m.Menu != nil {
+		return 0, o.setMenu(ctx, m)
+	}
 	var markup models.ReplyMarkup
 	if len(m.Buttons) > 0 {
 		markup = keyboard(m.Buttons)

@@ -66,7 +66,14 @@ func eraseButton(t *Turn) error {
 	t.Session.Reset()
 	switch t.Callback.Action {
 	case "erase":
+		menu, err := watchMenus(t, st.UserID)
+		if err != nil {
+			return err
+		}
 		if err := t.e.eraseUser(t.ctx, t.rec, st.UserID); err != nil {
+			return err
+		}
+		if err := menu(); err != nil { // roles of the programme file stay
 			return err
 		}
 		if err := audit(t, "privacy.erase", 0, ""); err != nil {

@@ -131,6 +131,10 @@ type Message struct {
 	// someone else, when that person sent the event: should they be
 	// erased before it reaches Telegram, it is not sent.
 	About int64
+	// Menu, when set, makes the message no text at all but the command
+	// menu of the private chat ChatID, set through the durable outbox
+	// like a message is sent (menus.go); the other fields are unused.
+	Menu *Menu `json:",omitempty"`
 	// Topic, when set, puts the message in a forum topic of the group
 	// ChatID, or makes it the closing of one (Topic.Close).
 	Topic *Topic `json:",omitempty"`

@@ -513,6 +513,10 @@ var inviteRefusals = []struct {
 // know chooses one first, and hears the rest in it.
 func joinByInvite(t *Turn) error {
 	_, token, _ := strings.Cut(strings.TrimSpace(t.Event.Args), "_")
+	menus, err := watchInviteMenus(t, token)
+	if err != nil {
+		return err
+	}
 	inv, err := invitesOf(t).redeem(t.ctx, t.Event.From.ID, token)
 	for _, r := range inviteRefusals {
 		if errors.Is(err, r.err) {
@@ -525,6 +529,9 @@ func joinByInvite(t *Turn) error {
 		return err
 	}
 	if err := audit(t, "role.join", inv.By, grant{Role: inv.Role, Scope: inv.Scope()}.String()); err != nil {
+		return err
+	}
+	if err := menus(); err != nil {
 		return err
 	}
 	if inv.By != t.Event.From.ID {
@@ -558,7 +565,14 @@ func inviteLanguage(t *Turn) error {
 	if err != nil {
 		return err
 	}
+	menu, err := watchMenus(t, t.Event.From.ID)
+	if err != nil {
+		return err
+	}
 	t.Profile.Lang = lang
+	if err := menu(); err != nil { // now in the language chosen
+		return err
+	}
 	return welcomeInvited(t, inv)
 }
 

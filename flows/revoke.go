@@ -181,7 +181,10 @@ func revokeButton(t *Turn) error {
 // revoke takes g from userID at once, notes it in the audit log, and
 // tells both sides.
 func revoke(t *Turn, userID int64, g grant) error {
-	var err error
+	menu, err := watchMenus(t, userID)
+	if err != nil {
+		return err
+	}
 	switch g.Role {
 	case records.RoleMentor:
 		// Only if they still are: someone may have been invited since.
@@ -203,5 +206,5 @@ func revoke(t *Turn, userID int64, g grant) error {
 	t.Say("revoke.done", map[string]any{"ID": userID, "Role": describeGrant(t, g)})
 	lang := t.LangOf(userID)
 	t.SayTo(userID, lang, "revoke.notice", map[string]any{"Role": describeGrant(t, g)})
-	return nil
+	return menu()
 }
