@@ -3,7 +3,9 @@ package bot_test
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
+	"unicode/utf16"
 
 	"github.com/mentorbot/mentorbot/bot/bottest"
 	"github.com/mentorbot/mentorbot/bot/telegramtest"
@@ -37,7 +39,11 @@ func TestAnnouncementE2E(t *testing.T) {
 	env.Command(staff, "announce", "")
 	env.Press(staff, cat.T("en", "announce.to_project", nil))
 	env.Press(staff, "Machine learning for public health")
-	env.Text(staff, "The kick-off call moves to Friday.")
+	// Staff format it as Telegram's apps do: Friday in bold, a link.
+	const text = "The kick-off call moves to Friday. Details"
+	env.Inject(env.Server.FormattedMessage(staff, text, []telegramtest.Entity{
+		{Type: "bold", Offset: strings.Index(text, "Friday"), Length: 6}, {Type: "text_link", Offset: strings.Index(text, "Details"), Length: 7}},
+		map[int]string{1: "https://example.org/kickoff"}))
 	r := env.Press(staff, cat.T("en", "announce.button.send", nil))
 
 	var got []int64
@@ -49,6 +55,17 @@ func TestAnnouncementE2E(t *testing.T) {
 	slices.Sort(got)
 	if want := []int64{madridMentor.ID, madridMentee.ID}; !slices.Equal(got, want) {
 		t.Fatalf("announcement reached %v; want exactly %v", got, want)
+	}
+	// The formatting reaches each recipient over the same words, in
+	// the blockquote of staff's words.
+	for _, m := range r.To(madridMentee.ID) {
+		kinds := map[string]string{}
+		for _, e := range m.Entities {
+			kinds[e.Type] = string(utf16.Decode(utf16.Encode([]rune(m.Text))[e.Offset : e.Offset+e.Length]))
+		}
+		if kinds["bold"] != "Friday" || kinds["text_link"] != "Details" || kinds["blockquote"] != text {
+			t.Errorf("entities of the announcement = %+v in %q", m.Entities, m.Text)
+		}
 	}
 	r = env.Command(staff, "announcements", "")
 	bottest.WantText(t, r, applyStaffID, "received by 2, not reached 0")

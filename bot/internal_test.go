@@ -203,3 +203,25 @@ func TestSplitKeepsTheQuote(t *testing.T) {
 		t.Errorf("the parts quote %d bytes; want the %d of the body", quoted.Len(), len(body))
 	}
 }
+
+// TestStylesRoundTrip: formatting entities of a text with an emoji (two
+// UTF-16 units) and Cyrillic become styles over the right bytes, and
+// styles become the same entities again.
+func TestStylesRoundTrip(t *testing.T) {
+	text := "Ciao 👋 Ольга, see the site"
+	in := []models.MessageEntity{
+		{Type: models.MessageEntityTypeBold, Offset: 8, Length: 5},
+		{Type: models.MessageEntityTypeTextLink, Offset: 23, Length: 4, URL: "https://example.org"},
+		{Type: models.MessageEntityTypeMention, Offset: 0, Length: 4},   // not kept: Telegram finds it again
+		{Type: models.MessageEntityTypeItalic, Offset: 20, Length: 100}, // does not fit: dropped
+	}
+	styles := stylesOf(text, in)
+	if len(styles) != 2 || text[styles[0].Start:styles[0].End] != "Ольга" || text[styles[1].Start:styles[1].End] != "site" ||
+		styles[1].URL != "https://example.org" {
+		t.Fatalf("stylesOf = %+v", styles)
+	}
+	out := quoteEntities(flows.Message{Text: text, Styles: styles})
+	if len(out) != 2 || out[0] != in[0] || out[1] != in[1] {
+		t.Errorf("entities of the styles = %+v; want %+v", out, in[:2])
+	}
+}

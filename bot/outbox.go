@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -710,16 +711,42 @@ func keyboard(rows [][]flows.Button) models.InlineKeyboardMarkup {
 // become several messages, cut at line ends where possible, with the
 // buttons on the last; a caption too long for a file follows it as
 // text. The file or the first part carries ReplyTo.
-// quoteEntities turns m's Quote into a blockquote entity, whose
-// offset and length Telegram counts in UTF-16 code units. Entities,
-// not a parse mode: nothing a person wrote is read as markup.
+// quoteEntities turns m's Quote into a blockquote entity and its Styles
+// into theirs, whose offsets and lengths Telegram counts in UTF-16 code
+// units. Entities, not a parse mode: nothing a person wrote is read as
+// markup.
 func quoteEntities(m flows.Message) []models.MessageEntity {
-	q := m.Quote
-	if q == nil || q.Start < 0 || q.End > len(m.Text) || q.Start >= q.End {
-		return nil
+	var out []models.MessageEntity
+	if q := m.Quote; q != nil && q.Start >= 0 && q.End <= len(m.Text) && q.Start < q.End {
+		out = append(out, models.MessageEntity{Type: models.MessageEntityTypeBlockquote,
+			Offset: utf16Len(m.Text[:q.Start]), Length: utf16Len(m.Text[q.Start:q.End])})
 	}
-	return []models.MessageEntity{{Type: models.MessageEntityTypeBlockquote,
-		Offset: utf16Len(m.Text[:q.Start]), Length: utf16Len(m.Text[q.Start:q.End])}}
+	// Then m's Styles, the formatting a person gave what they wrote.
+	for _, s := range m.Styles {
+		if s.Start < 0 || s.End > len(m.Text) || s.Start >= s.End || !slices.Contains(flows.StyleKinds, s.Kind) {
+			continue
+		}
+		e := models.MessageEntity{Type: models.MessageEntityType(s.Kind),
+			Offset: utf16Len(m.Text[:s.Start]), Length: utf16Len(m.Text[s.Start:s.End])}
+		if s.Kind == string(models.MessageEntityTypeTextLink) {
+			e.URL = s.URL
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// clipStyles is the part of styles inside the chunk of a text at bytes
+// [from, to), relative to the chunk.
+func clipStyles(styles []flows.Style, from, to int) []flows.Style {
+	var out []flows.Style
+	for _, s := range styles {
+		if c := clipQuote(&s.Span, from, to); c != nil {
+			s.Span = *c
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // utf16Len is the length of s in UTF-16 code units.
@@ -746,7 +773,7 @@ func split(m flows.Message) []flows.Message {
 			return []flows.Message{m}
 		}
 		file := m
-		file.Text, file.Buttons, file.Quote = "", nil, nil
+		file.Text, file.Buttons, file.Quote, file.Styles = "", nil, nil, nil
 		rest := m
 		rest.File, rest.ReplyTo = nil, 0
 		return append([]flows.Message{file}, split(rest)...)
@@ -755,7 +782,8 @@ func split(m flows.Message) []flows.Message {
 	out := make([]flows.Message, len(chunks))
 	from := 0
 	for i, c := range chunks {
-		out[i] = flows.Message{ChatID: m.ChatID, Text: c, Quote: clipQuote(m.Quote, from, from+len(c)), Topic: m.Topic}
+		out[i] = flows.Message{ChatID: m.ChatID, Text: c, Quote: clipQuote(m.Quote, from, from+len(c)),
+			Styles: clipStyles(m.Styles, from, from+len(c)), Topic: m.Topic}
 		from += len(c)
 	}
 	out[0].ReplyTo = m.ReplyTo

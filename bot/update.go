@@ -1,7 +1,9 @@
 package bot
 
 import (
+	"slices"
 	"strings"
+	"unicode/utf16"
 
 	"github.com/go-telegram/bot/models"
 
@@ -38,7 +40,7 @@ func toEvent(u *models.Update, botName string) (flows.Event, bool) {
 	}
 	switch {
 	case m.Text != "":
-		ev.Kind, ev.Text = flows.KindText, m.Text
+		ev.Kind, ev.Text, ev.Styles = flows.KindText, m.Text, stylesOf(m.Text, m.Entities)
 		if name, args, addressee, ok := parseCommand(m.Text); ok {
 			if addressee != "" && !strings.EqualFold(addressee, botName) && ev.ChatType != flows.ChatPrivate {
 				return flows.Event{}, false // /cmd@otherbot in a group
@@ -129,4 +131,33 @@ func validCommand(s string) bool {
 		}
 	}
 	return true
+}
+
+// stylesOf turns the formatting entities of text into styles at byte
+// offsets, keeping the kinds flows.StyleKinds lists; an entity that does
+// not fit text is dropped.
+func stylesOf(text string, entities []models.MessageEntity) []flows.Style {
+	var out []flows.Style
+	if len(entities) == 0 {
+		return nil
+	}
+	// units[i] is the byte offset at which UTF-16 unit i starts.
+	units := make([]int, 0, len(text)+1)
+	for i, r := range text {
+		for range utf16.RuneLen(r) {
+			units = append(units, i)
+		}
+	}
+	units = append(units, len(text))
+	for _, e := range entities {
+		if !slices.Contains(flows.StyleKinds, string(e.Type)) || e.Offset < 0 || e.Length <= 0 || e.Offset+e.Length >= len(units) {
+			continue
+		}
+		s := flows.Style{Span: flows.Span{Start: units[e.Offset], End: units[e.Offset+e.Length]}, Kind: string(e.Type)}
+		if e.Type == models.MessageEntityTypeTextLink {
+			s.URL = e.URL
+		}
+		out = append(out, s)
+	}
+	return out
 }

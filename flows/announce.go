@@ -27,9 +27,12 @@ const maxAnnouncement = 3500
 // announceState is the announce flow's session state: the audience
 // chosen, the text written and, for an event, when it starts.
 type announceState struct {
-	Audience string    `json:"audience,omitempty"`
-	Text     string    `json:"text,omitempty"`
-	EventAt  time.Time `json:"event_at,omitzero"`
+	Audience string `json:"audience,omitempty"`
+	Text     string `json:"text,omitempty"`
+	// Styles is the formatting staff gave Text (bold, links...), kept
+	// as written.
+	Styles  []Style   `json:"styles,omitempty"`
+	EventAt time.Time `json:"event_at,omitzero"`
 }
 
 // registerAnnounce adds /announce, with which staff tell an audience
@@ -194,7 +197,7 @@ func announceInput(t *Turn) error {
 		t.Say("announce.text_bad", map[string]any{"Max": maxAnnouncement})
 		return nil
 	case t.Session.Step == "text":
-		st.Text = text
+		st.Text, st.Styles = text, trimmedStyles(t.Event.Text, t.Event.Styles)
 	case t.Session.Step == "event":
 		mt, err := ParseMeetingTime(text, t.Now(), t.zoneOf(*t.Profile), t.Program().Ends)
 		if err == nil && !mt.Start.After(t.Now()) {
@@ -222,25 +225,53 @@ func previewAnnouncement(t *Turn, st announceState) error {
 		return err
 	}
 	t.Session.Step = "preview"
-	preview, _ := announcementText(t.dates(), st)
+	preview, quote, styles := announcementText(t.dates(), st)
 	head := t.T("announce.preview", map[string]any{"Audience": audienceName(t, st.Audience)}) + " " +
 		t.Plural("announce.reach", len(to), map[string]any{"Unreachable": len(unreachable)})
 	rows := [][]Button{{t.Button(t.T("announce.button.send", nil), "send", "")}}
 	if st.EventAt.IsZero() {
 		rows = append(rows, []Button{t.Button(t.T("announce.button.rsvp", nil), "rsvp", "")})
 	}
-	sayComposed(t, "announce.preview", head+"\n\n"+preview, rows...)
+	shift := len(head) + 2
+	quote.Start, quote.End = quote.Start+shift, quote.End+shift
+	for i := range styles {
+		styles[i].Start, styles[i].End = styles[i].Start+shift, styles[i].End+shift
+	}
+	t.Send(Message{ChatID: t.Event.ChatID, Text: head + "\n\n" + preview, TextID: "announce.preview",
+		Quote: quote, Styles: styles, Buttons: rows})
 	return nil
 }
 
 // announcementText is the announcement as one recipient reads it, in
-// their language and zone, with the span of staff's words.
-func announcementText(dates dateFormat, st announceState) (string, *Span) {
+// their language and zone, with the span of staff's words and their
+// formatting.
+func announcementText(dates dateFormat, st announceState) (string, *Span, []Style) {
 	foot := ""
 	if !st.EventAt.IsZero() {
 		foot = dates.cat.T(dates.lang, "announce.event", map[string]any{"When": dates.dateTime(st.EventAt)})
 	}
-	return composeQuoted(dates.cat.T(dates.lang, "announce.header", nil), st.Text, foot)
+	text, quote := composeQuoted(dates.cat.T(dates.lang, "announce.header", nil), st.Text, foot)
+	var styles []Style
+	for _, s := range st.Styles {
+		s.Start, s.End = s.Start+quote.Start, s.End+quote.Start
+		styles = append(styles, s)
+	}
+	return text, quote, styles
+}
+
+// trimmedStyles moves the styles of raw to raw with the white space
+// around it trimmed, dropping what falls outside.
+func trimmedStyles(raw string, styles []Style) []Style {
+	lead := len(raw) - len(strings.TrimLeft(raw, " \t\r\n"))
+	n := len(strings.TrimSpace(raw))
+	var out []Style
+	for _, s := range styles {
+		s.Start, s.End = max(s.Start-lead, 0), min(s.End-lead, n)
+		if s.Start < s.End {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // audienceOf returns the people of audience a the bot can write to, and
@@ -339,8 +370,8 @@ func sendAnnouncement(t *Turn, st announceState) error {
 	ref := refAnnouncement + ":" + strconv.FormatInt(a.ID, 10)
 	for _, uid := range to {
 		dates := t.datesFor(uid)
-		text, quote := announcementText(dates, st)
-		m := Message{ChatID: uid, Text: text, Quote: quote, TextID: "announce.header", Ref: ref}
+		text, quote, styles := announcementText(dates, st)
+		m := Message{ChatID: uid, Text: text, Quote: quote, Styles: styles, TextID: "announce.header", Ref: ref}
 		if !st.EventAt.IsZero() {
 			m.Buttons = [][]Button{{
 				t.LastingButton(t.e.cat.T(dates.lang, "announce.button.yes", nil), flowAnnounce, "yes", strconv.FormatInt(a.ID, 10)),

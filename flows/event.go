@@ -61,6 +61,9 @@ type Event struct {
 
 	// Text is the message text, or the caption of a document or photo.
 	Text string
+	// Styles is Text's formatting (bold, links...), for a flow that
+	// passes the text on as written (announcements).
+	Styles []Style `json:",omitempty"`
 
 	// Data is the callback data of a pressed button (KindButton).
 	Data string
@@ -131,6 +134,8 @@ type Message struct {
 	// someone else, when that person sent the event: should they be
 	// erased before it reaches Telegram, it is not sent.
 	About int64
+	// Styles formats parts of Text (sent as entities, never as markup).
+	Styles []Style `json:",omitempty"`
 	// Menu, when set, makes the message no text at all but the command
 	// menu of the private chat ChatID, set through the durable outbox
 	// like a message is sent (menus.go); the other fields are unused.
@@ -168,6 +173,20 @@ type Topic struct {
 
 // Span is a part of a message's Text, as byte offsets: Text[Start:End].
 type Span struct{ Start, End int }
+
+// Style is formatting of a part of a text: bold, italic, underline,
+// strikethrough, spoiler, code, pre, or text_link with its URL, as
+// Telegram's message entities name them, at byte offsets.
+type Style struct {
+	Span
+	Kind string
+	URL  string `json:",omitempty"`
+}
+
+// StyleKinds are the formatting kinds the bot keeps from what a person
+// wrote and passes on; mentions, hashtags and the like Telegram finds
+// again by itself.
+var StyleKinds = []string{"bold", "italic", "underline", "strikethrough", "spoiler", "code", "pre", "text_link"}
 
 // Reply is everything the bot does in answer to one event.
 type Reply struct {

@@ -101,6 +101,26 @@ func (s *Server) TextMessage(u User, text string) Update {
 	return Update{"message": m}
 }
 
+// FormattedMessage is a text message from u in their private chat with
+// formatting entities (offsets in UTF-16 units, as Telegram counts),
+// such as bold or a text_link, as Telegram's apps send them.
+func (s *Server) FormattedMessage(u User, text string, entities []Entity, urls map[int]string) Update {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := s.newMessageLocked(privateChat(u), u)
+	m["text"] = text
+	var es []any
+	for i, e := range entities {
+		me := map[string]any{"type": e.Type, "offset": e.Offset, "length": e.Length}
+		if url, ok := urls[i]; ok {
+			me["url"] = url
+		}
+		es = append(es, me)
+	}
+	m["entities"] = es
+	return Update{"message": m}
+}
+
 // addCommandEntity marks a leading /command as Telegram does.
 func addCommandEntity(m map[string]any, text string) {
 	if !strings.HasPrefix(text, "/") {
