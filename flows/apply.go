@@ -132,7 +132,12 @@ func loadOwn(t *Turn) (records.Application, error) {
 }
 
 // applyCommand starts or resumes the sender's application.
-func applyCommand(t *Turn) error {
+func applyCommand(t *Turn) error { return startApplication(t, nil) }
+
+// startApplication starts or resumes the sender's application. A
+// project given (a project's link, links.go) is set on the draft first,
+// so the flow skips the project step.
+func startApplication(t *Turn, project *Project) error {
 	a, err := loadOwn(t)
 	if err != nil {
 		return err
@@ -144,6 +149,11 @@ func applyCommand(t *Turn) error {
 	if closed(t) {
 		t.Say("apply.closed", map[string]any{"Deadline": formatTime(t, t.Program().Deadline)})
 		return nil
+	}
+	if project != nil {
+		if err := presetProject(t, &a, *project); err != nil {
+			return err
+		}
 	}
 	if a.UpdatedAt.IsZero() { // a new draft: /status shows it from now on
 		if err := t.rec.SaveApplication(t.ctx, &a); err != nil {
@@ -158,6 +168,29 @@ func applyCommand(t *Turn) error {
 	}
 	askNext(t, a, 0)
 	return nil
+}
+
+// presetProject sets p on the draft a and saves it, unless the sender
+// may not apply to it (its mentor, or staff), which they are told. When
+// p's language is not the one of the draft's project, what was about
+// that language goes: the certified level, the CV and letter in it and
+// the certificate.
+func presetProject(t *Turn, a *records.Application, p Project) error {
+	if own, err := ownsProject(t, p.ID); err != nil || own {
+		if own {
+			t.Say("apply.own_project", map[string]any{"Project": p.Title})
+		}
+		return err
+	}
+	if a.Language != "" && a.Language != p.Language {
+		a.Level = ""
+		for _, k := range []string{records.DocCVForeign, records.DocLetterForeign, records.DocLanguageCertified} {
+			delete(a.Documents, k)
+		}
+	}
+	a.ProjectID, a.Language = p.ID, p.Language
+	t.Say("links.apply_project", map[string]any{"Title": p.Title, "Host": p.Host})
+	return t.rec.SaveApplication(t.ctx, a)
 }
 
 // askNext asks for what the draft still lacks; page is the page of

@@ -84,8 +84,10 @@ func registerSupport(e *Engine) {
 			return db.EraseTickets(ctx, userID, committeeGroupOf(e.program))
 		},
 	})
-	// Beside the requests to committees: the offers to join one.
+	// Beside the requests to committees: the offers to join one, and
+	// the links that open a request, an offer or an application.
 	registerVolunteer(e)
+	registerLinks(e)
 }
 
 // supportStartButtons are the rows the welcome message offers to ask
@@ -159,11 +161,23 @@ func chooseUniversity(t *Turn) error {
 	if err := t.LoadState(&st); err != nil {
 		return err
 	}
+	askTopic(t, st, u)
+	return nil
+}
+
+// supportAt opens a request to u's committee, the university already
+// chosen (a university's support link, links.go).
+func supportAt(t *Turn, u University) {
+	t.StartFlow(flowSupport, supportStepUniversity)
+	askTopic(t, supportState{}, u)
+}
+
+// askTopic takes u as the request's university and asks for the topic.
+func askTopic(t *Turn, st supportState, u University) {
 	st.University = u.ID
 	t.SaveState(st)
 	t.Session.Step = supportStepTopic
 	t.Say("support.choose_topic", map[string]any{"University": u.Name}, topicButtons(t)...)
-	return nil
 }
 
 // chooseTopic takes the topic and asks for the request.

@@ -2,6 +2,7 @@ package flows_test
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -14,6 +15,14 @@ import (
 // roma3Chat is the committee group of Roma 3, which has no members in
 // the programme file.
 const roma3Chat = -1001000000003
+
+// wantNotSaid fails if some message of r to chat was made from id.
+func wantNotSaid(tb testing.TB, r flows.Reply, chat int64, id string) {
+	tb.Helper()
+	if slices.Contains(saidTo(r, chat), id) {
+		tb.Fatalf("reply to %d has message %s; want none:%s", chat, id, dump(r))
+	}
+}
 
 // flowButton returns the button of r to chat of flow with action.
 func flowButton(r flows.Reply, chat int64, flow, action string) (flows.Button, bool) {
@@ -126,15 +135,20 @@ func TestVolunteerWaysIn(t *testing.T) {
 	r = s.handle(flows.Event{Kind: flows.KindButton, From: u, Data: b.Data})
 	wantSaid(t, r, studentA, "volunteer.choose_university")
 
-	wantSaid(t, s.pressAction(u, r, "uni", "roma3"), studentA, "volunteer.ask_about")
+	r = s.command(u, "start", "committee_roma3")
+	wantSaid(t, r, studentA, "volunteer.ask_about")
+	wantNotSaid(t, r, studentA, "volunteer.choose_university")
 	wantSaid(t, s.text(u, "Hello"), studentA, "volunteer.confirm")
 	r = s.text(u, "Hello again, I speak four languages.")
 	r = s.pressAction(u, r, "send", "")
 	if got := only(r, roma3Chat); len(got) != 1 || !strings.Contains(got[0].Text, "Hello again") {
-		t.Fatalf("offer to Roma 3:%s; want the last text in Roma 3's group", dump(r))
+		t.Fatalf("offer through Roma 3's link:%s; want the last text in Roma 3's group", dump(r))
 	}
-	r = s.command(u, "volunteer", "")
-	wantSaid(t, s.pressAction(u, r, "uni", "roma3"), studentA, "volunteer.already_offered")
+	wantSaid(t, s.command(u, "start", "committee_roma3"), studentA, "volunteer.already_offered")
+
+	r = s.command(u, "start", "committee_nowhere")
+	wantSaid(t, r, studentA, "links.unknown_university")
+	wantSaid(t, r, studentA, "volunteer.choose_university")
 
 	wantSaid(t, s.command(member0(memberAna), "volunteer", ""), memberAna, "volunteer.already_member")
 }
