@@ -207,3 +207,40 @@ func TestMenuTelegramRefusesLeavesThePersonReachable(t *testing.T) {
 		t.Errorf("Profile(staff) = %+v, %v; want them still reachable", p, err)
 	}
 }
+
+// TestOwnMenuFollowsFirstStartAndLanguage: the programme file's staff
+// member, who had never opened the bot when it started, gets their own
+// menu at their first /start; choosing another language sets it again
+// in that language.
+func TestOwnMenuFollowsFirstStartAndLanguage(t *testing.T) {
+	env := bottest.Start(t)
+	staff := bottest.User(menuStaffID, "Sara", "en")
+	env.Command(staff, "start", "")
+	if call := ownMenuCall(env, staff.ID, 1); call.Method != "setMyCommands" {
+		t.Fatalf("own menu at the first /start set by %s; want setMyCommands", call.Method)
+	}
+	env.Command(staff, "language", "")
+	env.Press(staff, "Italiano")
+	call := ownMenuCall(env, staff.ID, 2)
+	want, _ := helpLists(env, bottest.User(menuStaffID, "Sara", "it"))
+	if call.Method != "setMyCommands" {
+		t.Fatalf("own menu after /language set by %s; want setMyCommands", call.Method)
+	}
+	wantCommands(t, "own menu in the new language", call.Commands, want)
+}
+
+// TestOwnMenuGoesWithErasure: a staff member who joined by invite and
+// erases their data with /deletemydata loses their own menu with their
+// role.
+func TestOwnMenuGoesWithErasure(t *testing.T) {
+	env := bottest.Start(t)
+	staff := bottest.User(menuStaffID, "Sara", "en")
+	nora := bottest.User(menuInviteeID, "Nora", "en")
+	env.Command(nora, "start", invite(env, staff, "staff"))
+	ownMenuCall(env, nora.ID, 1)
+	env.Command(nora, "deletemydata", "")
+	env.Press(nora, env.Engine.Catalog().T("en", "mydata.delete_yes", nil))
+	if call := ownMenuCall(env, nora.ID, 2); call.Method != "deleteMyCommands" {
+		t.Errorf("own menu after /deletemydata changed by %s; want deleteMyCommands", call.Method)
+	}
+}

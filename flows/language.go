@@ -37,7 +37,15 @@ func chooseLanguage(t *Turn) error {
 		t.Notice("error.bad_button")
 		return nil
 	}
+	// A menu of their own follows them into the new language.
+	menu, err := watchMenus(t, t.Event.From.ID)
+	if err != nil {
+		return err
+	}
 	t.Profile.Lang = lang
+	if err := menu(); err != nil {
+		return err
+	}
 	t.Session.Reset()
 	t.Say("language.set", nil)
 	welcome(t)

@@ -67,7 +67,15 @@ func confirmDelete(t *Turn) error {
 func deleteMyData(t *Turn) error {
 	switch t.Callback.Action {
 	case "delete":
+		// A staff member's own menu goes with their roles.
+		menu, err := watchMenus(t, t.Event.From.ID)
+		if err != nil {
+			return err
+		}
 		if err := t.e.eraseUser(t.ctx, t.rec, t.Event.From.ID); err != nil {
+			return err
+		}
+		if err := menu(); err != nil {
 			return err
 		}
 		t.forget = true
