@@ -178,19 +178,6 @@ func New(cfg Config) (*Engine, error) {
 	return e, nil
 }
 
-// Commands returns the commands visible to anyone, in order, for the
-// command menu. Descriptions are in lang.
-func (e *Engine) Commands(lang string) []Button {
-	var out []Button
-	for _, name := range e.order {
-		c := e.commands[name]
-		if c.Help != "" && c.Role == records.RoleAnyone {
-			out = append(out, Button{Text: e.cat.T(lang, c.Help, nil), Data: name})
-		}
-	}
-	return out
-}
-
 // Catalog returns the engine's message catalog.
 func (e *Engine) Catalog() *locales.Catalog { return e.cat }
 
