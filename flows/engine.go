@@ -164,6 +164,8 @@ func New(cfg Config) (*Engine, error) {
 		registerQuestionnaire,
 		registerECTS,
 		registerSupport,
+		registerVolunteer,
+		registerLinks,
 		registerInvite,
 		registerPeople,
 		registerFind,

@@ -25,6 +25,10 @@ func registerLasting(e *Engine) {
 	e.onLasting(flowQuestionnaire, records.RoleAnyone, InPrivate, questionnaireButton, "start")
 	// Yes and No under an announced event.
 	e.onLasting(flowAnnounce, records.RoleAnyone, InPrivate, rsvpButton, "yes", "no")
+	// The way into an offer to join a committee from /start, and the
+	// committee's Invite under an offer, in its group.
+	e.onLasting(flowVolunteer, records.RoleAnyone, InPrivate, volunteerButton, "begin")
+	e.onLasting(flowVolunteer, records.RoleCommittee, InGroup, acceptOffer, "accept")
 	// Reply under a message from the other side of a mentorship.
 	e.onLasting(flowContact, records.RoleAnyone, InPrivate, contactButton, "reply")
 	// The student's way in from /start and Reply under an answer; the

@@ -84,10 +84,6 @@ func registerSupport(e *Engine) {
 			return db.EraseTickets(ctx, userID, committeeGroupOf(e.program))
 		},
 	})
-	// Beside the requests to committees: the offers to join one, and
-	// the links that open a request, an offer or an application.
-	registerVolunteer(e)
-	registerLinks(e)
 }
 
 // supportStartButtons are the rows the welcome message offers to ask

@@ -61,10 +61,7 @@ func registerVolunteer(e *Engine) {
 	e.command(Command{Name: "volunteer", Role: records.RoleAnyone, Scope: InPrivate, Help: "volunteer.cmd", Run: beginVolunteer})
 	e.onButton(flowVolunteer, records.RoleAnyone, InPrivate, volunteerButton)
 	e.onStep(flowStep(flowVolunteer), volunteerStep)
-	// Lasting, and checked by their handlers: the way in from the
-	// welcome, and the committee's Invite under an offer.
-	e.onLasting(flowVolunteer, records.RoleAnyone, InPrivate, volunteerButton, "begin")
-	e.onLasting(flowVolunteer, records.RoleCommittee, InGroup, acceptOffer, "accept")
+	// Its lasting buttons are in lasting.go.
 }
 
 // volunteerStartButtons are the rows the welcome message offers to
