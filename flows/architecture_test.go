@@ -50,6 +50,7 @@ func TestLayers(t *testing.T) {
 		"records":    {telegram, redis, mb + "flows", mb + "bot/...", mb + "locales"},
 		"redisstore": {telegram, mb + "flows", mb + "bot/..."},
 		"pdfdoc":     {mb + "flows", mb + "flows/records"},
+		"doccheck":   {mb + "flows", mb + "flows/records", telegram, redis},
 	}
 	for dir, rules := range forbidden {
 		_, files := parseDir(t, dir)
@@ -101,7 +102,7 @@ const maxFuncLines = 80
 // TestFunctionsAreShort keeps every function of the program (tests
 // aside) under maxFuncLines lines.
 func TestFunctionsAreShort(t *testing.T) {
-	for _, dir := range []string{".", "records", "redisstore", "redisstore/redistest", "pdfdoc",
+	for _, dir := range []string{".", "records", "redisstore", "redisstore/redistest", "pdfdoc", "doccheck",
 		"../bot", "../bot/console", "../bot/bottest", "../bot/telegramtest", "../cmd/mentorbot", "../cmd/mentorbot-load", "../locales"} {
 		fset, files := parseDir(t, dir)
 		for _, f := range files {
