@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mentorbot/mentorbot/flows/records"
@@ -338,11 +339,18 @@ func (t *Turn) datesFor(userID int64) dateFormat {
 }
 
 // zoneOf is the time zone dates are shown to p in (see roster.zoneOf);
-// the programme's when the roster cannot be read.
+// the programme's when the roster cannot be read. The sender's default
+// is looked up once a turn: a message lists many dates.
 func (t *Turn) zoneOf(p records.Profile) *time.Location {
+	if p.TimeZone == "" && p.UserID == t.Profile.UserID && t.senderZone != nil {
+		return t.senderZone
+	}
 	loc, err := rosterOf(t).zoneOf(t.ctx, p)
 	if err != nil {
 		return t.Program().Location()
+	}
+	if p.TimeZone == "" && p.UserID == t.Profile.UserID {
+		t.senderZone = loc
 	}
 	return loc
 }
@@ -368,11 +376,28 @@ func (r roster) zoneOf(ctx context.Context, p records.Profile) (*time.Location, 
 // one this system no longer knows).
 func chosenZone(p records.Profile, def *time.Location) *time.Location {
 	if p.TimeZone != "" {
-		if loc, err := time.LoadLocation(p.TimeZone); err == nil {
+		if loc, err := loadZone(p.TimeZone); err == nil {
 			return loc
 		}
 	}
 	return def
+}
+
+// zones holds the zones loaded so far by name: time.LoadLocation reads
+// and parses the zone's file on every call.
+var zones sync.Map
+
+// loadZone is time.LoadLocation, once per name.
+func loadZone(name string) (*time.Location, error) {
+	if loc, ok := zones.Load(name); ok {
+		return loc.(*time.Location), nil
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, err
+	}
+	zones.Store(name, loc)
+	return loc, nil
 }
 
 // hostZone is the time zone of project's host institution, the

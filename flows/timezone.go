@@ -102,7 +102,7 @@ func lookupZone(s string) (*time.Location, bool) {
 		return nil, false
 	}
 	for _, name := range []string{s, zoneCase(s)} {
-		if loc, err := time.LoadLocation(name); err == nil {
+		if loc, err := loadZone(name); err == nil {
 			return loc, true
 		}
 	}

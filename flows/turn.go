@@ -25,6 +25,9 @@ type Turn struct {
 	// forget stops the turn from saving the profile, after the user's
 	// data was erased.
 	forget bool
+	// senderZone is the zone the sender sees dates in when they chose
+	// none, once looked up (see Turn.zoneOf).
+	senderZone *time.Location
 }
 
 // Context returns the turn's context.
