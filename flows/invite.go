@@ -61,7 +61,7 @@ func registerInvite(e *Engine) {
 	e.command(Command{Name: "reinvite", Role: records.RoleStaff, Scope: InPrivate, Help: "invite.cmd_reinvite", Run: reinviteCommand})
 	e.onArgument("start", invitePayload, joinByInvite)
 	e.onStep(flowStep(flowInvite), func(t *Turn) error {
-		t.Say("language.use_buttons", nil, languageButtons(t))
+		t.Say("language.use_buttons", nil, languageButtons(t)...)
 		return nil
 	})
 	e.onButton(flowInvite, records.RoleAnyone, InPrivate, inviteLanguage)
@@ -543,7 +543,7 @@ func joinByInvite(t *Turn) error {
 	if t.Profile.Lang == "" {
 		t.StartFlow(flowInvite, "lang")
 		t.SaveState(inviteState{Invite: inv.N})
-		t.Say("language.choose", nil, languageButtons(t))
+		t.Say("language.choose", nil, languageButtons(t)...)
 		return nil
 	}
 	return welcomeInvited(t, inv)

@@ -274,7 +274,7 @@ func TestInviteAsksLanguageWhenUnknown(t *testing.T) {
 	h := newHarness(t)
 	staff := user(staffID, "it")
 	payload := invitePayload(t, h.command(staff, "invite", "committee bicocca"))
-	u := flows.User{ID: newcomer, FirstName: "Amira", LanguageCode: "ar"}
+	u := flows.User{ID: newcomer, FirstName: "Amira", LanguageCode: "tr"}
 	r := h.command(u, "start", payload)
 	wantSaid(t, r, newcomer, "language.choose")
 	wantText(t, r, staffID, "Amira ha accettato l'invito n. 1 ed è entrato/a come membro del comitato di University of Milano Bicocca.")
@@ -409,7 +409,7 @@ func TestMentorInvitedInPlaceTakesHeldMatch(t *testing.T) {
 
 	// Somebody else than the programme file's mentor 200000001 joins,
 	// in a language they must choose first.
-	nora := flows.User{ID: newcomer, FirstName: "Nora", Username: "nora", LanguageCode: "ar"}
+	nora := flows.User{ID: newcomer, FirstName: "Nora", Username: "nora", LanguageCode: "tr"}
 	r := h.command(nora, "start", payload)
 	if textTo(r, studentA) != "" {
 		t.Fatalf("introduced before the language was chosen:%s", dump(r))

@@ -1,6 +1,11 @@
 package flows
 
-import "github.com/mentorbot/mentorbot/flows/records"
+import (
+	"slices"
+
+	"github.com/mentorbot/mentorbot/flows/records"
+	"github.com/mentorbot/mentorbot/locales"
+)
 
 const flowLanguage = "lang"
 
@@ -9,24 +14,41 @@ const flowLanguage = "lang"
 func registerLanguage(e *Engine) {
 	e.command(Command{Name: "language", Scope: InPrivate, Help: "cmd.language", Run: func(t *Turn) error {
 		t.StartFlow(flowLanguage, "choose")
-		t.Say("language.choose", nil, languageButtons(t))
+		t.Say("language.choose", nil, languageButtons(t)...)
 		return nil
 	}})
 	e.onButton(flowLanguage, records.RoleAnyone, InPrivate, chooseLanguage)
 	e.onStep(flowStep(flowLanguage), func(t *Turn) error {
-		t.Say("language.use_buttons", nil, languageButtons(t))
+		t.Say("language.use_buttons", nil, languageButtons(t)...)
 		return nil
 	})
 }
 
 // languageButtons offers every language of the catalog, each named in
-// itself so a user who cannot read the current language finds theirs.
-func languageButtons(t *Turn) []Button {
-	var row []Button
-	for _, lang := range t.e.cat.Languages() {
-		row = append(row, t.Button(t.e.cat.T(lang, "language.self", nil), "set", lang))
+// itself so a user who cannot read the current language finds theirs:
+// the programme's own (English, Italian) first, the others after them
+// in the catalog's order, two a row.
+func languageButtons(t *Turn) [][]Button {
+	langs := t.e.cat.Languages()
+	first := []string{locales.Default, "it"}
+	slices.SortStableFunc(langs, func(a, b string) int {
+		ia, ib := slices.Index(first, a), slices.Index(first, b)
+		if ia < 0 {
+			ia = len(first)
+		}
+		if ib < 0 {
+			ib = len(first)
+		}
+		return ia - ib
+	})
+	var rows [][]Button
+	for i, lang := range langs {
+		if i%2 == 0 {
+			rows = append(rows, nil)
+		}
+		rows[len(rows)-1] = append(rows[len(rows)-1], t.Button(t.e.cat.T(lang, "language.self", nil), "set", lang))
 	}
-	return row
+	return rows
 }
 
 // chooseLanguage sets the language the user pressed and greets them in

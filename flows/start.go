@@ -32,7 +32,7 @@ func start(t *Turn) error {
 	}
 	if t.Profile.Lang == "" {
 		t.StartFlow(flowLanguage, "choose")
-		t.Say("language.choose", nil, languageButtons(t))
+		t.Say("language.choose", nil, languageButtons(t)...)
 		return nil
 	}
 	t.Session.Reset()

@@ -8,7 +8,7 @@ import (
 
 func TestStartAsksLanguageOnFirstContact(t *testing.T) {
 	h := newHarness(t)
-	u := flows.User{ID: studentA, FirstName: "Amira", LanguageCode: "ar"}
+	u := flows.User{ID: studentA, FirstName: "Amira", LanguageCode: "tr"}
 	r := h.command(u, "start", "")
 	wantSaid(t, r, studentA, "language.choose")
 	r = h.pressAction(u, r, "set", "it")

