@@ -3,6 +3,7 @@ package flows
 import (
 	"context"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -44,6 +45,23 @@ var (
 // few words.
 const maxDateInput = 100
 
+// dayWords are the words for today, tomorrow and the day after in the
+// languages the bot speaks, with how many days ahead each is.
+var dayWords = map[string]int{
+	"today": 0, "oggi": 0, "aujourd'hui": 0, "aujourd’hui": 0, "hoy": 0, "сьогодні": 0, "اليوم": 0, "امروز": 0,
+	"tomorrow": 1, "domani": 1, "demain": 1, "mañana": 1, "завтра": 1, "غدا": 1, "غداً": 1, "غدًا": 1, "فردا": 1,
+	"dopodomani": 2, "après-demain": 2, "післязавтра": 2, "پس‌فردا": 2, "پسفردا": 2,
+}
+
+// atWords may stand between the day and the time: "tomorrow at 18:00".
+var atWords = []string{"at", "@", "alle", "ore", "à", "a", "о", "об", "الساعة", "ساعت"}
+
+// localDigits writes Arabic-Indic and Persian digits as ASCII ones, so
+// "۱۸:۰۰" reads as 18:00.
+var localDigits = strings.NewReplacer(
+	"٠", "0", "١", "1", "٢", "2", "٣", "3", "٤", "4", "٥", "5", "٦", "6", "٧", "7", "٨", "8", "٩", "9",
+	"۰", "0", "۱", "1", "۲", "2", "۳", "3", "۴", "4", "۵", "5", "۶", "6", "۷", "7", "۸", "8", "۹", "9")
+
 // recentlyPassed is how long ago a day typed without a year may have
 // passed and still be taken for a slip rather than next year's day: the
 // user is asked which year they mean.
@@ -76,7 +94,7 @@ func ParseMeetingTime(s string, now time.Time, loc *time.Location, ends time.Tim
 	if len(s) > maxDateInput {
 		return MeetingTime{}, errDateFormat
 	}
-	s = strings.ToLower(strings.TrimSpace(s))
+	s = strings.ToLower(strings.TrimSpace(localDigits.Replace(s)))
 	for _, dash := range []string{"–", "—", " to "} {
 		s = strings.ReplaceAll(s, dash, "-")
 	}
@@ -90,7 +108,7 @@ func ParseMeetingTime(s string, now time.Time, loc *time.Location, ends time.Tim
 		}
 		toks = append(toks, f)
 	}
-	if len(toks) == 3 && (toks[1] == "at" || toks[1] == "alle" || toks[1] == "ore" || toks[1] == "@") {
+	if len(toks) == 3 && slices.Contains(atWords, toks[1]) {
 		toks = []string{toks[0], toks[2]}
 	}
 	if len(toks) != 2 {
@@ -170,14 +188,8 @@ func inferYear(year int, month time.Month, day int, now, ends time.Time) (int, e
 // year, whose year is now's until inferYear says.
 func parseDay(s string, now time.Time) (int, time.Month, int, bool, error) {
 	y, mo, d := now.Date()
-	switch s {
-	case "today", "oggi":
-		return y, mo, d, false, nil
-	case "tomorrow", "domani":
-		t := time.Date(y, mo, d+1, 12, 0, 0, 0, now.Location())
-		return t.Year(), t.Month(), t.Day(), false, nil
-	case "dopodomani":
-		t := time.Date(y, mo, d+2, 12, 0, 0, 0, now.Location())
+	if days, ok := dayWords[s]; ok {
+		t := time.Date(y, mo, d+days, 12, 0, 0, 0, now.Location())
 		return t.Year(), t.Month(), t.Day(), false, nil
 	}
 	var parts []string

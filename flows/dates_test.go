@@ -210,3 +210,21 @@ func TestParseMeetingTimeWithoutYear(t *testing.T) {
 		})
 	}
 }
+
+// TestParseMeetingTimeInEveryLanguage: the words for today and tomorrow
+// of each language the bot speaks, and Persian and Arabic-Indic digits.
+func TestParseMeetingTimeInEveryLanguage(t *testing.T) {
+	loc := rome(t)
+	now := time.Date(2026, 11, 5, 9, 30, 0, 0, loc)
+	tomorrow := time.Date(2026, 11, 6, 18, 0, 0, 0, loc)
+	for _, in := range []string{"demain 18:00", "demain à 18h", "mañana 18:00", "завтра 18:00", "завтра о 18:00",
+		"غدا 18:00", "فردا 18:00", "فردا ساعت ۱۸:۰۰", "غدا ١٨:٠٠", "Tomorrow 18"} {
+		got, err := flows.ParseMeetingTime(in, now, loc, time.Time{})
+		if err != nil || !got.Start.Equal(tomorrow) {
+			t.Errorf("ParseMeetingTime(%q) = %v, %v; want %v", in, got.Start, err, tomorrow)
+		}
+	}
+	if got, err := flows.ParseMeetingTime("۱۲/۱۱ ۱۸:۰۰-۱۹:۳۰", now, loc, time.Time{}); err != nil || got.Duration != 90*time.Minute {
+		t.Errorf("Persian digits: %v, %v", got, err)
+	}
+}
