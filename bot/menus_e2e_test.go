@@ -82,15 +82,17 @@ func TestMenusAtStartFollowTheRegistration(t *testing.T) {
 	env := bottest.Start(t)
 	env.Server.WaitCalls("setChatMenuButton", 1) // after every menu
 	langs := append([]string{""}, env.Engine.Catalog().Languages()...)
-	if len(langs) > len(menuCommittee) {
-		t.Fatalf("%d languages; the test programme names %d committee members, one a language", len(langs), len(menuCommittee))
-	}
 	for i, lang := range langs {
 		t.Run("lang="+lang, func(t *testing.T) {
 			private, _ := helpLists(env, bottest.User(menuStudentID+int64(i), "Ada", lang))
-			_, group := helpLists(env, bottest.User(menuCommittee[i], "Carla", lang))
+			// One committee member asks /help in each language in turn.
+			member := menuCommittee[0]
+			if err := env.Records.SaveProfile(context.Background(), records.Profile{UserID: member, FirstName: "Carla", Lang: lang, Started: true}); err != nil {
+				t.Fatal(err)
+			}
+			_, group := helpLists(env, bottest.User(member, "Carla", lang))
 			if len(group) == 0 {
-				t.Fatalf("/help of committee member %d lists no group command", menuCommittee[i])
+				t.Fatalf("/help of committee member %d lists no group command", member)
 			}
 			for _, c := range []struct {
 				scope string
@@ -106,7 +108,7 @@ func TestMenusAtStartFollowTheRegistration(t *testing.T) {
 				}
 				wantCommands(t, "menu of "+c.scope+" in "+strconv.Quote(lang), got, c.want)
 			}
-			wantCommands(t, "what a committee member sees in the group", env.Server.Menu(menuGroup, menuCommittee[i], lang), group)
+			wantCommands(t, "what a committee member sees in the group", env.Server.Menu(menuGroup, member, lang), group)
 		})
 	}
 }
