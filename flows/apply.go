@@ -112,7 +112,9 @@ func languageName(t *Turn, code string) string {
 // formatDecimal writes x with one decimal the way lang does ("23,8" in
 // Italian, "23.8" in English).
 func formatDecimal(lang string, x float64) string {
-	return message.NewPrinter(language.Make(lang)).Sprintf("%.1f", x)
+	// Latin digits in every language, as every other number the bot
+	// writes (Arabic and Persian would otherwise get their own).
+	return message.NewPrinter(language.Make(lang+"-u-nu-latn")).Sprintf("%.1f", x)
 }
 
 // sayBuilt replies with text built around message id, such as a

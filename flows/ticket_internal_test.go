@@ -24,9 +24,9 @@ func TestTicketHeaderNamesTheLanguageInTheGroupsLanguage(t *testing.T) {
 }
 
 // TestSizesFollowTheLanguage: a file size reads "23,8" in Italian and
-// "23.8" in English.
+// "23.8" in English, with Latin digits in Arabic and Persian too.
 func TestSizesFollowTheLanguage(t *testing.T) {
-	for lang, want := range map[string]string{"it": "23,8", "en": "23.8"} {
+	for lang, want := range map[string]string{"it": "23,8", "en": "23.8", "fr": "23,8", "ar": "23.8", "fa": "23.8"} {
 		if got := formatDecimal(lang, 23.8); got != want {
 			t.Errorf("formatDecimal(%s, 23.8) = %q; want %q", lang, got, want)
 		}
