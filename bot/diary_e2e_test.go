@@ -79,6 +79,19 @@ func wantWords(tb testing.TB, text string, wants ...string) {
 	}
 }
 
+// fillECTSForm has diaryMentee fill in the credit form, in Italian, up
+// to its last question: how many credits.
+func fillECTSForm(env *bottest.Env) {
+	env.TB.Helper()
+	env.Command(diaryMentee, "ects", "")
+	env.Press(diaryMentee, "Sì")
+	env.Press(diaryMentee, "Usa Ayşe Yılmaz")
+	env.Text(diaryMentee, "987654")
+	env.Text(diaryMentee, "Relazioni internazionali")
+	env.Press(diaryMentee, "University of Milano Bicocca")
+	env.Text(diaryMentee, "2026/2027")
+}
+
 func TestDiaryE2EProducesPDF(t *testing.T) {
 	env := bottest.Start(t)
 	startMentorship(env, 1)
@@ -121,13 +134,7 @@ func TestDiaryE2EProducesPDF(t *testing.T) {
 	// The credit form comes with the diary, once the two meetings the
 	// test programme asks for have taken place.
 	env.Clock.Add(7 * 24 * time.Hour)
-	env.Command(diaryMentee, "ects", "")
-	env.Press(diaryMentee, "Sì")
-	env.Press(diaryMentee, "Usa Ayşe Yılmaz")
-	env.Text(diaryMentee, "987654")
-	env.Text(diaryMentee, "Relazioni internazionali")
-	env.Press(diaryMentee, "University of Milano Bicocca")
-	env.Text(diaryMentee, "2026/2027")
+	fillECTSForm(env)
 	env.Text(diaryMentee, "3")
 	r = env.Press(diaryMentee, "Conferma")
 	wantWords(t, pdfWords(t, documentTo(t, r, diaryMentee.ID, "ects-"+diaryMentorship+".pdf").Document.Content),

@@ -31,13 +31,7 @@ func TestEvidenceRulesE2E(t *testing.T) {
 	bottest.WantText(t, r, diaryMentee.ID, "1 incontro")
 
 	env.Clock.Add(7 * 24 * time.Hour)
-	env.Command(diaryMentee, "ects", "")
-	env.Press(diaryMentee, "Sì")
-	env.Press(diaryMentee, "Usa Ayşe Yılmaz")
-	env.Text(diaryMentee, "987654")
-	env.Text(diaryMentee, "Relazioni internazionali")
-	env.Press(diaryMentee, "University of Milano Bicocca")
-	env.Text(diaryMentee, "2026/2027")
+	fillECTSForm(env)
 	r = env.Text(diaryMentee, "30")
 	bottest.WantText(t, r, diaryMentee.ID, cat.T("it", "ects.bad.credits", map[string]any{"Min": 1, "Max": 3}))
 }
