@@ -18,13 +18,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
-
-	"golang.org/x/text/runes"
-	"golang.org/x/text/transform"
-	"golang.org/x/text/unicode/norm"
 
 	"github.com/mentorbot/mentorbot/flows"
+	"github.com/mentorbot/mentorbot/flows/records"
 )
 
 // BotName stands in for the bot's Telegram username in console mode,
@@ -315,17 +311,9 @@ func (ps *people) find(name string) (*person, bool) {
 	return nil, false
 }
 
-// unaccent takes the accents off letters: "José" becomes "Jose".
-var unaccent = transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
-
 // fold is s as :as and :group compare it: trimmed, lower case, without
 // accents.
-func fold(s string) string {
-	if out, _, err := transform.String(unaccent, s); err == nil {
-		s = out
-	}
-	return strings.ToLower(strings.TrimSpace(s))
-}
+func fold(s string) string { return records.Fold(strings.TrimSpace(s)) }
 
 // describe names p with their user id and role, in the user's language.
 func (c *Console) describe(ctx context.Context, p *person) string {

@@ -32,8 +32,9 @@ type FindHit struct {
 	UserID int64
 }
 
-// fold lowers s and strips its accents.
-func fold(s string) string {
+// Fold lowers s and strips its accents, so "José" and "jose" compare
+// equal: the search index's tokens, and names typed in the console.
+func Fold(s string) string {
 	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
 	out, _, err := transform.String(t, strings.ToLower(s))
 	if err != nil {
@@ -44,7 +45,7 @@ func fold(s string) string {
 
 // words splits s into folded search tokens.
 func words(s string) []string {
-	return strings.FieldsFunc(fold(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '-' && r != '_' })
+	return strings.FieldsFunc(Fold(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '-' && r != '_' })
 }
 
 // personTokens are the entries that find p.
@@ -66,7 +67,7 @@ func personTokens(p Profile) []string {
 // whole reference number and its number without leading zeros, so
 // "MIE-2027-0042", "mie-2027" and "42" find it.
 func applicationTokens(ref string) []string {
-	out := []string{fold(ref) + "\x00a:" + ref}
+	out := []string{Fold(ref) + "\x00a:" + ref}
 	if i := strings.LastIndexByte(ref, '-'); i >= 0 {
 		if n := strings.TrimLeft(ref[i+1:], "0"); n != "" {
 			out = append(out, n+"\x00a:"+ref)
