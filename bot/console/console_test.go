@@ -363,13 +363,13 @@ func TestButtonsOutliveRepliesWithoutButtons(t *testing.T) {
 func TestSayAndNumbers(t *testing.T) {
 	e := newEngine(t)
 	c := New(e, nil, io.Discard, slog.New(slog.DiscardHandler))
-	typeLines(t, c, "/start", "7")
+	typeLines(t, c, "/start", "70")
 	if c.update != 1 {
-		t.Errorf("7 with 2 buttons sent %d events; want only /start", c.update)
+		t.Errorf("70 with a button per language sent %d events; want only /start", c.update)
 	}
-	typeLines(t, c, ":say 7", ":nosuch")
+	typeLines(t, c, ":say 70", ":nosuch")
 	if c.update != 2 {
-		t.Errorf(":say 7 and :nosuch sent %d events after /start; want 1", c.update-1)
+		t.Errorf(":say 70 and :nosuch sent %d events after /start; want 1", c.update-1)
 	}
 }
 
