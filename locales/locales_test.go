@@ -67,7 +67,7 @@ func TestMatch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for code, want := range map[string]string{"it-IT": "it", "en": "en", "EN-gb": "en", "ar-EG": "ar", "fa-IR": "fa", "tr": "", "": ""} {
+	for code, want := range map[string]string{"it-IT": "it", "en": "en", "EN-gb": "en", "ar-EG": "ar", "fa-IR": "fa", "uk-UA": "uk", "fr-CA": "fr", "es-419": "es", "tr": "", "": ""} {
 		if got := c.Match(code); got != want {
 			t.Errorf("Match(%q) = %q; want %q", code, got, want)
 		}
