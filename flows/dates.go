@@ -50,7 +50,7 @@ const maxDateInput = 100
 var dayWords = map[string]int{
 	"today": 0, "oggi": 0, "aujourd'hui": 0, "aujourd’hui": 0, "hoy": 0, "сьогодні": 0, "اليوم": 0, "امروز": 0,
 	"tomorrow": 1, "domani": 1, "demain": 1, "mañana": 1, "завтра": 1, "غدا": 1, "غداً": 1, "غدًا": 1, "فردا": 1,
-	"dopodomani": 2, "après-demain": 2, "післязавтра": 2, "پس‌فردا": 2, "پسفردا": 2,
+	"dopodomani": 2, "après-demain": 2, "післязавтра": 2, "پس\u200cفردا": 2, "پسفردا": 2,
 }
 
 // atWords may stand between the day and the time: "tomorrow at 18:00".
