@@ -225,32 +225,29 @@ func previewAnnouncement(t *Turn, st announceState) error {
 		return err
 	}
 	t.Session.Step = "preview"
-	preview, quote, styles := announcementText(t.dates(), st)
 	head := t.T("announce.preview", map[string]any{"Audience": audienceName(t, st.Audience)}) + " " +
 		t.Plural("announce.reach", len(to), map[string]any{"Unreachable": len(unreachable)})
+	text, quote, styles := announcementText(t.dates(), st, head)
 	rows := [][]Button{{t.Button(t.T("announce.button.send", nil), "send", "")}}
 	if st.EventAt.IsZero() {
 		rows = append(rows, []Button{t.Button(t.T("announce.button.rsvp", nil), "rsvp", "")})
 	}
-	shift := len(head) + 2
-	quote.Start, quote.End = quote.Start+shift, quote.End+shift
-	for i := range styles {
-		styles[i].Start, styles[i].End = styles[i].Start+shift, styles[i].End+shift
-	}
-	t.Send(Message{ChatID: t.Event.ChatID, Text: head + "\n\n" + preview, TextID: "announce.preview",
+	t.Send(Message{ChatID: t.Event.ChatID, Text: text, TextID: "announce.preview",
 		Quote: quote, Styles: styles, Buttons: rows})
 	return nil
 }
 
 // announcementText is the announcement as one recipient reads it, in
-// their language and zone, with the span of staff's words and their
+// their language and zone, after lead (the preview's line for staff;
+// empty for a recipient), with the span of staff's words and their
 // formatting.
-func announcementText(dates dateFormat, st announceState) (string, *Span, []Style) {
+func announcementText(dates dateFormat, st announceState, lead string) (string, *Span, []Style) {
 	foot := ""
 	if !st.EventAt.IsZero() {
 		foot = dates.cat.T(dates.lang, "announce.event", map[string]any{"When": dates.dateTime(st.EventAt)})
 	}
-	text, quote := composeQuoted(dates.cat.T(dates.lang, "announce.header", nil), st.Text, foot)
+	head := compose(lead, dates.cat.T(dates.lang, "announce.header", nil), "")
+	text, quote := composeQuoted(head, st.Text, foot)
 	var styles []Style
 	for _, s := range st.Styles {
 		s.Start, s.End = s.Start+quote.Start, s.End+quote.Start
@@ -370,7 +367,7 @@ func sendAnnouncement(t *Turn, st announceState) error {
 	ref := refAnnouncement + ":" + strconv.FormatInt(a.ID, 10)
 	for _, uid := range to {
 		dates := t.datesFor(uid)
-		text, quote, styles := announcementText(dates, st)
+		text, quote, styles := announcementText(dates, st, "")
 		m := Message{ChatID: uid, Text: text, Quote: quote, Styles: styles, TextID: "announce.header", Ref: ref}
 		if !st.EventAt.IsZero() {
 			m.Buttons = [][]Button{{
@@ -538,13 +535,9 @@ func (d eventDesk) remind(ctx context.Context, id int64, now time.Time) (bool, e
 		if err != nil {
 			continue // erased since
 		}
-		lang := p.Lang
-		if !d.cat.Supported(lang) {
-			lang = locales.Default
-		}
-		dates := dateFormat{cat: d.cat, lang: lang, loc: chosenZone(p, d.program.Location())}
+		dates := datesOf(d.cat, p, d.program.Location())
 		const msgID = "announce.reminder"
-		m := Message{ChatID: uid, TextID: msgID, Text: d.cat.T(lang, msgID, map[string]any{"When": dates.dateTime(a.EventAt)})}
+		m := Message{ChatID: uid, TextID: msgID, Text: d.cat.T(dates.lang, msgID, map[string]any{"When": dates.dateTime(a.EventAt)})}
 		m.Text, m.Quote = composeQuoted(m.Text, a.Text, "")
 		if err := tx.Enqueue(ctx, uid, fmt.Sprintf("announcement-%d-reminder-%d", id, uid), m); err != nil {
 			return false, err

@@ -343,11 +343,18 @@ func (t *Turn) datesFor(userID int64) dateFormat {
 	if err != nil {
 		p = records.Profile{UserID: userID}
 	}
+	return datesOf(t.e.cat, p, t.zoneOf(p))
+}
+
+// datesOf is p's date format where the roster is not at hand (a
+// scheduled reminder): their language, the catalog's default when they
+// have none it speaks, and the zone they chose, else def.
+func datesOf(cat *locales.Catalog, p records.Profile, def *time.Location) dateFormat {
 	lang := p.Lang
-	if lang == "" {
+	if !cat.Supported(lang) {
 		lang = locales.Default
 	}
-	return dateFormat{cat: t.e.cat, lang: lang, loc: t.zoneOf(p)}
+	return dateFormat{cat: cat, lang: lang, loc: chosenZone(p, def)}
 }
 
 // zoneOf is the time zone dates are shown to p in (see roster.zoneOf);

@@ -358,7 +358,7 @@ func (sc *reminderScan) dates(r dueReminder) dateFormat {
 	if r.Side == sideMentor {
 		def = sc.prog.hostZone(r.m.ProjectID)
 	}
-	return dateFormat{cat: sc.cat, lang: r.lang, loc: chosenZone(r.to, def)}
+	return datesOf(sc.cat, r.to, def)
 }
 
 // meetingMessage reminds of a meeting ahead.
