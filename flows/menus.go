@@ -212,6 +212,21 @@ func watchMenus(t *Turn, ids ...int64) (func() error, error) {
 	}, nil
 }
 
+// queueOwnMenu queues userID's menu of their own, when their roles give
+// them one; nothing changes their roles in between, so watchMenus's
+// look before and after would read them twice.
+func queueOwnMenu(t *Turn, userID int64) error {
+	if !t.e.outbox {
+		return nil
+	}
+	menu, err := MenusOf(t.e).personal(t.ctx, t.rec, userID, t.LangOf(userID))
+	if err != nil || len(menu.Commands) == 0 {
+		return err
+	}
+	t.Send(Message{ChatID: userID, Menu: &menu})
+	return nil
+}
+
 // watchInviteMenus is watchMenus for the redemption of the invite whose
 // link carries token: the sender's menu, and for a mentor's link the
 // menu of the project's mentor, whom the sender replaces.

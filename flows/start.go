@@ -39,11 +39,7 @@ func start(t *Turn) error {
 	welcome(t)
 	// Staff of the programme file who open the bot after it started get
 	// their menu now rather than at the next start.
-	menu, err := watchMenus(t, t.Event.From.ID)
-	if err != nil {
-		return err
-	}
-	if err := menu(); err != nil {
+	if err := queueOwnMenu(t, t.Event.From.ID); err != nil {
 		return err
 	}
 	return askMentorsZone(t)
