@@ -111,6 +111,9 @@ type Engine struct {
 	// jobs run the work turns start off the chat workers, by kind
 	// (jobs.go).
 	jobs map[string]JobFunc
+	// actions are what staff do in the workspace, by name
+	// (workspace.go).
+	actions map[string]action
 }
 
 // New returns an Engine with every flow registered.
@@ -139,6 +142,7 @@ func New(cfg Config) (*Engine, error) {
 		undelivered: make(map[string]func(context.Context, string, Undelivered) ([]Message, error)),
 		personal:    make(map[string]PersonalData),
 		jobs:        make(map[string]JobFunc),
+		actions:     make(map[string]action),
 	}
 	e.sent[refJob] = jobMessageSent(e.rec)
 	if e.now == nil {
@@ -174,6 +178,7 @@ func New(cfg Config) (*Engine, error) {
 		registerRevoke,
 		registerMyData,
 		registerLasting,
+		registerWorkspace,
 	} {
 		register(e)
 	}
@@ -245,7 +250,9 @@ func (e *Engine) turn(ctx context.Context, ev Event, update int64) (_ Reply, han
 	if p.Lang == "" {
 		p.Lang = e.cat.Match(ev.From.LanguageCode)
 	}
-	if ev.ChatType == ChatPrivate || ev.ChatType == "" {
+	if isPrivate(ev.ChatType) && ev.Kind != KindAction {
+		// Someone acting in the workspace has not written to the bot:
+		// whether it may write to them is left as it was.
 		p.Started = true
 		p.Blocked = false
 	}
@@ -269,7 +276,7 @@ func (e *Engine) turn(ctx context.Context, ev Event, update int64) (_ Reply, han
 		}
 	}
 	if e.outbox {
-		if err := e.enqueue(ctx, tx.DB, update, t.reply.Messages); err != nil {
+		if err := e.enqueue(ctx, tx.DB, update, sentOf(ev, t.reply.Messages)); err != nil {
 			return Reply{}, false, err
 		}
 	}
@@ -367,6 +374,8 @@ func (e *Engine) dispatch(t *Turn) error {
 		return nil
 	case KindButton:
 		return e.pressButton(t)
+	case KindAction:
+		return e.runAction(t)
 	}
 	return e.takeInput(t)
 }

@@ -14,6 +14,13 @@ const (
 	// KindEdited is a user editing a message they sent earlier. Flows
 	// never act on edits: the earlier text was already taken.
 	KindEdited
+	// KindAction is something a person did in the staff workspace (the
+	// Mini App), not in a chat: Command names the action (registered
+	// with Engine.onAction), Args its target, Text what they wrote with
+	// it. ChatID is the person's private chat, whose session the turn
+	// keeps as it was; what the turn says to that chat is returned to
+	// the workspace instead of sent (see Workspace).
+	KindAction
 )
 
 // ChatType tells a private chat from a group.

@@ -212,3 +212,14 @@ func appendIDs(ids []string, prefix string, m map[string]any) []string {
 	}
 	return ids
 }
+
+// RightToLeft reports whether lang is written right to left: Arabic
+// and Persian among the catalog's, and Hebrew, Urdu, Pashto, Sorani
+// Kurdish and Yiddish should they join.
+func RightToLeft(lang string) bool {
+	switch lang {
+	case "ar", "fa", "he", "ur", "ps", "ckb", "yi":
+		return true
+	}
+	return false
+}

@@ -3,6 +3,8 @@ package records
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -209,4 +211,25 @@ func (db *DB) OpenMentorships(ctx context.Context) ([]Mentorship, error) {
 		}
 	}
 	return open, nil
+}
+
+// Mentorships returns the mentorships of edition ("": the current
+// one), ended or not, ordered by id: for the staff workspace's table,
+// which shows one edition at a time.
+func (db *DB) Mentorships(ctx context.Context, edition string) ([]Mentorship, error) {
+	if edition == "" {
+		edition = db.edition
+	}
+	ms, err := loadSet[Mentorship](ctx, db, mentorshipsSet, mentorshipKey)
+	if err != nil {
+		return nil, err
+	}
+	of := ms[:0]
+	for _, m := range ms {
+		if m.Edition == edition {
+			of = append(of, m)
+		}
+	}
+	slices.SortFunc(of, func(a, b Mentorship) int { return strings.Compare(a.ID, b.ID) })
+	return of, nil
 }
