@@ -43,20 +43,7 @@ func firstSteps(env *bottest.Env, u telegramtest.User, degree, year, level strin
 // its reference number and the ids of the files u sent.
 func applyFully(env *bottest.Env, u telegramtest.User) (string, []string) {
 	env.TB.Helper()
-	firstSteps(env, u, "Bachelor's", "Year 2", "B1")
-	var ids []string
-	for _, up := range e2eUploads {
-		up := env.Server.DocumentMessage(u, up.name, up.mime, []byte("%PDF-1.4 test"), "")
-		ids = append(ids, up["message"].(map[string]any)["document"].(map[string]any)["file_id"].(string))
-		env.Inject(up)
-	}
-	r := env.Press(u, "Confirm")
-	bottest.WantText(env.TB, r, u.ID, "Your reference number is")
-	a, err := env.Records.ApplicationOf(context.Background(), u.ID)
-	if err != nil || a.State != records.AppSubmitted {
-		env.TB.Fatalf("after Confirm: %+v, %v", a, err)
-	}
-	return a.Ref, ids
+	return bottest.Apply(env, u)
 }
 
 func TestApplyE2EFromApplyToMatch(t *testing.T) {

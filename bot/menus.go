@@ -32,6 +32,7 @@ import (
 type MenuSetter interface {
 	SetMyCommands(ctx context.Context, params *tgbot.SetMyCommandsParams) (bool, error)
 	DeleteMyCommands(ctx context.Context, params *tgbot.DeleteMyCommandsParams) (bool, error)
+	SetChatMenuButton(ctx context.Context, params *tgbot.SetChatMenuButtonParams) (bool, error)
 }
 
 var _ MenuSetter = (*tgbot.Bot)(nil)
@@ -118,9 +119,11 @@ func (o *Outbox) deliverMenu(ctx context.Context, chatID int64, q *chatQueue, m 
 	return err
 }
 
-// setMenu makes the one API call for the menu m carries: setMyCommands
+// setMenu makes the API calls for the menu m carries: setMyCommands
 // with its chat's scope, or deleteMyCommands for a menu without
-// commands.
+// commands, then setChatMenuButton: the workspace for a menu with App,
+// the commands otherwise, so someone who lost their role loses the
+// workspace's button too. A retry repeats both, which is harmless.
 func (o *Outbox) setMenu(ctx context.Context, m flows.Message) error {
 	scope := &models.BotCommandScopeChat{ChatID: m.ChatID}
 	var err error
@@ -129,5 +132,13 @@ func (o *Outbox) setMenu(ctx context.Context, m flows.Message) error {
 	} else {
 		_, err = o.cfg.Menus.SetMyCommands(ctx, &tgbot.SetMyCommandsParams{Commands: botCommands(m.Menu.Commands), Scope: scope})
 	}
+	if err != nil {
+		return err
+	}
+	var button models.InputMenuButton = models.MenuButtonCommands{Type: models.MenuButtonTypeCommands}
+	if app := m.Menu.App; app != nil {
+		button = models.MenuButtonWebApp{Type: models.MenuButtonTypeWebApp, Text: app.Text, WebApp: models.WebAppInfo{URL: app.URL}}
+	}
+	_, err = o.cfg.Menus.SetChatMenuButton(ctx, &tgbot.SetChatMenuButtonParams{ChatID: m.ChatID, MenuButton: button})
 	return err
 }

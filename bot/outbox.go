@@ -700,7 +700,11 @@ func keyboard(rows [][]flows.Button) models.InlineKeyboardMarkup {
 	for _, row := range rows {
 		r := make([]models.InlineKeyboardButton, 0, len(row))
 		for _, b := range row {
-			r = append(r, models.InlineKeyboardButton{Text: b.Text, CallbackData: b.Data, URL: b.URL})
+			kb := models.InlineKeyboardButton{Text: b.Text, CallbackData: b.Data, URL: b.URL}
+			if b.WebApp != "" {
+				kb.WebApp = &models.WebAppInfo{URL: b.WebApp}
+			}
+			r = append(r, kb)
 		}
 		kb = append(kb, r)
 	}

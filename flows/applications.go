@@ -114,6 +114,11 @@ func showApplications(t *Turn, l appListing) error {
 		t.LastingButton(t.T("review.list.by_project", nil), flowReview, "fproj", l.arg()),
 		t.LastingButton(t.T("review.list.by_state", nil), flowReview, "fstate", l.arg()),
 	})
+	if url := t.e.workspaceURL; url != "" {
+		// The same list, filterable and with the documents at hand,
+		// in the workspace (bot/webapp).
+		rows = append(rows, []Button{{Text: t.T("workspace.open", nil), WebApp: url}})
+	}
 	t.Say("review.list.page", map[string]any{
 		"Applications": t.Plural("review.count.applications", total, nil),
 		"Project":      filterProject(t, l.filter),

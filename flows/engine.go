@@ -60,6 +60,11 @@ type Config struct {
 	// (Handle still returns them). The console leaves it off: it prints
 	// the reply itself.
 	Outbox bool
+	// WorkspaceURL is the public https address of the staff workspace
+	// (bot/webapp's page): /applications offers it, and staff and
+	// committee members get it as their chat's menu button. Empty
+	// offers it nowhere.
+	WorkspaceURL string
 	// Files opens what users upload, so the apply flow checks that a
 	// document is one before keeping it. Nil takes documents as their
 	// name and type describe them, unread: for tests of flows that do
@@ -90,6 +95,7 @@ type Engine struct {
 	inviteValidity time.Duration
 	outbox         bool
 	files          Files
+	workspaceURL   string
 
 	commands map[string]Command
 	order    []string                 // command names in registration order, for /help
@@ -131,6 +137,7 @@ func New(cfg Config) (*Engine, error) {
 		inviteValidity: cfg.InviteValidity,
 		outbox:         cfg.Outbox,
 		files:          cfg.Files,
+		workspaceURL:   cfg.WorkspaceURL,
 		commands:       make(map[string]Command),
 		steps:          make(map[Step]Handler),
 		buttons:        make(map[string]buttonHandler),

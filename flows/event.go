@@ -93,11 +93,15 @@ type Event struct {
 
 // Button is one inline keyboard button: a callback button with Data,
 // at most 64 bytes, the Telegram limit (build it with Callback.Encode),
-// or a link button with URL.
+// a link button with URL, or a Mini App button with WebApp.
 type Button struct {
 	Text string
 	Data string
 	URL  string `json:",omitempty"`
+	// WebApp is the address of a Mini App page the button opens inside
+	// Telegram, which then hands the page the person's signed initData
+	// (the staff workspace); such buttons work in private chats only.
+	WebApp string `json:",omitempty"`
 }
 
 // Attachment is a file to send: either new bytes or an existing

@@ -46,6 +46,20 @@ type MenuCommand struct {
 // chat's own menu.
 type Menu struct {
 	Commands []MenuCommand `json:",omitempty"`
+	// App, when set, makes the chat's menu button open the staff
+	// workspace (a Mini App) rather than the list of commands: for
+	// staff and committee members, when Config.WorkspaceURL is set.
+	App *MenuApp `json:",omitempty"`
+}
+
+// ofItsOwn reports whether m differs from every private chat's: it has
+// commands of its own or opens the workspace.
+func (m Menu) ofItsOwn() bool { return len(m.Commands) > 0 || m.App != nil }
+
+// MenuApp is a menu button opening a Mini App page.
+type MenuApp struct {
+	Text string
+	URL  string
 }
 
 // Menus tells which commands the menus show.
@@ -100,7 +114,7 @@ func (m Menus) Personal(ctx context.Context) ([]Message, error) {
 		if err != nil {
 			return nil, err
 		}
-		if len(menu.Commands) > 0 {
+		if menu.ofItsOwn() {
 			out = append(out, Message{ChatID: id, Menu: &menu})
 		}
 	}
@@ -154,9 +168,14 @@ func (m Menus) personal(ctx context.Context, db *records.DB, userID int64, lang 
 		own = own || c.Role != records.RoleAnyone
 		menu.Commands = append(menu.Commands, MenuCommand{Name: name, Description: m.e.cat.T(lang, c.Help, nil)})
 	}
-	if !own {
-		return Menu{}, nil
+	app, err := m.workspaceButton(ctx, r, userID, lang)
+	if err != nil {
+		return Menu{}, err
 	}
+	if !own {
+		menu.Commands = nil
+	}
+	menu.App = app
 	return menu, nil
 }
 
@@ -196,7 +215,7 @@ func watchMenus(t *Turn, ids ...int64) (func() error, error) {
 		if err != nil {
 			return nil, err
 		}
-		had[i] = len(menu.Commands) > 0
+		had[i] = menu.ofItsOwn()
 	}
 	return func() error {
 		for i, id := range ids {
@@ -204,7 +223,7 @@ func watchMenus(t *Turn, ids ...int64) (func() error, error) {
 			if err != nil {
 				return err
 			}
-			if had[i] || len(menu.Commands) > 0 {
+			if had[i] || menu.ofItsOwn() {
 				t.Send(Message{ChatID: id, Menu: &menu})
 			}
 		}
@@ -220,7 +239,7 @@ func queueOwnMenu(t *Turn, userID int64) error {
 		return nil
 	}
 	menu, err := MenusOf(t.e).personal(t.ctx, t.rec, userID, t.LangOf(userID))
-	if err != nil || len(menu.Commands) == 0 {
+	if err != nil || !menu.ofItsOwn() {
 		return err
 	}
 	t.Send(Message{ChatID: userID, Menu: &menu})
@@ -247,4 +266,27 @@ func watchInviteMenus(t *Turn, token string) (func() error, error) {
 		}
 	}
 	return watchMenus(t, ids...)
+}
+
+// workspaceButton is the menu button of userID's chat: the workspace,
+// for staff and committee members when it has an address; nil (the
+// commands) for everyone else.
+func (m Menus) workspaceButton(ctx context.Context, r roster, userID int64, lang string) (*MenuApp, error) {
+	if m.e.workspaceURL == "" {
+		return nil, nil
+	}
+	staff, err := holdsInPrivate(ctx, r, userID, records.RoleStaff)
+	if err != nil {
+		return nil, err
+	}
+	committee := false
+	if !staff {
+		if committee, err = holdsInPrivate(ctx, r, userID, records.RoleCommittee); err != nil {
+			return nil, err
+		}
+	}
+	if staff || committee {
+		return &MenuApp{Text: m.e.cat.T(lang, "workspace.menu", nil), URL: m.e.workspaceURL}, nil
+	}
+	return nil, nil
 }

@@ -690,3 +690,16 @@ func (w *Workspace) Tickets(ctx context.Context, v Viewer, uni string) ([]Ticket
 	}
 	return out, nil
 }
+
+// ListStates names the states a table may be filtered by, in the
+// order an application goes through them.
+func ListStates() []string {
+	out := make([]string, len(records.ListStates))
+	for i, s := range records.ListStates {
+		out[i] = string(s)
+	}
+	return out
+}
+
+// DegreeName names study level id in v's language.
+func (w *Workspace) DegreeName(v Viewer, id string) string { return degreeName(v.t, id) }

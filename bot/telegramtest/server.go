@@ -34,9 +34,17 @@ const DefaultTimeout = 10 * time.Second
 
 // Button is one inline keyboard button as the bot sent it.
 type Button struct {
-	Text string
-	Data string // callback_data
-	URL  string
+	Text   string
+	Data   string // callback_data
+	URL    string
+	WebApp string // web_app.url: a Mini App the button opens
+}
+
+// MenuButton is the menu button of a chat (setChatMenuButton): its
+// type ("commands", "web_app", "default"), and a web_app's text and
+// page.
+type MenuButton struct {
+	Type, Text, URL string
 }
 
 // File is a document or photo, sent by the bot or by a user.
@@ -201,6 +209,8 @@ type Server struct {
 	files       map[string]*storedFile
 	calls       map[string]int
 	menuButtons int
+	// chatMenus are the menu buttons set for one chat.
+	chatMenus map[int64]MenuButton
 	// menus are the command lists by scope and language, menuCalls
 	// the calls that set or deleted them (commands.go).
 	menus     map[menuKey][]Command
@@ -790,6 +800,9 @@ func (p params) buttons() ([][]Button, *apiError) {
 			Text         string `json:"text"`
 			CallbackData string `json:"callback_data"`
 			URL          string `json:"url"`
+			WebApp       *struct {
+				URL string `json:"url"`
+			} `json:"web_app"`
 		} `json:"inline_keyboard"`
 	}
 	if err := json.Unmarshal([]byte(raw), &mk); err != nil {
@@ -805,7 +818,14 @@ func (p params) buttons() ([][]Button, *apiError) {
 			if len(b.CallbackData) > 64 {
 				return nil, badRequest("BUTTON_DATA_INVALID")
 			}
-			out = append(out, Button{Text: b.Text, Data: b.CallbackData, URL: b.URL})
+			btn := Button{Text: b.Text, Data: b.CallbackData, URL: b.URL}
+			if b.WebApp != nil {
+				if !strings.HasPrefix(b.WebApp.URL, "https://") {
+					return nil, badRequest("BUTTON_URL_INVALID")
+				}
+				btn.WebApp = b.WebApp.URL
+			}
+			out = append(out, btn)
 		}
 		rows = append(rows, out)
 	}
@@ -873,10 +893,7 @@ func (s *Server) call(ctx context.Context, method string, p params) (any, *apiEr
 	case "getmycommands":
 		return s.getMyCommands(p)
 	case "setchatmenubutton":
-		s.mu.Lock()
-		s.menuButtons++
-		s.mu.Unlock()
-		return true, nil
+		return s.setChatMenuButton(p)
 	case "setwebhook":
 		u := p.str("url")
 		s.mu.Lock()
@@ -1255,4 +1272,47 @@ func (s *Server) getFile(p params) (any, *apiError) {
 	}
 	return map[string]any{"file_id": f.FileID, "file_unique_id": "u" + f.FileID,
 		"file_size": len(f.Content), "file_path": f.path}, nil
+}
+
+// setChatMenuButton records the menu button of one chat, or counts the
+// default one (no chat_id).
+func (s *Server) setChatMenuButton(p params) (any, *apiError) {
+	var mb struct {
+		Type   string `json:"type"`
+		Text   string `json:"text"`
+		WebApp struct {
+			URL string `json:"url"`
+		} `json:"web_app"`
+	}
+	if raw := p.str("menu_button"); raw != "" {
+		if err := json.Unmarshal([]byte(raw), &mb); err != nil {
+			return nil, badRequest("can't parse menu button JSON object")
+		}
+	}
+	if mb.Type == "web_app" && (mb.Text == "" || !strings.HasPrefix(mb.WebApp.URL, "https://")) {
+		return nil, badRequest("BUTTON_URL_INVALID")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.menuButtons++
+	if p.str("chat_id") == "" {
+		return true, nil
+	}
+	chat, apiErr := p.int64("chat_id")
+	if apiErr != nil {
+		return nil, apiErr
+	}
+	if s.chatMenus == nil {
+		s.chatMenus = make(map[int64]MenuButton)
+	}
+	s.chatMenus[chat] = MenuButton{Type: mb.Type, Text: mb.Text, URL: mb.WebApp.URL}
+	return true, nil
+}
+
+// ChatMenuButton returns the menu button last set for chatID; its Type
+// is "" when none was.
+func (s *Server) ChatMenuButton(chatID int64) MenuButton {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.chatMenus[chatID]
 }

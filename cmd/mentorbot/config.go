@@ -18,6 +18,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/mentorbot/mentorbot/bot/webapp"
 	"github.com/mentorbot/mentorbot/flows"
 	"github.com/mentorbot/mentorbot/flows/redisstore"
 )
@@ -61,6 +62,10 @@ type Config struct {
 	// the bot polling; WebhookSecret is then required.
 	WebhookURL    string
 	WebhookSecret string
+	// WebAppURL is the public https address of the staff workspace, a
+	// Mini App served at /app/ on ListenAddr; by default the origin of
+	// WebhookURL with /app/, and none when polling without it.
+	WebAppURL string
 	// ProgramFile is the programme file read into Program; empty means
 	// the embedded example programme.
 	ProgramFile string
@@ -103,7 +108,7 @@ type setting struct {
 // raw holds the settings as strings before they are validated.
 type raw struct {
 	token, tokenFile, apiURL, redisURL, redisURLFile, redisMaster, redisCluster, redisSentinelPassword, redisPrefix,
-	listen, metrics, webhookURL, webhookSecret, webhookSecretFile, programFile, logLevel, logFormat, sessionTTL, inviteValidity string
+	listen, metrics, webhookURL, webhookSecret, webhookSecretFile, webAppURL, programFile, logLevel, logFormat, sessionTTL, inviteValidity string
 }
 
 func (r *raw) settings() []setting {
@@ -122,6 +127,7 @@ func (r *raw) settings() []setting {
 		{"WEBHOOK_URL", "webhook-url", "", "public https URL Telegram posts updates to; empty polls instead", &r.webhookURL},
 		{"WEBHOOK_SECRET", "webhook-secret", "", "secret Telegram sends with each webhook call (1-256 of A-Z a-z 0-9 _ -)", &r.webhookSecret},
 		{"WEBHOOK_SECRET_FILE", "webhook-secret-file", "", "file holding WEBHOOK_SECRET", &r.webhookSecretFile},
+		{"WEBAPP_URL", "webapp-url", "", "public https URL of the staff workspace (a Mini App served at /app/ on LISTEN_ADDR); empty: WEBHOOK_URL's origin + /app/, or no workspace buttons when polling", &r.webAppURL},
 		{"PROGRAM_FILE", "program", "", "programme file (TOML); empty uses the built-in example", &r.programFile},
 		{"LOG_LEVEL", "log-level", "info", "debug, info, warn or error", &r.logLevel},
 		{"LOG_FORMAT", "log-format", "text", "text (key=value lines) or json (one JSON object a line)", &r.logFormat},
@@ -227,6 +233,9 @@ func (r *raw) validate() (Config, error) {
 	if err := checkWebhook(cfg.WebhookURL, cfg.WebhookSecret); err != nil {
 		return Config{}, err
 	}
+	if cfg.WebAppURL, err = webAppURL(r.webAppURL, cfg.WebhookURL); err != nil {
+		return Config{}, err
+	}
 	if cfg.LogLevel, err = parseLevel(r.logLevel); err != nil {
 		return Config{}, fmt.Errorf("LOG_LEVEL (-log-level): %w", err)
 	}
@@ -310,7 +319,7 @@ func checkWebhook(webhookURL, secret string) error {
 			return fmt.Errorf("WEBHOOK_URL (-webhook-url): %q is not an https URL; Telegram only posts to https", webhookURL)
 		case !pathPattern.MatchString(webhookPath(u)):
 			return fmt.Errorf("WEBHOOK_URL (-webhook-url): path %q may only hold letters, digits and / _ . - ~", u.Path)
-		case webhookPath(u) == "/healthz" || webhookPath(u) == "/readyz":
+		case webhookPath(u) == "/healthz" || webhookPath(u) == "/readyz" || strings.HasPrefix(webhookPath(u)+"/", webapp.Path):
 			return fmt.Errorf("WEBHOOK_URL (-webhook-url): path %s is taken by the server itself; use another, e.g. /telegram", u.Path)
 		case secret == "":
 			return errors.New("WEBHOOK_SECRET (-webhook-secret): required with WEBHOOK_URL")
@@ -518,4 +527,26 @@ func universalOptions(opts *redis.Options, addrs []string, master string, cluste
 		ConnMaxIdleTime:  opts.ConnMaxIdleTime,
 		ConnMaxLifetime:  opts.ConnMaxLifetime,
 	}
+}
+
+// webAppURL is the workspace's public address: the one given, which
+// must be https (Telegram opens Mini Apps over https only) and end in
+// /app/ where the server serves it, else the webhook's origin + /app/.
+func webAppURL(given, webhookURL string) (string, error) {
+	given = strings.TrimSpace(given)
+	if given == "" {
+		if webhookURL == "" {
+			return "", nil
+		}
+		u, err := url.Parse(webhookURL)
+		if err != nil {
+			return "", nil // refused by checkWebhook already
+		}
+		return (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: webapp.Path}).String(), nil
+	}
+	u, err := url.Parse(given)
+	if err != nil || u.Scheme != "https" || u.Host == "" || !strings.HasSuffix(u.Path, webapp.Path) || u.RawQuery != "" || u.Fragment != "" {
+		return "", fmt.Errorf("WEBAPP_URL (-webapp-url): %q is not an https URL ending in %s, such as https://bot.example.org%s", given, webapp.Path, webapp.Path)
+	}
+	return u.String(), nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/mentorbot/mentorbot/bot"
+	"github.com/mentorbot/mentorbot/bot/webapp"
 	"github.com/mentorbot/mentorbot/flows"
 )
 
@@ -27,6 +28,7 @@ func telegram(ctx context.Context, cfg Config, fc flows.Config, reg prometheus.R
 		return nil, err
 	}
 	fc.Outbox = true // the bot sends what turns commit to the durable outbox
+	fc.WorkspaceURL = cfg.WebAppURL
 	engine, err := flows.New(withUsername(fc, name))
 	if err != nil {
 		return nil, fmt.Errorf("start flows: %w", err)
@@ -50,6 +52,9 @@ func telegram(ctx context.Context, cfg Config, fc flows.Config, reg prometheus.R
 		return nil, fmt.Errorf("start telegram bot: %w", err)
 	}
 	ready.add(b.Ready)
+	if err := mountWorkspace(cfg, engine, fc.Files, mux, log); err != nil {
+		return nil, err
+	}
 	if cfg.WebhookURL != "" {
 		u, err := url.Parse(cfg.WebhookURL)
 		if err != nil { // validated by parseConfig already
@@ -97,4 +102,24 @@ func botUsername(ctx context.Context, cfg Config) (string, error) {
 		return "", fmt.Errorf("ask Telegram who the bot is (getMe), is TELEGRAM_TOKEN right?: %w", err)
 	}
 	return me.Username, nil
+}
+
+// mountWorkspace serves the staff workspace (a Mini App) at
+// webapp.Path on the public listener, beside the webhook: Telegram
+// opens it from the buttons that cfg.WebAppURL makes, and every API
+// call proves who calls with initData signed for this bot's token.
+func mountWorkspace(cfg Config, engine *flows.Engine, files webapp.Files, mux *http.ServeMux, log *slog.Logger) error {
+	ws, err := flows.NewWorkspace(engine)
+	if err != nil {
+		return err
+	}
+	srv, err := webapp.New(webapp.Config{Workspace: ws, Token: cfg.Token, Files: files, Logger: log})
+	if err != nil {
+		return fmt.Errorf("start the workspace: %w", err)
+	}
+	mux.Handle(webapp.Path, srv)
+	if cfg.WebAppURL != "" {
+		log.Info("staff workspace", "url", cfg.WebAppURL)
+	}
+	return nil
 }
