@@ -246,3 +246,71 @@ func TestOwnMenuGoesWithErasure(t *testing.T) {
 		t.Errorf("own menu after /deletemydata changed by %s; want deleteMyCommands", call.Method)
 	}
 }
+
+// flush waits until the outbox sent everything queued.
+func flush(env *bottest.Env) {
+	env.TB.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), telegramtest.DefaultTimeout)
+	defer cancel()
+	if err := env.Bot.Flush(ctx); err != nil {
+		env.TB.Fatal(err)
+	}
+}
+
+// TestWorkspaceButtonFollowsTheRole: with a workspace address, a staff
+// member's chat gets the workspace as its menu button and
+// /applications offers it, a committee member named in the programme
+// file gets the button at start, and /revoke gives the chat back the
+// commands: a revoked person keeps no way into the workspace (which
+// would refuse them anyway).
+func TestWorkspaceButtonFollowsTheRole(t *testing.T) {
+	const url = "https://bot.example.org/app/"
+	member := menuCommittee[0]
+	env := bottest.Start(t, bottest.WithWorkspace(url),
+		bottest.WithConfig(func(cfg *bot.Config) {
+			p := records.Profile{UserID: member, FirstName: "Carla", Lang: "it", Started: true}
+			if err := cfg.Engine.Records().SaveProfile(context.Background(), p); err != nil {
+				t.Fatal(err)
+			}
+		}),
+		bottest.WithServer(func(s *telegramtest.Server) { s.Know(member) }))
+	// The personal menus are queued once the bot started; the call for
+	// the member's commands comes before the one for their button.
+	ownMenuCall(env, member, 1)
+	flush(env)
+	cat := env.Engine.Catalog()
+	if got := env.Server.ChatMenuButton(member); got != (telegramtest.MenuButton{Type: "web_app", Text: cat.T("it", "workspace.menu", nil), URL: url}) {
+		t.Errorf("menu button of committee member %d at start = %+v; want the workspace in Italian", member, got)
+	}
+
+	staff := bottest.User(menuStaffID, "Sara", "en")
+	payload := invite(env, staff, "staff")
+	nora := bottest.User(menuInviteeID, "Nora", "it")
+	env.Command(nora, "start", payload)
+	flush(env)
+	if got := env.Server.ChatMenuButton(nora.ID); got.Type != "web_app" || got.URL != url {
+		t.Errorf("menu button of the new staff member = %+v; want the workspace", got)
+	}
+	r := env.Command(nora, "applications", "")
+	var offered bool
+	for _, m := range r.To(nora.ID) {
+		for _, row := range m.Buttons {
+			for _, b := range row {
+				offered = offered || b.WebApp == url
+			}
+		}
+	}
+	if !offered {
+		t.Errorf("/applications offers no workspace button:%s", r)
+	}
+
+	env.Command(staff, "revoke", strconv.FormatInt(nora.ID, 10)+" staff")
+	env.Press(staff, cat.T("en", "revoke.yes", nil))
+	flush(env)
+	if got := env.Server.ChatMenuButton(nora.ID); got.Type != "commands" {
+		t.Errorf("menu button after /revoke = %+v; want the commands again", got)
+	}
+	if got := env.Server.ChatMenuButton(menuStudentID); got.Type != "" {
+		t.Errorf("a student's menu button was set: %+v", got)
+	}
+}

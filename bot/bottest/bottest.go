@@ -67,6 +67,7 @@ type Env struct {
 type options struct {
 	program   *flows.Program
 	wrapStore func(records.Store) records.Store
+	workspace string
 	config    func(*bot.Config)
 	server    func(*telegramtest.Server)
 	limits    bool
@@ -83,6 +84,10 @@ func WithProgram(p *flows.Program) Option { return func(o *options) { o.program 
 func WithEngineStore(wrap func(records.Store) records.Store) Option {
 	return func(o *options) { o.wrapStore = wrap }
 }
+
+// WithWorkspace gives the engine the staff workspace's address, so
+// /applications and staff menus offer it.
+func WithWorkspace(url string) Option { return func(o *options) { o.workspace = url } }
 
 // WithConfig lets the test change the bot's configuration before New.
 func WithConfig(f func(*bot.Config)) Option { return func(o *options) { o.config = f } }
@@ -107,7 +112,7 @@ func Start(tb testing.TB, opts ...Option) *Env {
 	o := applyOptions(tb, opts)
 	env := newEnv(tb, o.program)
 	cat := catalog(tb)
-	env.startEngine(cat, o.wrapStore)
+	env.startEngine(cat, o)
 	cfg := env.botConfig(o)
 	if o.server != nil {
 		o.server(env.Server)
@@ -181,11 +186,11 @@ func catalog(tb testing.TB) *locales.Catalog {
 // startEngine builds the flows engine and e.Records over the store, or
 // over wrap(store) when the test injects failures with WithEngineStore;
 // the engine downloads uploads from the fake server, as from Telegram.
-func (e *Env) startEngine(cat *locales.Catalog, wrap func(records.Store) records.Store) {
+func (e *Env) startEngine(cat *locales.Catalog, o options) {
 	e.TB.Helper()
 	var engineStore records.Store = e.Store
-	if wrap != nil {
-		engineStore = wrap(e.Store)
+	if o.wrapStore != nil {
+		engineStore = o.wrapStore(e.Store)
 	}
 	e.Records = records.New(engineStore, e.Clock.Now).InEdition(e.Program.Edition)
 	files, err := bot.NewFiles(e.Server.Token(), e.Server.URL(), nil)
@@ -193,7 +198,7 @@ func (e *Env) startEngine(cat *locales.Catalog, wrap func(records.Store) records
 		e.TB.Fatal(err)
 	}
 	e.Engine, err = flows.New(flows.Config{Store: engineStore, Catalog: cat, Program: e.Program,
-		Now: e.Clock.Now, BotUsername: telegramtest.BotUsername, Outbox: true, Files: files})
+		Now: e.Clock.Now, BotUsername: telegramtest.BotUsername, Outbox: true, Files: files, WorkspaceURL: o.workspace})
 	if err != nil {
 		e.TB.Fatal(err)
 	}
