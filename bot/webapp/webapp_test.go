@@ -297,3 +297,94 @@ func listShows(msgs []telegramtest.Message, ref, state string) bool {
 	}
 	return false
 }
+
+// A committee sees its university's open tickets and their history,
+// never another's; the student's words are not in it (they are
+// relayed, not kept).
+func TestCommitteeSeesItsOpenTickets(t *testing.T) {
+	app := startApp(t)
+	app.env.Command(studentUser, "support", "")
+	app.env.Press(studentUser, "University of Milano Bicocca")
+	app.env.Press(studentUser, app.env.Engine.Catalog().T("en", "support.topic.housing", nil))
+	app.env.Text(studentUser, "Where can I find a room near campus?")
+
+	var got struct {
+		Items []struct {
+			ID, Topic, State, Created string
+			FirstName                 string `json:"first_name"`
+		}
+	}
+	status, body := app.as(t, bicoccaUser, "GET", "/app/api/tickets", nil)
+	if status != 200 || json.Unmarshal(body, &got) != nil || len(got.Items) != 1 {
+		t.Fatalf("bicocca's tickets: %d %s; want the one request", status, body)
+	}
+	if tk := got.Items[0]; tk.Topic != "housing" || tk.State != "open" || tk.FirstName != "Ada" || tk.Created == "" {
+		t.Errorf("ticket = %+v", tk)
+	}
+	if strings.Contains(string(body), "room near campus") {
+		t.Errorf("the tickets hold the request's text: %s", body)
+	}
+	for _, c := range []struct {
+		who  telegramtest.User
+		path string
+		want int
+	}{
+		{palermoUser, "/app/api/tickets", 200}, // their own: none
+		{palermoUser, "/app/api/tickets?university=bicocca", 403},
+		{staffUser, "/app/api/tickets?university=bicocca", 200},
+		{staffUser, "/app/api/tickets?university=nowhere", 400},
+		{studentUser, "/app/api/tickets?university=bicocca", 403},
+	} {
+		if status, body := app.as(t, c.who, "GET", c.path, nil); status != c.want {
+			t.Errorf("%s as %d: %d %s; want %d", c.path, c.who.ID, status, body, c.want)
+		}
+	}
+	status, body = app.as(t, palermoUser, "GET", "/app/api/tickets", nil)
+	if status != 200 || json.Unmarshal(body, &got) != nil || len(got.Items) != 0 {
+		t.Errorf("palermo's own tickets: %d %s; want none", status, body)
+	}
+}
+
+// The mentorships table follows a publication made in the workspace.
+func TestMentorshipsOfTheEdition(t *testing.T) {
+	app := startApp(t)
+	for _, action := range []string{"acc", "match"} {
+		if status, body := app.as(t, staffUser, "POST", "/app/api/applications/"+app.ref+"/"+action, nil); status != 200 {
+			t.Fatalf("%s: %d %s", action, status, body)
+		}
+	}
+	var got struct {
+		Items []struct {
+			ID, Mentee, Mentor, ECTS string
+			Agreed                   bool
+			Meetings, Held           int
+		}
+	}
+	if status, body := app.as(t, staffUser, "GET", "/app/api/mentorships", nil); status != 200 || json.Unmarshal(body, &got) != nil || len(got.Items) != 0 {
+		t.Fatalf("mentorships before publication: %d %s; want none", status, body)
+	}
+	if status, body := app.as(t, staffUser, "POST", "/app/api/publish", nil); status != 200 {
+		t.Fatalf("publish: %d %s", status, body)
+	}
+	status, body := app.as(t, staffUser, "GET", "/app/api/mentorships", nil)
+	if status != 200 || json.Unmarshal(body, &got) != nil || len(got.Items) != 1 {
+		t.Fatalf("mentorships: %d %s; want one", status, body)
+	}
+	if m := got.Items[0]; m.ID != app.ref || !strings.HasPrefix(m.Mentee, "Ada") || !strings.HasPrefix(m.Mentor, "Marta") || m.Agreed || m.ECTS != "none" {
+		t.Errorf("mentorship = %+v; want Ada with Marta, no agreement yet, no credit form", m)
+	}
+	var n struct {
+		ByState []struct {
+			ID    string
+			Count int
+		} `json:"by_state"`
+	}
+	if status, body := app.as(t, staffUser, "GET", "/app/api/numbers", nil); status != 200 || json.Unmarshal(body, &n) != nil {
+		t.Fatalf("numbers: %d %s", status, body)
+	}
+	for _, c := range n.ByState {
+		if want := map[string]int{"published": 1}[c.ID]; c.Count != want {
+			t.Errorf("numbers: %d %s; want %d", c.Count, c.ID, want)
+		}
+	}
+}
