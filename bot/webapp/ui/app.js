@@ -373,7 +373,16 @@
     $('split').classList.add('with-detail');
     $('app-detail').hidden = false;
     if (tg && tg.BackButton) tg.BackButton.show();
-    $('detail-title').focus();
+    focusDetail();
+  }
+
+  // focusDetail moves the keyboard to the detail's heading, and the
+  // view to the detail when it is not in sight (at phone width it takes
+  // the list's place).
+  function focusDetail() {
+    $('detail-title').focus({ preventScroll: true });
+    const top = $('app-detail').getBoundingClientRect().top;
+    if (top < 0 || top > window.innerHeight / 2) $('app-detail').scrollIntoView({ block: 'start' });
   }
 
   function closeDetail() {
@@ -493,7 +502,7 @@
     showDetail(res);
     updateRow(res);
     status(L('webapp.done', { ref: res.ref, state: res.state_label || res.state }));
-    $('detail-title').focus();
+    focusDetail();
   }
 
   async function download(btn) {
