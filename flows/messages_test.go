@@ -110,6 +110,9 @@ func runtimeIDs() map[string][]string {
 		"ects.label.":     ectsFields,
 		"support.topic.":  supportTopics,
 		"announce.name.":  plainAudiences,
+		"workspace.ects.": {ectsNone, ectsFilled},
+		"workspace.ticket.": {string(records.TicketOpen), string(records.TicketClaimed),
+			string(records.TicketAnswered), string(records.TicketClosed)},
 	}
 }
 

@@ -567,6 +567,12 @@ type MentorshipRow struct {
 	Ended     bool   `json:"ended"`
 }
 
+// The states of a mentorship's credit form in the workspace.
+const (
+	ectsNone   = "none"
+	ectsFilled = "filled"
+)
+
 // Mentorships returns the edition's mentorships with their meetings
 // held, diaries written, questionnaires and credit form.
 func (w *Workspace) Mentorships(ctx context.Context, v Viewer) ([]MentorshipRow, error) {
@@ -605,9 +611,9 @@ func (w *Workspace) Mentorships(ctx context.Context, v Viewer) ([]MentorshipRow,
 			}
 			*who = err == nil && !resp.SubmittedAt.IsZero()
 		}
-		r.ECTS = "filled"
+		r.ECTS = ectsFilled
 		if _, err := w.e.rec.ECTSForm(ctx, m.ID); errors.Is(err, records.ErrNotFound) {
-			r.ECTS = "none"
+			r.ECTS = ectsNone
 		} else if err != nil {
 			return nil, err
 		}
