@@ -3,10 +3,12 @@ package flows
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/BurntSushi/toml"
 )
@@ -92,9 +94,17 @@ type Program struct {
 
 // Project is one mentoring project on offer.
 type Project struct {
-	ID    string `toml:"id"`
+	ID string `toml:"id"`
+	// Title is the project's title, shown in every language Titles
+	// does not name; TitleIn picks the one for a reader.
 	Title string `toml:"title"`
-	Host  string `toml:"host"`
+	// Titles is the title per language code ("it", "ar"), optional.
+	Titles map[string]string `toml:"titles"`
+	// Description is a few sentences about the project per language
+	// code, optional, shown to students choosing a project when they
+	// apply; DescriptionIn picks the one for a reader.
+	Description map[string]string `toml:"description"`
+	Host        string            `toml:"host"`
 	// Mentor is the Telegram user id of the project's mentor.
 	Mentor int64 `toml:"mentor"`
 	// Language is the ISO 639-1 code of the project's foreign language.
@@ -108,6 +118,42 @@ type Project struct {
 
 // Location is the host institution's time zone.
 func (pr Project) Location() *time.Location { return pr.loc }
+
+// TitleIn is the project's title for a reader of lang: its title in
+// lang, else its English one, else Title.
+func (pr Project) TitleIn(lang string) string {
+	if s := pr.Titles[lang]; s != "" {
+		return s
+	}
+	if s := pr.Titles["en"]; s != "" {
+		return s
+	}
+	return pr.Title
+}
+
+// DescriptionIn is the project's description for a reader of lang, by
+// textIn's rule; "" when the programme file gives none.
+func (pr Project) DescriptionIn(lang string) string { return textIn(pr.Description, lang) }
+
+// textIn picks from texts, keyed by language code, the text for a
+// reader of lang: the one in lang, else the English one, else the one
+// of the first language code in alphabetical order that has one, so a
+// programme that wrote a text in one language only shows it to all.
+// It returns "" when texts has none.
+func textIn(texts map[string]string, lang string) string {
+	if s := texts[lang]; s != "" {
+		return s
+	}
+	if s := texts["en"]; s != "" {
+		return s
+	}
+	for _, code := range slices.Sorted(maps.Keys(texts)) {
+		if texts[code] != "" {
+			return texts[code]
+		}
+	}
+	return ""
+}
 
 // University is a university whose committee answers support requests.
 type University struct {
@@ -331,7 +377,8 @@ func (p *Program) validateSchedule() error {
 
 // validateProjects checks that there is at least one project and that
 // each has a unique short id (it goes into button data), a title and a
-// language code.
+// language code, and that its titles and descriptions per language are
+// well formed.
 func (p *Program) validateProjects() error {
 	if len(p.Projects) == 0 {
 		return errors.New("projects: at least one project is needed")
@@ -361,9 +408,48 @@ func (p *Program) validateProjects() error {
 		case len(pr.Language) != 2:
 			return fmt.Errorf("projects[%d].language: %q is not a two-letter language code", i, pr.Language)
 		}
+		if err := validateTexts(fmt.Sprintf("projects[%d].titles", i), pr.Titles, maxTitle); err != nil {
+			return err
+		}
+		if err := validateTexts(fmt.Sprintf("projects[%d].description", i), pr.Description, maxDescription); err != nil {
+			return err
+		}
 		seen[pr.ID] = true
 	}
 	return nil
+}
+
+// maxTitle and maxDescription bound a project's texts per language, in
+// characters: the project step lists a page of projects
+// (projectsPerPage) with their descriptions, which should stay within
+// one Telegram message (4096).
+const (
+	maxTitle       = 200
+	maxDescription = 400
+)
+
+// validateTexts checks texts of field, keyed by language code: each key
+// a two-letter lower-case code, as the message files name languages,
+// each text not blank and at most limit characters.
+func validateTexts(field string, texts map[string]string, limit int) error {
+	for _, code := range slices.Sorted(maps.Keys(texts)) {
+		text := texts[code]
+		switch {
+		case !languageCode(code):
+			return fmt.Errorf("%s: %q is not a two-letter lower-case language code such as it or ar", field, code)
+		case strings.TrimSpace(text) == "":
+			return fmt.Errorf("%s.%s: must not be empty", field, code)
+		case utf8.RuneCountInString(text) > limit:
+			return fmt.Errorf("%s.%s: is %d characters long; at most %d", field, code, utf8.RuneCountInString(text), limit)
+		}
+	}
+	return nil
+}
+
+// languageCode reports whether code is two lower-case letters, as the
+// bot names the languages it speaks.
+func languageCode(code string) bool {
+	return len(code) == 2 && code[0] >= 'a' && code[0] <= 'z' && code[1] >= 'a' && code[1] <= 'z'
 }
 
 // validateUniversities checks that each university has a unique short

@@ -58,6 +58,11 @@ func TestParseProgramNamesTheField(t *testing.T) {
 		{"duplicate project", `id = "lyon-law"`, `id = "madrid-ai"`, "projects[1].id"},
 		{"mentor is staff", `staff = [100000001]`, `staff = [100000001, 200000001]`, "projects[0].mentor"},
 		{"bad kind", `kind = "scale"`, `kind = "stars"`, "questionnaire[0].kind"},
+		{"title language not a code", `fr = "Droit européen des migrations"`, `french = "Droit européen des migrations"`, "projects[1].titles"},
+		{"title language upper case", `fr = "Droit européen des migrations"`, `FR = "Droit européen des migrations"`, "projects[1].titles"},
+		{"empty title", `fr = "Droit européen des migrations"`, `fr = " "`, "projects[1].titles.fr"},
+		{"description language", `en = "The case law`, `eng = "The case law`, "projects[1].description"},
+		{"long description", `en = "The case law`, `en = "` + strings.Repeat("x", 400) + `The case law`, "projects[1].description.en"},
 		{"not toml", `meetings = 6`, `meetings = = 6`, "parse programme"},
 	}
 	for _, tt := range tests {
@@ -71,5 +76,80 @@ func TestParseProgramNamesTheField(t *testing.T) {
 				t.Errorf("ParseProgram with %s = %v; want an error naming %q", tt.new, err, tt.field)
 			}
 		})
+	}
+}
+
+// TestProjectTexts: a project's title and description for a reader of
+// each language, from the test programme's lyon-law (titles in it, fr
+// and ar; descriptions in en, it and ar) and from projects that give
+// less.
+func TestProjectTexts(t *testing.T) {
+	p, err := LoadProgram("testdata/program.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lyon, _ := p.Project("lyon-law")
+	madrid, _ := p.Project("madrid-ai")
+	englishTitle := Project{Title: "Plain", Titles: map[string]string{"en": "English", "it": "Italiano"}}
+	oneDescription := Project{Title: "Plain", Description: map[string]string{"it": "Solo in italiano"}}
+	twoDescriptions := Project{Title: "Plain", Description: map[string]string{"fa": "فقط فارسی", "ar": "بالعربية فقط"}}
+	tests := []struct {
+		name      string
+		pr        Project
+		lang      string
+		title     string
+		described string
+	}{
+		{"its language", lyon, "ar", "قانون الهجرة الأوروبي", "أحكام المحاكم الأوروبية في اللجوء وحرية التنقل، نقرؤها مع العيادة القانونية للهجرة في جامعة ليون الثالثة."},
+		{"title only", lyon, "fr", "Droit européen des migrations", lyon.Description["en"]},
+		{"neither: title and English", lyon, "uk", "European migration law", lyon.Description["en"]},
+		{"no texts at all", madrid, "fa", "Machine learning for public health", ""},
+		{"English title before title", englishTitle, "fa", "English", ""},
+		{"own title before English", englishTitle, "it", "Italiano", ""},
+		{"the only description", oneDescription, "en", "Plain", "Solo in italiano"},
+		{"first language code", twoDescriptions, "uk", "Plain", "بالعربية فقط"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.pr.TitleIn(tt.lang); got != tt.title {
+				t.Errorf("TitleIn(%q) = %q; want %q", tt.lang, got, tt.title)
+			}
+			if got := tt.pr.DescriptionIn(tt.lang); got != tt.described {
+				t.Errorf("DescriptionIn(%q) = %q; want %q", tt.lang, got, tt.described)
+			}
+		})
+	}
+}
+
+// TestProgrammeTextsFallBack: the programme file's other texts per
+// language. The ECTS note falls back to English, then to the one
+// language it has; a question falls back to English (questionText),
+// which the file must give.
+func TestProgrammeTextsFallBack(t *testing.T) {
+	base, err := os.ReadFile("testdata/program.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := ParseProgram(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for lang, want := range map[string]string{"it": p.ECTS["it"], "en": p.ECTS["en"], "ar": p.ECTS["en"]} {
+		if got := textIn(p.ECTS, lang); got != want {
+			t.Errorf("ECTS note in %s = %q; want %q", lang, got, want)
+		}
+	}
+	italianOnly := strings.Replace(string(base), "\nen = \"If your degree course", "\n# en = \"If your degree course", 1)
+	if p, err = ParseProgram([]byte(italianOnly)); err != nil || p.ECTS["en"] != "" {
+		t.Fatalf("ParseProgram without ects.en = %v, %v", p.ECTS, err)
+	}
+	for _, lang := range []string{"en", "fa", "it"} {
+		if got := textIn(p.ECTS, lang); got != p.ECTS["it"] {
+			t.Errorf("Italian-only ECTS note in %s = %q; want the Italian %q", lang, got, p.ECTS["it"])
+		}
+	}
+	noEnglish := strings.Replace(string(base), `text = { en = "How satisfied are you with the mentorship overall?", `, `text = { `, 1)
+	if _, err := ParseProgram([]byte(noEnglish)); err == nil || !strings.Contains(err.Error(), "questionnaire[0].text") {
+		t.Errorf("ParseProgram with a question without English = %v; want an error naming questionnaire[0].text", err)
 	}
 }
