@@ -736,7 +736,7 @@ func agreementPDF(t *Turn, m records.Mentorship, lang string) ([]byte, error) {
 		return tr("agreement.pdf.sign", map[string]any{"Role": who, "Name": name})
 	}
 	fields := []pdfdoc.Field{
-		{Label: tr("agreement.pdf.project", nil), Value: projectLine(prog, m)},
+		{Label: tr("agreement.pdf.project", nil), Value: projectLine(prog, m, lang)},
 		{Label: tr("agreement.pdf.mentee", nil), Value: mentee},
 		{Label: tr("agreement.pdf.mentor", nil), Value: mentor},
 		{Label: tr("agreement.pdf.agreed", nil), Value: t.datesIn(lang).date(m.AgreedAt)},

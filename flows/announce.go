@@ -111,7 +111,7 @@ func announceButton(t *Turn) error {
 		var rows [][]Button
 		if arg == "project" {
 			for _, p := range t.Program().Projects {
-				rows = append(rows, []Button{t.Button(p.Title, "proj", p.ID)})
+				rows = append(rows, []Button{t.Button(p.TitleIn(t.Lang()), "proj", p.ID)})
 			}
 		} else {
 			for _, u := range t.Program().Universities {
@@ -176,7 +176,7 @@ func audienceName(t *Turn, a string) string {
 	switch {
 	case strings.HasPrefix(a, audienceProject):
 		p, _ := t.Program().Project(strings.TrimPrefix(a, audienceProject))
-		return t.T("announce.name.project", map[string]any{"Project": p.Title})
+		return t.T("announce.name.project", map[string]any{"Project": p.TitleIn(t.Lang())})
 	case strings.HasPrefix(a, audienceCommittee):
 		u, _ := t.Program().University(strings.TrimPrefix(a, audienceCommittee))
 		return t.T("announce.name.committee", map[string]any{"University": u.Name})

@@ -152,7 +152,7 @@ func pageRow(t *Turn, l appListing, total int) [][]Button {
 // filterProject and filterState name the filter of a page.
 func filterProject(t *Turn, f records.AppFilter) string {
 	if p, ok := t.Program().Project(f.Project); ok {
-		return p.Title
+		return p.TitleIn(t.Lang())
 	}
 	return t.T("review.list.all_projects", nil)
 }
@@ -174,7 +174,7 @@ func chooseProject(t *Turn, l appListing) error {
 			break
 		}
 		pl := appListing{filter: records.AppFilter{Project: p.ID, State: l.filter.State}}
-		rows = append(rows, []Button{t.LastingButton(clip(p.Title, 60), flowReview, "list", pl.arg())})
+		rows = append(rows, []Button{t.LastingButton(clip(p.TitleIn(t.Lang()), 60), flowReview, "list", pl.arg())})
 	}
 	t.Say("review.list.choose_project", nil, rows...)
 	return nil

@@ -180,7 +180,7 @@ func startApplication(t *Turn, project *Project) error {
 func presetProject(t *Turn, a *records.Application, p Project) error {
 	if own, err := ownsProject(t, p.ID); err != nil || own {
 		if own {
-			t.Say("apply.own_project", map[string]any{"Project": p.Title})
+			t.Say("apply.own_project", map[string]any{"Project": p.TitleIn(t.Lang())})
 		}
 		return err
 	}
@@ -191,7 +191,7 @@ func presetProject(t *Turn, a *records.Application, p Project) error {
 		}
 	}
 	a.ProjectID, a.Language = p.ID, p.Language
-	t.Say("links.apply_project", map[string]any{"Title": p.Title, "Host": p.Host})
+	t.Say("links.apply_project", map[string]any{"Title": p.TitleIn(t.Lang()), "Host": p.Host})
 	return t.rec.SaveApplication(t.ctx, a)
 }
 
@@ -251,9 +251,13 @@ func askProject(t *Turn, progress string, page int) {
 	b.WriteString(progress + t.T("apply.step.project", nil))
 	var rows [][]Button
 	for _, p := range projects[page*projectsPerPage : min(len(projects), (page+1)*projectsPerPage)] {
+		title := p.TitleIn(t.Lang())
 		b.WriteString("\n• " + t.T("apply.project.line", map[string]any{
-			"Title": p.Title, "Host": p.Host, "Language": languageName(t, p.Language)}))
-		rows = append(rows, []Button{t.Button(p.Title, "proj", p.ID)})
+			"Title": title, "Host": p.Host, "Language": languageName(t, p.Language)}))
+		if d := p.DescriptionIn(t.Lang()); d != "" {
+			b.WriteString("\n" + d)
+		}
+		rows = append(rows, []Button{t.Button(title, "proj", p.ID)})
 	}
 	if pages > 1 {
 		b.WriteString("\n" + t.T("apply.project.page", map[string]any{"Page": page + 1, "Pages": pages}))
@@ -297,7 +301,7 @@ func describe(t *Turn, a records.Application) string {
 	var b strings.Builder
 	title := a.ProjectID
 	if p, ok := t.Program().Project(a.ProjectID); ok {
-		title = p.Title + " (" + p.Host + ")"
+		title = p.TitleIn(t.Lang()) + " (" + p.Host + ")"
 	}
 	b.WriteString(t.T("apply.summary.degree", map[string]any{"Degree": degreeName(t, a.Degree), "Year": a.Year}))
 	b.WriteString("\n" + t.T("apply.summary.project", map[string]any{"Project": title}))
@@ -417,7 +421,7 @@ func answerProject(t *Turn, a *records.Application, arg string) (bool, error) {
 	}
 	if own, err := ownsProject(t, p.ID); err != nil || own {
 		if own {
-			t.Say("apply.own_project", map[string]any{"Project": p.Title})
+			t.Say("apply.own_project", map[string]any{"Project": p.TitleIn(t.Lang())})
 			askProject(t, "", 0)
 		}
 		return false, err

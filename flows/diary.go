@@ -147,7 +147,7 @@ func diaryList(t *Turn) error {
 func showDiary(t *Turn, m records.Mentorship) error {
 	mentee := m.MenteeID == t.Event.From.ID
 	pr, _ := t.Program().Project(m.ProjectID)
-	id, data := "diary.list.mentee", map[string]any{"Project": pr.Title}
+	id, data := "diary.list.mentee", map[string]any{"Project": pr.TitleIn(t.Lang())}
 	if !mentee {
 		name, err := personName(t, t.Lang(), m.MenteeID)
 		if err != nil {
@@ -487,7 +487,7 @@ func diaryPDF(t *Turn, m records.Mentorship, d records.DiaryEntry) ([]byte, erro
 		Subtitle: prog.Name,
 		Fields: []pdfdoc.Field{
 			{Label: tr("diary.pdf.programme", nil), Value: prog.Name},
-			{Label: tr("diary.pdf.project", nil), Value: projectLine(prog, m)},
+			{Label: tr("diary.pdf.project", nil), Value: projectLine(prog, m, lang)},
 			{Label: tr("diary.pdf.mentee", nil), Value: mentee},
 			{Label: tr("diary.pdf.mentor", nil), Value: mentor},
 			{Label: tr("diary.pdf.meeting", nil), Value: strconv.Itoa(d.N)},

@@ -137,7 +137,7 @@ func ectsCommand(t *Turn) error {
 	var rows [][]Button
 	for _, m := range mine {
 		pr, _ := t.Program().Project(m.ProjectID)
-		rows = append(rows, []Button{t.Button(pr.Title+" ("+m.ID+")", "pick", m.ID)})
+		rows = append(rows, []Button{t.Button(pr.TitleIn(t.Lang())+" ("+m.ID+")", "pick", m.ID)})
 	}
 	t.Say("ects.pick", nil, rows...)
 	return nil
@@ -400,7 +400,7 @@ func ectsPDF(t *Turn, m records.Mentorship, f records.ECTSForm, written int, lan
 			{Label: tr("ects.label.year", nil), Value: f.AcademicYear},
 			{Label: tr("ects.label.credits", nil), Value: credits},
 			{Label: tr("diary.pdf.programme", nil), Value: prog.Name},
-			{Label: tr("diary.pdf.project", nil), Value: projectLine(prog, m)},
+			{Label: tr("diary.pdf.project", nil), Value: projectLine(prog, m, lang)},
 			{Label: tr("diary.pdf.mentor", nil), Value: mentor},
 			{Label: tr("ects.pdf.period", nil), Value: period},
 			{Label: tr("ects.pdf.meetings", nil), Value: strconv.Itoa(held)},

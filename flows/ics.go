@@ -24,7 +24,7 @@ func meetingsICS(prog *Program, m records.Mentorship, meetings []records.Meeting
 	cal.SetXWRTimezone(dates.loc.String())
 	project := m.ProjectID
 	if pr, ok := prog.Project(m.ProjectID); ok {
-		project = pr.Title
+		project = pr.TitleIn(lang)
 	}
 	for _, mt := range meetings {
 		ev := cal.AddEvent(m.ID + "-" + strconv.Itoa(mt.N) + "@mentorbot")

@@ -364,7 +364,7 @@ func describeInvite(t *Turn, lang string, inv records.Invite) string {
 	switch inv.Role {
 	case records.RoleMentor:
 		pr, _ := t.Program().Project(inv.Project)
-		return t.e.cat.T(lang, "invite.role.mentor", map[string]any{"Title": pr.Title, "ID": inv.Project})
+		return t.e.cat.T(lang, "invite.role.mentor", map[string]any{"Title": pr.TitleIn(lang), "ID": inv.Project})
 	case records.RoleCommittee:
 		u, _ := t.Program().University(inv.University)
 		return t.e.cat.T(lang, "invite.role.committee", map[string]any{"University": u.Name})

@@ -118,7 +118,7 @@ func deepLinks(t *Turn) (groups [][]deepLink, unlinkable []string) {
 	type target struct{ id, name string }
 	var projects, unis []target
 	for _, p := range t.Program().Projects {
-		projects = append(projects, target{p.ID, p.Title})
+		projects = append(projects, target{p.ID, p.TitleIn(t.Lang())})
 	}
 	for _, u := range t.Program().Universities {
 		unis = append(unis, target{u.ID, u.Name})

@@ -54,7 +54,7 @@ func showSchedule(t *Turn, m records.Mentorship) error {
 	if err != nil {
 		return err
 	}
-	header := t.T("meetings.header", map[string]any{"Project": pr.Title, "Other": other})
+	header := t.T("meetings.header", map[string]any{"Project": pr.TitleIn(t.Lang()), "Other": other})
 	if m.AgreedAt.IsZero() {
 		id := "meetings.not_agreed.mentor"
 		if m.MenteeID == t.Event.From.ID {

@@ -120,11 +120,12 @@ func displayName(t *Turn, lang string, userID int64) (string, error) {
 // data.
 const msgDeletedUser = "privacy.deleted_user"
 
-// projectLine is how documents name m's project: its title and host.
-func projectLine(p *Program, m records.Mentorship) string {
+// projectLine is how documents in lang name m's project: its title in
+// lang and its host.
+func projectLine(p *Program, m records.Mentorship, lang string) string {
 	pr, _ := p.Project(m.ProjectID)
 	if pr.Host == "" {
-		return pr.Title
+		return pr.TitleIn(lang)
 	}
-	return pr.Title + " — " + pr.Host
+	return pr.TitleIn(lang) + " — " + pr.Host
 }

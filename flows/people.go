@@ -285,7 +285,7 @@ func rolesOf(t *Turn, h holder, uni string) string {
 	for _, id := range h.Projects {
 		title := id
 		if pr, ok := t.Program().Project(id); ok {
-			title = pr.Title
+			title = pr.TitleIn(t.Lang())
 		}
 		roles = append(roles, t.T("people.project", map[string]any{"Title": title, "ID": id}))
 	}

@@ -102,7 +102,7 @@ func questionnaireCommand(t *Turn) error {
 		var rows [][]Button
 		for _, m := range waiting {
 			pr, _ := t.Program().Project(m.ProjectID)
-			rows = append(rows, []Button{t.Button(pr.Title+" ("+m.ID+")", "pick", m.ID)})
+			rows = append(rows, []Button{t.Button(pr.TitleIn(t.Lang())+" ("+m.ID+")", "pick", m.ID)})
 		}
 		t.Say("questionnaire.pick", nil, rows...)
 	case anySubmitted:

@@ -459,17 +459,18 @@ func introduce(t *Turn, a records.Application, menteeLang string) (string, error
 		return "", err
 	}
 	if !mentor.Started || mentor.Blocked {
-		t.SayTo(a.UserID, menteeLang, "review.result.matched_wait", map[string]any{"Ref": a.Ref, "Project": p.Title, "Host": p.Host})
+		t.SayTo(a.UserID, menteeLang, "review.result.matched_wait", map[string]any{"Ref": a.Ref, "Project": p.TitleIn(menteeLang), "Host": p.Host})
 		if err := t.rec.HoldIntroduction(t.ctx, a.MentorID, m.ID); err != nil {
 			return "", err
 		}
-		return t.T("review.publish.held_line", map[string]any{"Mentor": a.MentorID, "Project": p.Title,
+		return t.T("review.publish.held_line", map[string]any{"Mentor": a.MentorID, "Project": p.TitleIn(t.Lang()),
 			"Mentee": mentee.DisplayName()}), nil
 	}
 	t.SayTo(a.UserID, menteeLang, "review.result.matched",
-		map[string]any{"Ref": a.Ref, "Project": p.Title, "Host": p.Host, "Mentor": mentor.DisplayName()})
-	t.SayTo(a.MentorID, t.LangOf(a.MentorID), "review.intro.mentor",
-		map[string]any{"Project": p.Title, "Mentee": mentee.DisplayName()})
+		map[string]any{"Ref": a.Ref, "Project": p.TitleIn(menteeLang), "Host": p.Host, "Mentor": mentor.DisplayName()})
+	mentorLang := t.LangOf(a.MentorID)
+	t.SayTo(a.MentorID, mentorLang, "review.intro.mentor",
+		map[string]any{"Project": p.TitleIn(mentorLang), "Mentee": mentee.DisplayName()})
 	return "", nil
 }
 
@@ -490,9 +491,10 @@ func deliverHeldIntros(t *Turn) error {
 		if err != nil {
 			return err
 		}
-		t.Say("review.intro.mentor", map[string]any{"Project": p.Title, "Mentee": mentee.DisplayName()})
-		t.SayAbout(m.MenteeID, t.LangOf(m.MenteeID), "review.intro.mentor_ready",
-			map[string]any{"Project": p.Title, "Mentor": t.Profile.DisplayName()})
+		t.Say("review.intro.mentor", map[string]any{"Project": p.TitleIn(t.Lang()), "Mentee": mentee.DisplayName()})
+		menteeLang := t.LangOf(m.MenteeID)
+		t.SayAbout(m.MenteeID, menteeLang, "review.intro.mentor_ready",
+			map[string]any{"Project": p.TitleIn(menteeLang), "Mentor": t.Profile.DisplayName()})
 	}
 	if len(ms) > 0 {
 		return t.rec.IntroductionsDelivered(t.ctx, t.Event.From.ID, ms)

@@ -139,7 +139,7 @@ func describeGrant(t *Turn, g grant) string {
 	switch g.Role {
 	case records.RoleMentor:
 		p, _ := t.Program().Project(g.Scope)
-		return t.T("revoke.role.mentor", map[string]any{"Project": p.Title})
+		return t.T("revoke.role.mentor", map[string]any{"Project": p.TitleIn(t.Lang())})
 	case records.RoleCommittee:
 		u, _ := t.Program().University(g.Scope)
 		return t.T("revoke.role.committee", map[string]any{"University": u.Name})
