@@ -154,7 +154,7 @@ func ectsAskRecognised(t *Turn, m records.Mentorship) {
 	}
 	t.StartFlow(flowECTS, "recognised")
 	t.SaveState(ectsState{MID: m.ID})
-	text := questionText(t.Program().ECTS, t.Lang())
+	text := textIn(t.Program().ECTS, t.Lang())
 	if text != "" {
 		text += "\n\n"
 	}
