@@ -2,10 +2,14 @@ package flows_test
 
 import (
 	"errors"
+	"regexp"
+	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/mentorbot/mentorbot/flows"
+	"github.com/mentorbot/mentorbot/locales"
 )
 
 func rome(tb testing.TB) *time.Location {
@@ -226,5 +230,72 @@ func TestParseMeetingTimeInEveryLanguage(t *testing.T) {
 	}
 	if got, err := flows.ParseMeetingTime("۱۲/۱۱ ۱۸:۰۰-۱۹:۳۰", now, loc, time.Time{}); err != nil || got.Duration != 90*time.Minute {
 		t.Errorf("Persian digits: %v, %v", got, err)
+	}
+}
+
+// clockToken finds the time of day in a typed example, "18:00".
+var clockToken = regexp.MustCompile(`\d{1,2}:\d{2}`)
+
+// dayWordExamples returns the examples in text that start with a word,
+// such as "tomorrow 18:00": each clock token with the token before it,
+// less the quotation marks and punctuation around the two, as a user
+// would copy or retype them. Anything else a token carries stays, so
+// an invisible character inside the example (a bidi isolate) reaches
+// the parser as it would from a copy.
+func dayWordExamples(text string) []string {
+	var out []string
+	toks := strings.Fields(text)
+	for i := 1; i < len(toks); i++ {
+		if !clockToken.MatchString(toks[i]) {
+			continue
+		}
+		ex := strings.Trim(toks[i-1]+" "+toks[i], "\"«»“”„.,;:()")
+		if strings.ContainsFunc(strings.Fields(ex)[0], unicode.IsLetter) {
+			out = append(out, ex)
+		}
+	}
+	return out
+}
+
+// TestMeetingTimeExamplesInEveryLanguage: the meeting-time examples
+// each language's messages suggest with a word for the day ("tomorrow
+// 18:00", "غدًا 18:00") are read as tomorrow by ParseMeetingTime, and
+// every language but English suggests a word of its own, not the
+// English one.
+func TestMeetingTimeExamplesInEveryLanguage(t *testing.T) {
+	cat, err := locales.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	loc := rome(t)
+	now := time.Date(2026, 11, 5, 9, 30, 0, 0, loc)
+	// Both messages as the flows fill them (agreement.go's askMeetings
+	// and dateError), with a date for the example's placeholder.
+	data := map[string]map[string]any{
+		"agreement.ask_meetings": {"Next": 1, "Total": 6, "Max": "2h", "Example": "12/11 18:00-19:30", "Zone": "Europe/Rome"},
+		"meetings.date.format":   {"Example": "12/11"},
+	}
+	tomorrow := now.AddDate(0, 0, 1)
+	for id, fill := range data {
+		englishWords := make(map[string]bool)
+		for _, ex := range dayWordExamples(cat.T(locales.Default, id, fill)) {
+			englishWords[strings.Fields(ex)[0]] = true
+		}
+		for _, lang := range cat.Languages() {
+			text := cat.T(lang, id, fill)
+			examples := dayWordExamples(text)
+			if len(examples) == 0 {
+				t.Errorf("%s %s suggests no time with a word for the day: %q", lang, id, text)
+			}
+			for _, ex := range examples {
+				got, err := flows.ParseMeetingTime(ex, now, loc, time.Time{})
+				if err != nil || got.Start.YearDay() != tomorrow.YearDay() {
+					t.Errorf("%s %s: ParseMeetingTime(%q) = %v, %v; want a time tomorrow, %s", lang, id, ex, got.Start, err, tomorrow.Format("2006-01-02"))
+				}
+				if lang != locales.Default && englishWords[strings.Fields(ex)[0]] {
+					t.Errorf("%s %s suggests %q, with the English word; want the language's own", lang, id, ex)
+				}
+			}
+		}
 	}
 }
