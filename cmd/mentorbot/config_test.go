@@ -95,6 +95,11 @@ func TestParseConfig(t *testing.T) {
 			func(c Config) bool {
 				return c.WebhookURL == "https://bot.example/telegram" && c.WebhookSecret == "s3cr-et_"
 			}},
+		{"workspace from the webhook", map[string]string{"WEBHOOK_URL": "https://bot.example:8443/telegram", "WEBHOOK_SECRET": "s"}, nil,
+			func(c Config) bool { return c.WebAppURL == "https://bot.example:8443/app/" }},
+		{"workspace given", map[string]string{"WEBAPP_URL": "https://staff.example/mentoring/app/"}, nil,
+			func(c Config) bool { return c.WebAppURL == "https://staff.example/mentoring/app/" }},
+		{"no workspace when polling", nil, nil, func(c Config) bool { return c.WebAppURL == "" }},
 		{"log level", map[string]string{"LOG_LEVEL": "DEBUG"}, []string{"-log-level", "warn"},
 			func(c Config) bool { return c.LogLevel == slog.LevelWarn }},
 		{"session ttl", map[string]string{"SESSION_TTL": "36h"}, nil,
@@ -142,6 +147,9 @@ func TestParseConfigErrors(t *testing.T) {
 		{"webhook http", map[string]string{"WEBHOOK_URL": "http://bot.example/tg", "WEBHOOK_SECRET": "x"}, nil, "WEBHOOK_URL"},
 		{"webhook no secret", map[string]string{"WEBHOOK_URL": "https://bot.example/tg"}, nil, "WEBHOOK_SECRET"},
 		{"webhook on healthz", map[string]string{"WEBHOOK_URL": "https://bot.example/healthz", "WEBHOOK_SECRET": "x"}, nil, "WEBHOOK_URL"},
+		{"workspace http", map[string]string{"WEBAPP_URL": "http://bot.example/app/"}, nil, "WEBAPP_URL"},
+		{"workspace elsewhere", map[string]string{"WEBAPP_URL": "https://bot.example/staff"}, nil, "WEBAPP_URL"},
+		{"webhook in the workspace", map[string]string{"WEBHOOK_URL": "https://bot.example/app/tg", "WEBHOOK_SECRET": "x"}, nil, "WEBHOOK_URL"},
 		{"webhook odd path", map[string]string{"WEBHOOK_URL": "https://bot.example/a%20b", "WEBHOOK_SECRET": "x"}, nil, "WEBHOOK_URL"},
 		{"secret chars", map[string]string{"WEBHOOK_URL": "https://bot.example/tg", "WEBHOOK_SECRET": "no spaces!"}, nil, "WEBHOOK_SECRET"},
 		{"secret too long", map[string]string{"WEBHOOK_URL": "https://bot.example/tg", "WEBHOOK_SECRET": strings.Repeat("a", 257)}, nil, "WEBHOOK_SECRET"},

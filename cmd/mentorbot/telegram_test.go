@@ -88,6 +88,17 @@ func TestRunWebhookAnswersStart(t *testing.T) {
 	if n := len(tg.Messages(ada.ID)); n != 1 {
 		t.Errorf("bot sent %d messages to Ada; want 1 (the refused update did nothing)", n)
 	}
+	// The staff workspace shares the public listener, at the webhook's
+	// origin, and its API wants initData.
+	if cfg.WebAppURL != "https://bot.example/app/" {
+		t.Errorf("workspace address = %q; want the webhook's origin + /app/", cfg.WebAppURL)
+	}
+	if code, _ := get(t, base+"/app/"); code != http.StatusOK {
+		t.Errorf("GET /app/ = %d; want the workspace's page", code)
+	}
+	if code, _ := get(t, base+"/app/api/me"); code != http.StatusUnauthorized {
+		t.Errorf("GET /app/api/me without initData = %d; want 401", code)
+	}
 	if err := stop(); err != nil {
 		t.Errorf("run after cancel = %v; want nil", err)
 	}
