@@ -148,3 +148,33 @@ func peakRSSKB() int64 {
 	}
 	return 0
 }
+
+// BenchmarkStaffWorkspaceTable is a page of the workspace's table at
+// benchApps applications: filtered by project only, it reads one page
+// of the date index ("index"); filtered by certificate level, it reads
+// the project's applications in batches and keeps the matching ones
+// ("scan"); a name search reads the search index first ("search").
+func BenchmarkStaffWorkspaceTable(b *testing.B) {
+	w := newWorkspaceRig(b)
+	n := benchApps()
+	seedBench(b, w.harness, n)
+	v := mustViewer(b, w.ws, staff)
+	for _, c := range []struct {
+		name string
+		q    flows.AppQuery
+		want int
+	}{
+		{"index", flows.AppQuery{Project: "madrid-ai"}, n / 2},
+		{"scan", flows.AppQuery{Project: "madrid-ai", Level: "B1", Page: 3}, n / 2},
+		{"search", flows.AppQuery{Text: "surname42"}, -1},
+	} {
+		b.Run(c.name+"/apps="+strconv.Itoa(n), func(b *testing.B) {
+			for b.Loop() {
+				page, err := w.ws.Applications(context.Background(), v, c.q)
+				if err != nil || (c.want >= 0 && page.Total != c.want) || len(page.Items) == 0 {
+					b.Fatalf("Applications(%+v) = %d of %d, %v", c.q, len(page.Items), page.Total, err)
+				}
+			}
+		})
+	}
+}

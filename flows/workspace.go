@@ -307,39 +307,45 @@ func (w *Workspace) Applications(ctx context.Context, v Viewer, q AppQuery) (App
 	return out, nil
 }
 
-// matching reads every application f selects and keeps those q's other
-// filters and search match, in q's order.
+// matching returns the applications q selects, in q's order: with a
+// search, those of the people and reference numbers the search index
+// finds (up to maxSearchHits of them); without, every application f
+// selects, read in batches.
 func (w *Workspace) matching(ctx context.Context, v Viewer, f records.AppFilter, q AppQuery) ([]records.Application, error) {
-	var refs map[string]bool
-	var people map[int64]bool
+	keep := func(a records.Application) bool {
+		return a.Edition == w.e.rec.Edition() && a.Active() &&
+			(f.Project == "" || a.ProjectID == f.Project) && (f.State == "" || a.ListState() == f.State) &&
+			(q.Degree == "" || a.Degree == q.Degree) && (q.Level == "" || a.Level == q.Level)
+	}
+	var out []records.Application
 	if text := strings.TrimSpace(q.Text); text != "" {
-		hits, err := w.e.rec.Find(ctx, text, 200)
+		found, err := w.found(ctx, text)
 		if err != nil {
 			return nil, err
 		}
-		refs, people = make(map[string]bool), make(map[int64]bool)
-		for _, h := range hits {
-			refs[h.Ref], people[h.UserID] = h.Ref != "", h.UserID != 0
-		}
-	}
-	var out []records.Application
-	err := w.e.rec.EachApplication(ctx, f, exportBatch, func(apps []records.Application) error {
-		for _, a := range apps {
-			switch {
-			case q.Degree != "" && a.Degree != q.Degree, q.Level != "" && a.Level != q.Level,
-				refs != nil && !refs[a.Ref] && !people[a.UserID]:
-				continue
+		for _, a := range found {
+			if keep(a) {
+				out = append(out, a)
 			}
-			out = append(out, a)
 		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
+		// The hits come in no useful order; the index's is by date.
+		slices.SortStableFunc(out, func(a, b records.Application) int { return a.SubmittedAt.Compare(b.SubmittedAt) })
+	} else {
+		err := w.e.rec.EachApplication(ctx, f, exportBatch, func(apps []records.Application) error {
+			for _, a := range apps {
+				if keep(a) {
+					out = append(out, a)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
 	}
 	switch q.Sort {
 	case "oldest":
-		// EachApplication reads oldest first.
+		// Both ways above give the oldest first.
 	case "name":
 		names := make(map[int64]string, len(out))
 		for _, a := range out {
@@ -354,6 +360,49 @@ func (w *Workspace) matching(ctx context.Context, v Viewer, f records.AppFilter,
 		slices.SortStableFunc(out, func(a, b records.Application) int { return strings.Compare(names[a.UserID], names[b.UserID]) })
 	default:
 		slices.Reverse(out)
+	}
+	return out, nil
+}
+
+// maxSearchHits bounds what a search of the table reads: the people and
+// reference numbers /find would list, many times over.
+const maxSearchHits = 200
+
+// found returns the applications of the people and reference numbers
+// the search index finds for text, each once.
+func (w *Workspace) found(ctx context.Context, text string) ([]records.Application, error) {
+	hits, err := w.e.rec.Find(ctx, text, maxSearchHits)
+	if err != nil {
+		return nil, err
+	}
+	seen := make(map[string]bool)
+	var out []records.Application
+	add := func(a records.Application) {
+		if a.Ref != "" && !seen[a.Ref] {
+			seen[a.Ref] = true
+			out = append(out, a)
+		}
+	}
+	for _, h := range hits {
+		switch {
+		case h.Ref != "":
+			a, err := w.e.rec.Application(ctx, h.Ref)
+			if errors.Is(err, records.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return nil, err
+			}
+			add(a)
+		case h.UserID != 0:
+			apps, err := w.e.rec.ApplicationsOf(ctx, h.UserID)
+			if err != nil {
+				return nil, err
+			}
+			for _, a := range apps {
+				add(a)
+			}
+		}
 	}
 	return out, nil
 }

@@ -17,7 +17,7 @@ type workspaceRig struct {
 	ws *flows.Workspace
 }
 
-func newWorkspaceRig(t *testing.T) *workspaceRig {
+func newWorkspaceRig(t testing.TB) *workspaceRig {
 	t.Helper()
 	h := newHarness(t)
 	e, err := flows.New(flows.Config{Store: h.store, Catalog: h.engine.Catalog(), Program: h.program,
@@ -152,7 +152,7 @@ func TestWorkspaceActionsNeedTheRole(t *testing.T) {
 	}
 }
 
-func mustViewer(t *testing.T, ws *flows.Workspace, u flows.User) flows.Viewer {
+func mustViewer(t testing.TB, ws *flows.Workspace, u flows.User) flows.Viewer {
 	t.Helper()
 	v, err := ws.Viewer(context.Background(), u)
 	if err != nil {
