@@ -206,8 +206,8 @@ func applyTo(tb testing.TB, env *bottest.Env, u telegramtest.User, project strin
 // table by project, opens an application and accepts it: the chat's
 // records, /applications and the audit log all hold the decision.
 func TestBrowserStaffDecides(t *testing.T) {
-	app := startApp(t)
 	b := startBrowser(t, 1000, 700)
+	app := startApp(t)
 	env, ctx := app.env, context.Background()
 	other := applyTo(t, env, bottest.User(300000002, "Bruno", "en"), "European migration law")
 	applyTo(t, env, bottest.User(300000003, "Chiara", "en"), "Sustainable urban mobility")
@@ -314,8 +314,8 @@ func listed(ms []telegramtest.Message, ref, state string) bool {
 // A student who opens the workspace sees the server's refusal, in
 // their language, and nothing of the staff's views.
 func TestBrowserStudentIsRefused(t *testing.T) {
-	app := startApp(t)
 	b := startBrowser(t, 360, 640)
+	app := startApp(t)
 	b.openAs(t, app, studentUser)
 	b.poll(t, "the page gives up", `document.body.dataset.state === 'denied'`)
 	want := app.env.Engine.Catalog().T(studentUser.LanguageCode, "workspace.error.forbidden", nil)

@@ -1,28 +1,23 @@
 // Package pdfdoc renders mentorbot's documents (a diary entry, the ECTS
-// credit recognition form) as A4 PDFs. It embeds DejaVu Sans, so Italian
-// accents and Greek, Cyrillic or Arabic names print as they were typed,
-// and its text can be extracted again (every font carries a ToUnicode
-// map). It knows nothing about Telegram or the flows.
+// credit recognition form, the agreement) as A4 PDFs in any of the
+// scripts people write their names in: text is shaped with
+// go-text/typesetting (Arabic and Persian joined, marks placed, Latin,
+// Greek, Cyrillic and Vietnamese letters drawn whole) and laid out with
+// the Unicode bidi algorithm, in embedded subsets of Noto Sans and Noto
+// Naskh Arabic. Its text can be extracted again, in logical order
+// (every font carries a ToUnicode map). It knows nothing about
+// Telegram or the flows.
 package pdfdoc
 
 import (
-	_ "embed" // the fonts below
 	"errors"
 	"fmt"
 	"strings"
 	"time"
 	"unicode"
 
-	"github.com/signintech/gopdf"
-)
-
-// DejaVu Sans, licensed under the Bitstream Vera licence with DejaVu's
-// changes in the public domain; see fonts/LICENSE-DejaVu.txt.
-var (
-	//go:embed fonts/DejaVuSans.ttf
-	regularFont []byte
-	//go:embed fonts/DejaVuSans-Bold.ttf
-	boldFont []byte
+	xbidi "golang.org/x/text/unicode/bidi"
+	"golang.org/x/text/unicode/norm"
 )
 
 // Field is one labelled value in a document's header block, such as
@@ -41,7 +36,10 @@ type Section struct {
 
 // Document is what Render lays out: a title, an optional subtitle, the
 // header fields, then the sections in order, and a small footer line.
-// All text is already localized.
+// All text is already localized. The document reads right to left when
+// its Title does, that is when the Title's first letter is Arabic,
+// Persian or Hebrew: text is then aligned right and labels stand on the
+// right of their values.
 type Document struct {
 	Title    string
 	Subtitle string
@@ -67,27 +65,27 @@ const (
 	labelWidth   = 150.0
 )
 
-// Render returns d as a PDF. The result is the caller's. It fails only
-// when the PDF library does (ErrEmpty for a document without title).
+// Render returns d as a PDF. The result is the caller's. It fails with
+// ErrEmpty for a document without title, and otherwise only if the
+// embedded fonts cannot be read.
 func Render(d Document) ([]byte, error) {
 	if strings.TrimSpace(d.Title) == "" {
 		return nil, ErrEmpty
 	}
-	r := &renderer{}
-	r.pdf.Start(gopdf.Config{PageSize: *gopdf.PageSizeA4, Unit: gopdf.UnitPT})
-	r.pdf.SetInfo(gopdf.PdfInfo{Title: clean(d.Title), Author: clean(d.Author), Creator: "mentorbot", CreationDate: d.Created})
-	r.pdf.SetCompressLevel(6)
-	if err := r.pdf.AddTTFFontData("regular", regularFont); err != nil {
-		return nil, fmt.Errorf("load regular font: %w", err)
+	sh, err := getShaper()
+	if err != nil {
+		return nil, fmt.Errorf("render %q: %w", d.Title, err)
 	}
-	if err := r.pdf.AddTTFFontData("bold", boldFont); err != nil {
-		return nil, fmt.Errorf("load bold font: %w", err)
+	defer shapers.Put(sh)
+	r := &renderer{file: newPDFFile(), sh: sh, rtl: rightToLeft(d.Title)}
+	for id := range r.fonts {
+		r.fonts[id].file = sh.files[id]
 	}
 	r.newPage()
 
-	r.paragraph("bold", 16, margin, contentWidth, d.Title)
+	r.paragraph(true, 16, margin, contentWidth, d.Title)
 	if d.Subtitle != "" {
-		r.paragraph("regular", 11, margin, contentWidth, d.Subtitle)
+		r.paragraph(false, 11, margin, contentWidth, d.Subtitle)
 	}
 	r.space(10)
 	for _, f := range d.Fields {
@@ -95,157 +93,263 @@ func Render(d Document) ([]byte, error) {
 	}
 	for _, s := range d.Sections {
 		r.space(12)
-		r.paragraph("bold", 12, margin, contentWidth, s.Heading)
+		r.paragraph(true, 12, margin, contentWidth, s.Heading)
 		r.space(2)
 		body := s.Body
 		if strings.TrimSpace(body) == "" {
 			body = "—"
 		}
-		r.paragraph("regular", 11, margin, contentWidth, body)
+		r.paragraph(false, 11, margin, contentWidth, body)
 	}
 	if d.Footer != "" {
 		r.space(18)
-		r.paragraph("regular", 8, margin, contentWidth, d.Footer)
+		r.paragraph(false, 8, margin, contentWidth, d.Footer)
 	}
-	if r.err != nil {
-		return nil, fmt.Errorf("render %q: %w", d.Title, r.err)
-	}
-	out, err := r.pdf.GetBytesPdfReturnErr()
-	if err != nil {
-		return nil, fmt.Errorf("write %q: %w", d.Title, err)
-	}
-	return out, nil
+	return r.finish(d), nil
 }
 
-// renderer keeps the first error, so layout code reads straight.
+// renderer lays a document out page by page.
 type renderer struct {
-	pdf  gopdf.GoPdf
-	y    float64
-	font string // current font family
-	err  error
+	file  *pdfFile
+	fonts [numFonts]docFont
+	sh    *shaper
+	rtl   bool     // the document reads right to left
+	pages [][]byte // content streams of the pages before this one
+	page  []byte   // content stream of this page
+	y     float64  // top of the next line, from the page's top
 }
 
 func (r *renderer) newPage() {
-	r.pdf.AddPage()
+	if r.page != nil {
+		r.pages = append(r.pages, r.page)
+	}
+	r.page = []byte{}
 	r.y = margin
 }
 
 func (r *renderer) space(h float64) { r.y += h }
 
-func (r *renderer) setFont(family string, size float64) {
-	r.font = family
-	if r.err == nil {
-		r.err = r.pdf.SetFont(family, "", size)
-	}
-}
-
-// line writes one already wrapped line at x, moving to a new page first
-// when it would not fit.
-func (r *renderer) line(x float64, size float64, text string) {
-	lh := size * 1.35
-	if r.y+lh > bottom {
-		r.newPage()
-		r.setFont(r.font, size)
-	}
-	if r.err != nil {
-		return
-	}
-	r.pdf.SetXY(x, r.y)
-	if text != "" {
-		r.err = r.pdf.Cell(&gopdf.Rect{W: pageWidth - margin - x, H: lh}, text)
-	}
-	r.y += lh
-}
-
-// paragraph writes text wrapped to width.
-func (r *renderer) paragraph(font string, size, x, width float64, text string) {
-	r.setFont(font, size)
-	for _, l := range r.wrap(clean(text), width) {
-		r.line(x, size, l)
-	}
-}
-
-// field writes a bold label with its value wrapped beside it.
-func (r *renderer) field(f Field) {
-	const size = 11
-	startPage, startY := r.pdf.GetNumberOfPages(), r.y
-	r.paragraph("bold", size, margin, labelWidth-8, f.Label)
-	labelEnd, labelPage := r.y, r.pdf.GetNumberOfPages()
-	if labelPage == startPage {
-		r.y = startY // value beside its label
-	}
-	r.paragraph("regular", size, margin+labelWidth, contentWidth-labelWidth, f.Value)
-	if labelPage == r.pdf.GetNumberOfPages() && labelEnd > r.y {
-		r.y = labelEnd
-	}
-	r.space(3)
-}
-
-// wrap splits text into lines no wider than width in the current font,
-// at spaces where it can and inside a word that alone is too wide.
-func (r *renderer) wrap(text string, width float64) []string {
-	var out []string
-	for _, para := range strings.Split(text, "\n") {
-		var cur string
-		for _, word := range strings.Fields(para) {
-			cand := word
-			if cur != "" {
-				cand = cur + " " + word
-			}
-			if r.width(cand) <= width {
-				cur = cand
-				continue
-			}
-			if cur != "" {
-				out = append(out, cur)
-				cur = ""
-			}
-			for r.width(word) > width {
-				n := r.fit(word, width)
-				out = append(out, word[:n])
-				word = word[n:]
-			}
-			cur = word
+// lineHeight is the height of a line of text of the given size: more
+// when the line has Arabic, whose letters reach higher and lower.
+func lineHeight(l line, size float64) float64 {
+	for _, g := range l.glyphs {
+		if g.font == naskh || g.font == naskhB {
+			return size * 1.6
 		}
-		out = append(out, cur)
+	}
+	return size * 1.35
+}
+
+// lines lays text out in lines of at most width points: its
+// paragraphs, each wrapped.
+func (r *renderer) lines(bold bool, size, width float64, text string) []line {
+	var out []line
+	for _, para := range strings.Split(clean(text), "\n") {
+		out = append(out, r.sh.lines(para, bold, size, width, r.rtl)...)
 	}
 	return out
 }
 
-// fit returns how many bytes of word, at least one rune, fit in width.
-func (r *renderer) fit(word string, width float64) int {
-	n := 0
-	for i, c := range word {
-		end := i + len(string(c))
-		if n > 0 && r.width(word[:end]) > width {
-			break
+// paragraph writes text wrapped to width, from x.
+func (r *renderer) paragraph(bold bool, size, x, width float64, text string) {
+	for _, l := range r.lines(bold, size, width, text) {
+		r.row(size, cell{l, x, width})
+	}
+}
+
+// field writes a bold label with its value wrapped beside it, line by
+// line on common baselines: label on the left, or on the right in a
+// right-to-left document.
+func (r *renderer) field(f Field) {
+	const size = 11
+	labelX, valueX := margin, margin+labelWidth
+	if r.rtl {
+		labelX, valueX = pageWidth-margin-(labelWidth-8), margin
+	}
+	labels := r.lines(true, size, labelWidth-8, f.Label)
+	values := r.lines(false, size, contentWidth-labelWidth, f.Value)
+	for i := range max(len(labels), len(values)) {
+		var label, value line
+		if i < len(labels) {
+			label = labels[i]
 		}
-		n = end
+		if i < len(values) {
+			value = values[i]
+		}
+		r.row(size, cell{label, labelX, labelWidth - 8}, cell{value, valueX, contentWidth - labelWidth})
 	}
-	return n
+	r.space(3)
 }
 
-func (r *renderer) width(s string) float64 {
-	if r.err != nil {
-		return 0
-	}
-	w, err := r.pdf.MeasureTextWidth(s)
-	if err != nil {
-		r.err = err
-	}
-	return w
+// cell is a line to write in a column from x, width points wide.
+type cell struct {
+	line     line
+	x, width float64
 }
 
-// clean turns tabs into spaces and drops other control and format
-// characters, which have no glyph and would print as boxes.
+// row writes lines side by side on one baseline, aligned left or, in
+// a right-to-left document, right in their columns; on a new page when
+// the tallest does not fit on this one.
+func (r *renderer) row(size float64, cells ...cell) {
+	lh := 0.0
+	for _, c := range cells {
+		lh = max(lh, lineHeight(c.line, size))
+	}
+	if r.y+lh > bottom {
+		r.newPage()
+	}
+	baseline := r.y + (lh-size*1.35)/2 + size*1.05
+	for _, c := range cells {
+		left := c.x
+		if r.rtl {
+			left = c.x + c.width - c.line.width
+		}
+		r.draw(c.line, left, baseline, size)
+	}
+	r.y += lh
+}
+
+// draw writes line l with its left end at left and its baseline at
+// baseline (from the page's top), glyphs in logical order so that text
+// extraction reads them in that order. Glyphs in sequence share one TJ
+// array, with adjustments where shaping moved them from where their
+// advance would put them.
+func (r *renderer) draw(l line, left, baseline, size float64) {
+	if len(l.glyphs) == 0 {
+		return
+	}
+	b := append(r.page, "BT\n"...)
+	font, fontSize := fontID(numFonts), 0.0
+	open, hex := false, false // in a TJ array; in a string in it
+	var penX, penY float64
+	closeTJ := func() {
+		if hex {
+			b = append(b, '>')
+		}
+		if open {
+			b = append(b, "] TJ\n"...)
+		}
+		open, hex = false, false
+	}
+	for _, g := range l.glyphs {
+		f := &r.fonts[g.font]
+		cid := f.cid(r.file, glyphKey{g.gid, g.text})
+		x, y := left+g.x, pageHeight-baseline+g.y
+		if g.font != font {
+			closeTJ()
+			font, fontSize = g.font, g.font.scale(size)
+			b = fmt.Appendf(b, "/F%d ", font)
+			b = append(num(b, fontSize), " Tf\n"...)
+		}
+		if open && y != penY {
+			closeTJ()
+		}
+		if !open {
+			b = append(b, "1 0 0 1 "...)
+			b = append(num(b, x), ' ')
+			b = append(num(b, y), " Tm\n["...)
+			open = true
+		} else if d := (penX - x) * 1000 / fontSize; d >= 0.001 || d <= -0.001 {
+			if hex {
+				b = append(b, '>')
+				hex = false
+			}
+			b = append(num(b, d), ' ')
+		}
+		if !hex {
+			b = append(b, '<')
+			hex = true
+		}
+		b = fmt.Appendf(b, "%04X", cid)
+		penX, penY = x+f.width(g.gid)*fontSize/1000, y
+	}
+	closeTJ()
+	r.page = append(b, "ET\n"...)
+}
+
+// finish writes the pages, the fonts they use and the metadata, and
+// returns the file.
+func (r *renderer) finish(d Document) []byte {
+	r.newPage()
+	p := r.file
+	pagesID, catalogID, resourcesID, infoID := p.alloc(), p.alloc(), p.alloc(), p.alloc()
+	var kids strings.Builder
+	for _, content := range r.pages {
+		pageID, contentID := p.alloc(), p.alloc()
+		p.stream(contentID, "", content)
+		p.object(pageID, fmt.Sprintf("<</Type /Page /Parent %d 0 R /MediaBox [0 0 %s %s] /Resources %d 0 R /Contents %d 0 R>>",
+			pagesID, num(nil, pageWidth), num(nil, pageHeight), resourcesID, contentID))
+		fmt.Fprintf(&kids, " %d 0 R", pageID)
+	}
+	var fonts strings.Builder
+	for id := range r.fonts {
+		if f := &r.fonts[id]; f.id != 0 {
+			f.write(p)
+			fmt.Fprintf(&fonts, " /F%d %d 0 R", id, f.id)
+		}
+	}
+	p.object(resourcesID, fmt.Sprintf("<</Font <<%s>>>>", fonts.String()))
+	p.object(pagesID, fmt.Sprintf("<</Type /Pages /Kids [%s] /Count %d>>", kids.String(), len(r.pages)))
+	prefs := ""
+	if r.rtl {
+		prefs = " /ViewerPreferences <</Direction /R2L>>"
+	}
+	p.object(catalogID, fmt.Sprintf("<</Type /Catalog /Pages %d 0 R%s>>", pagesID, prefs))
+	info := "<</Title " + textString(clean(d.Title))
+	if d.Author != "" {
+		info += " /Author " + textString(clean(d.Author))
+	}
+	info += " /Creator (mentorbot) /Producer (mentorbot)"
+	if !d.Created.IsZero() {
+		info += " /CreationDate " + pdfDate(d.Created)
+	}
+	p.object(infoID, info+">>")
+	return p.finish(catalogID, infoID)
+}
+
+// rightToLeft reports whether s reads right to left by the bidi rule
+// P2: its first strong character, outside isolates, is right-to-left.
+func rightToLeft(s string) bool {
+	isolates := 0
+	for _, c := range s {
+		switch {
+		case c >= '\u2066' && c <= '\u2068': // LRI, RLI, FSI
+			isolates++
+		case c == '\u2069': // PDI
+			isolates = max(isolates-1, 0)
+		case isolates == 0:
+			p, _ := xbidi.LookupRune(c)
+			switch p.Class() {
+			case xbidi.L:
+				return false
+			case xbidi.R, xbidi.AL:
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// isBidiControl reports whether c is one of the characters that steer
+// the bidi algorithm: marks, embeddings, overrides and isolates.
+func isBidiControl(c rune) bool {
+	return c == '\u061C' || c == '\u200E' || c == '\u200F' ||
+		c >= '\u202A' && c <= '\u202E' || c >= '\u2066' && c <= '\u2069'
+}
+
+// clean composes s (NFC), turns tabs into spaces and drops control and
+// format characters, which have no glyph, except the bidi controls and
+// the zero-width joiner and non-joiner, which steer layout and shaping.
 func clean(s string) string {
-	s = strings.ReplaceAll(s, "\r\n", "\n")
+	s = norm.NFC.String(strings.ReplaceAll(s, "\r\n", "\n"))
 	return strings.Map(func(c rune) rune {
 		switch {
 		case c == '\n':
 			return c
 		case c == '\t':
 			return ' '
+		case c == '\u200C', c == '\u200D', isBidiControl(c):
+			return c
 		case unicode.IsControl(c), unicode.Is(unicode.Cf, c):
 			return -1
 		}

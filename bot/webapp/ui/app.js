@@ -322,6 +322,7 @@
     body.replaceChildren(...items.map(appRow));
     $('apps-caption').textContent = L('webapp.apps.count', { total: data.total || 0 });
     $('apps-empty').hidden = items.length > 0;
+    $('apps').closest('.table-wrap').hidden = items.length === 0;
     $('pager').hidden = state.pages <= 1;
     $('page-info').textContent = L('webapp.page', { page: state.page, pages: state.pages });
     $('page-prev').disabled = state.page <= 1;
@@ -611,6 +612,7 @@
       td(yesNo(m.ended)))));
     $('ment-caption').textContent = L('webapp.ment.count', { total: items.length });
     $('ment-empty').hidden = items.length > 0;
+    table.closest('.table-wrap').hidden = items.length === 0;
     table.setAttribute('aria-busy', 'false');
   }
 
@@ -670,6 +672,7 @@
     const table = $('tickets');
     if (!uni) {
       table.tBodies[0].replaceChildren();
+      table.closest('.table-wrap').hidden = true;
       $('tickets-empty').hidden = false;
       table.setAttribute('aria-busy', 'false');
       return;
@@ -697,6 +700,7 @@
     const name = $('f-university').selectedOptions[0] ? $('f-university').selectedOptions[0].textContent : uni;
     $('tickets-caption').textContent = L('webapp.tickets.count', { university: name, total: items.length });
     $('tickets-empty').hidden = items.length > 0;
+    table.closest('.table-wrap').hidden = items.length === 0;
     table.setAttribute('aria-busy', 'false');
   }
 
