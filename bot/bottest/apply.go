@@ -27,10 +27,16 @@ var Uploads = []struct{ Name, MIME string }{
 // sent. The test fails when the application is not submitted.
 func Apply(env *Env, u telegramtest.User) (string, []string) {
 	env.TB.Helper()
+	return ApplyTo(env, u, MadridProject)
+}
+
+// ApplyTo is Apply to the project titled project.
+func ApplyTo(env *Env, u telegramtest.User, project string) (string, []string) {
+	env.TB.Helper()
 	env.Command(u, "apply", "")
 	env.Press(u, "Bachelor's")
 	env.Press(u, "Year 2")
-	env.Press(u, MadridProject)
+	env.Press(u, project)
 	env.Press(u, "B1")
 	var ids []string
 	for _, up := range Uploads {
@@ -41,7 +47,7 @@ func Apply(env *Env, u telegramtest.User) (string, []string) {
 	env.Press(u, "Confirm")
 	a, err := env.Records.ApplicationOf(context.Background(), u.ID)
 	if err != nil || a.State != records.AppSubmitted {
-		env.TB.Fatalf("after Confirm: %+v, %v", a, err)
+		env.TB.Fatalf("%s's application to %s after Confirm: %+v, %v", u.FirstName, project, a, err)
 	}
 	return a.Ref, ids
 }

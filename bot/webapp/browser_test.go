@@ -182,26 +182,6 @@ func (b *browser) openAs(tb testing.TB, app *testApp, u telegramtest.User) {
 	b.do(tb, "open the workspace", chromedp.Navigate(app.URL()+"#"+frag.Encode()))
 }
 
-// applyTo takes u through /apply to a submitted application to the
-// project titled project, as bottest.Apply does for madrid-ai.
-func applyTo(tb testing.TB, env *bottest.Env, u telegramtest.User, project string) string {
-	tb.Helper()
-	env.Command(u, "apply", "")
-	env.Press(u, "Bachelor's")
-	env.Press(u, "Year 2")
-	env.Press(u, project)
-	env.Press(u, "B1")
-	for _, up := range bottest.Uploads {
-		env.Document(u, up.Name, up.MIME, []byte("%PDF-1.4 test"), "")
-	}
-	env.Press(u, "Confirm")
-	a, err := env.Records.ApplicationOf(context.Background(), u.ID)
-	if err != nil || a.State != records.AppSubmitted {
-		tb.Fatalf("%s's application to %s: %+v, %v", u.FirstName, project, a, err)
-	}
-	return a.Ref
-}
-
 // A staff member opens the workspace in a real browser, filters the
 // table by project, opens an application and accepts it: the chat's
 // records, /applications and the audit log all hold the decision.
@@ -209,10 +189,10 @@ func TestBrowserStaffDecides(t *testing.T) {
 	b := startBrowser(t, 1000, 700)
 	app := startApp(t)
 	env, ctx := app.env, context.Background()
-	other := applyTo(t, env, bottest.User(300000002, "Bruno", "en"), "European migration law")
-	applyTo(t, env, bottest.User(300000003, "Chiara", "en"), "Sustainable urban mobility")
-	applyTo(t, env, bottest.User(300000004, "Dmytro", "en"), "Irish literature and translation")
-	applyTo(t, env, bottest.User(300000005, "Elif", "en"), bottest.MadridProject)
+	other, _ := bottest.ApplyTo(env, bottest.User(300000002, "Bruno", "en"), "European migration law")
+	bottest.ApplyTo(env, bottest.User(300000003, "Chiara", "en"), "Sustainable urban mobility")
+	bottest.ApplyTo(env, bottest.User(300000004, "Dmytro", "en"), "Irish literature and translation")
+	bottest.ApplyTo(env, bottest.User(300000005, "Elif", "en"), bottest.MadridProject)
 	const all = 5
 
 	b.openAs(t, app, staffUser)
