@@ -179,8 +179,8 @@ func (s *student) apply() string {
 	env.Press(s.User, title)
 	r = env.Press(s.User, "B1")
 	s.said(r, "apply.progress", map[string]any{"N": 5, "Total": 9})
-	for _, up := range e2eUploads {
-		r = env.Document(s.User, up.name, up.mime, []byte("%PDF-1.4 test"), "")
+	for _, up := range bottest.Uploads {
+		r = env.Document(s.User, up.Name, up.MIME, []byte("%PDF-1.4 test"), "")
 	}
 	s.said(r, "apply.summary.project", map[string]any{"Project": title + " (" + pr.Host + ")"})
 	r = s.press("apply.confirm", nil)
