@@ -59,6 +59,10 @@ var atWords = []string{"at", "@", "alle", "ore", "à", "a", "о", "об", "ال�
 // localDigits writes Arabic-Indic and Persian digits as ASCII ones, so
 // "۱۸:۰۰" reads as 18:00.
 var localDigits = strings.NewReplacer(
+	// Bidi marks and isolates that Arabic and Persian messages put
+	// around a Latin or numeric example come along when the example is
+	// copied: they mean nothing to the date.
+	"\u2066", "", "\u2067", "", "\u2068", "", "\u2069", "", "\u200e", "", "\u200f", "", "\u061c", "",
 	"٠", "0", "١", "1", "٢", "2", "٣", "3", "٤", "4", "٥", "5", "٦", "6", "٧", "7", "٨", "8", "٩", "9",
 	"۰", "0", "۱", "1", "۲", "2", "۳", "3", "۴", "4", "۵", "5", "۶", "6", "۷", "7", "۸", "8", "۹", "9")
 

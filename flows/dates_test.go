@@ -56,6 +56,10 @@ func TestParseMeetingTime(t *testing.T) {
 		{"dopodomani 18:00", flows.MeetingTime{Start: at(2026, 11, 7, 18, 0)}},
 		{"today 18:00", flows.MeetingTime{Start: at(2026, 11, 5, 18, 0)}},
 		{"oggi 18:00", flows.MeetingTime{Start: at(2026, 11, 5, 18, 0)}},
+		// An Arabic or Persian message's example, copied with the
+		// isolates and marks that keep it in place in the text.
+		{"\u2068\u0641\u0631\u062f\u0627 18:00\u2069", flows.MeetingTime{Start: at(2026, 11, 6, 18, 0)}},
+		{"\u2068\u0661\u0662/\u0661\u0661\u2069 \u200f18:00", flows.MeetingTime{Start: at(2026, 11, 12, 18, 0)}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.in, func(t *testing.T) {

@@ -416,7 +416,7 @@ func (w *Workspace) row(v Viewer, a records.Application) (AppRow, error) {
 	}
 	title := a.ProjectID
 	if p, ok := w.e.program.Project(a.ProjectID); ok {
-		title = p.Title
+		title = p.TitleIn(v.Lang)
 	}
 	state := a.ListState()
 	return AppRow{Ref: a.Ref, Name: name, UserID: a.UserID, Project: a.ProjectID, ProjectTitle: title,
@@ -634,7 +634,7 @@ func (w *Workspace) Mentorships(ctx context.Context, v Viewer) ([]MentorshipRow,
 	for _, m := range ms {
 		r := MentorshipRow{ID: m.ID, ProjectTitle: m.ProjectID, Agreed: !m.AgreedAt.IsZero(), Meetings: len(m.Meetings), Ended: !m.EndedAt.IsZero()}
 		if p, ok := w.e.program.Project(m.ProjectID); ok {
-			r.ProjectTitle = p.Title
+			r.ProjectTitle = p.TitleIn(v.Lang)
 		}
 		for who, id := range map[*string]int64{&r.Mentee: m.MenteeID, &r.Mentor: m.MentorID} {
 			p, err := w.e.rec.Profile(ctx, id)
@@ -702,7 +702,7 @@ func (w *Workspace) Numbers(ctx context.Context, v Viewer) (Numbers, error) {
 		if err != nil {
 			return Numbers{}, err
 		}
-		out.ByProject = append(out.ByProject, Count{ID: p.ID, Label: p.Title, Count: n})
+		out.ByProject = append(out.ByProject, Count{ID: p.ID, Label: p.TitleIn(v.Lang), Count: n})
 	}
 	return out, nil
 }

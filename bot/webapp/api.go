@@ -68,7 +68,7 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request, v flows.Viewer, _ In
 	b.Projects, b.States, b.Degrees, b.Levels, b.Universities = []option{}, []option{}, []option{}, flows.CertificateLevels(), []university{}
 	if v.Staff {
 		for _, pr := range p.Projects {
-			b.Projects = append(b.Projects, option{ID: pr.ID, Label: pr.Title})
+			b.Projects = append(b.Projects, option{ID: pr.ID, Label: pr.TitleIn(v.Lang)})
 		}
 		for _, st := range flows.ListStates() {
 			b.States = append(b.States, option{ID: st, Label: v.T("review.state."+st, nil)})
