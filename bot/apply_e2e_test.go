@@ -19,15 +19,7 @@ const (
 	applicantB    = 300000002
 )
 
-const madridProject = "Machine learning for public health"
-
-var e2eUploads = []struct{ name, mime string }{
-	{"cv-it.pdf", "application/pdf"},
-	{"cv-es.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"},
-	{"letter-it.doc", "application/msword"},
-	{"letter-es.pdf", "application/pdf"},
-	{"dele-b1.pdf", "application/pdf"},
-}
+const madridProject = bottest.MadridProject
 
 // firstSteps answers degree, year, project and level as u (English).
 func firstSteps(env *bottest.Env, u telegramtest.User, degree, year, level string) bottest.Result {
@@ -174,8 +166,8 @@ func TestApplyE2EDeadline(t *testing.T) {
 	ada := bottest.User(applicantA, "Ada", "en")
 	bruno := bottest.User(applicantB, "Bruno", "it")
 	firstSteps(env, ada, "Bachelor's", "Year 2", "B1")
-	for _, up := range e2eUploads {
-		env.Document(ada, up.name, up.mime, []byte("%PDF"), "")
+	for _, up := range bottest.Uploads {
+		env.Document(ada, up.Name, up.MIME, []byte("%PDF"), "")
 	}
 	env.Clock.Set(env.Program.Deadline.Add(time.Minute))
 	r := env.Press(ada, "Confirm")
@@ -239,8 +231,8 @@ func TestApplyE2EResumesAfterRestart(t *testing.T) {
 	bottest.WantText(t, r, applicantA, "Step 7 of 9")
 	r = second.Command(ada, "apply", "")
 	bottest.WantText(t, r, applicantA, "Welcome back")
-	for _, up := range e2eUploads[2:] {
-		second.Document(ada, up.name, up.mime, []byte("%PDF"), "")
+	for _, up := range bottest.Uploads[2:] {
+		second.Document(ada, up.Name, up.MIME, []byte("%PDF"), "")
 	}
 	r = second.Press(ada, "Confirm")
 	bottest.WantText(t, r, applicantA, "MIE-2027-0001")
