@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -128,7 +129,7 @@ func (s *Server) writeDetail(w http.ResponseWriter, r *http.Request, v flows.Vie
 		s.fail(w, r, v.Lang, err)
 		return
 	}
-	base := Path + "api/applications/" + ref + "/documents"
+	base := Path + "api/applications/" + url.PathEscape(d.Ref) + "/documents"
 	body := detailBody{AppDetail: d, Documents: []documentBody{}, ZipURL: base + ".zip"}
 	for _, doc := range d.Documents {
 		body.Documents = append(body.Documents, documentBody{DocRow: doc, URL: base + "/" + doc.Kind})
