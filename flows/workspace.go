@@ -495,9 +495,15 @@ func (w *Workspace) Application(ctx context.Context, v Viewer, ref string) (AppD
 	return d, nil
 }
 
+// auditDocuments is the audit log's name for a staff member taking an
+// applicant's documents out of the workspace.
+const auditDocuments = "workspace.documents"
+
 // Document returns the uploaded document kind of application ref of
-// the edition, or records.ErrNotFound.
-func (w *Workspace) Document(ctx context.Context, ref, kind string) (records.Document, error) {
+// the edition, or records.ErrNotFound, and notes in the audit log that
+// v took it: an applicant's CV and certificates leave the bot's hands
+// here.
+func (w *Workspace) Document(ctx context.Context, v Viewer, ref, kind string) (records.Document, error) {
 	a, err := w.e.rec.Application(ctx, ref)
 	if err != nil {
 		return records.Document{}, err
@@ -506,12 +512,13 @@ func (w *Workspace) Document(ctx context.Context, ref, kind string) (records.Doc
 	if !ok || a.Edition != w.e.rec.Edition() {
 		return records.Document{}, fmt.Errorf("document %s of %s: %w", kind, ref, records.ErrNotFound)
 	}
-	return d, nil
+	return d, w.audit(ctx, v, a, ref+" "+kind)
 }
 
 // Documents returns the uploaded documents of application ref of the
-// edition by kind, in the order they were asked for.
-func (w *Workspace) Documents(ctx context.Context, ref string) ([]string, map[string]records.Document, error) {
+// edition by kind, in the order they were asked for, and notes in the
+// audit log that v took them all.
+func (w *Workspace) Documents(ctx context.Context, v Viewer, ref string) ([]string, map[string]records.Document, error) {
 	a, err := w.e.rec.Application(ctx, ref)
 	if err != nil {
 		return nil, nil, err
@@ -525,7 +532,18 @@ func (w *Workspace) Documents(ctx context.Context, ref string) ([]string, map[st
 			kinds = append(kinds, k)
 		}
 	}
-	return kinds, a.Documents, nil
+	return kinds, a.Documents, w.audit(ctx, v, a, ref+" all")
+}
+
+// audit appends that v took documents of a, in one transaction: the
+// entry and its index by person, which erasure goes by, are written
+// together or not at all.
+func (w *Workspace) audit(ctx context.Context, v Viewer, a records.Application, subject string) error {
+	tx := w.e.rec.Begin()
+	if err := tx.DB.AppendAudit(ctx, records.AuditEntry{Actor: v.ID, Action: auditDocuments, Target: a.UserID, Subject: subject}); err != nil {
+		return err
+	}
+	return tx.Commit(ctx, nil, nil, 0)
 }
 
 // Outcome is what came of a workspace action: Done, or why not, as

@@ -13,13 +13,14 @@ import (
 	"github.com/mentorbot/mentorbot/flows/records"
 )
 
-// document streams one uploaded document from Telegram to the page:
+// document streams one uploaded document from Telegram to the page,
+// once the audit log holds who took it:
 // the bot downloads it (getFile) as it is read, so neither the token
 // nor Telegram's file address reaches the browser, and nothing is kept
 // on disk.
 func (s *Server) document(w http.ResponseWriter, r *http.Request, v flows.Viewer, _ InitData) {
 	ref, kind := r.PathValue("ref"), r.PathValue("kind")
-	d, err := s.cfg.Workspace.Document(r.Context(), ref, kind)
+	d, err := s.cfg.Workspace.Document(r.Context(), v, ref, kind)
 	if err != nil {
 		s.fail(w, r, v.Lang, err)
 		return
@@ -44,7 +45,7 @@ func (s *Server) document(w http.ResponseWriter, r *http.Request, v flows.Viewer
 // damaged file, and the log says why.
 func (s *Server) documentsZip(w http.ResponseWriter, r *http.Request, v flows.Viewer, _ InitData) {
 	ref := r.PathValue("ref")
-	kinds, docs, err := s.cfg.Workspace.Documents(r.Context(), ref)
+	kinds, docs, err := s.cfg.Workspace.Documents(r.Context(), v, ref)
 	if err != nil {
 		s.fail(w, r, v.Lang, err)
 		return

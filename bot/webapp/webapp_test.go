@@ -252,6 +252,18 @@ func TestDocumentsAreStreamedThroughTheBot(t *testing.T) {
 			t.Errorf("ZIP entry %q; want %s-<kind>-<name>, no directories", f.Name, app.ref)
 		}
 	}
+	// Each taking is in the audit log, newest first, naming the
+	// applicant, so erasing her reaches these entries too.
+	entries, _, err := app.env.Records.AuditPage(context.Background(), 0, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{app.ref + " all", app.ref + " " + d.Documents[0].Kind}
+	for i, e := range entries {
+		if e.Action != "workspace.documents" || e.Actor != staffUser.ID || e.Target != studentUser.ID || e.Subject != want[i] {
+			t.Errorf("audit entry %d = %+v; want staff taking %q of Ada's", i, e, want[i])
+		}
+	}
 	if status, _ := app.as(t, staffUser, "GET", "/app/api/applications/"+app.ref+"/documents/passport", nil); status != 404 {
 		t.Errorf("unknown document: %d; want 404", status)
 	}
