@@ -191,7 +191,12 @@ func presetProject(t *Turn, a *records.Application, p Project) error {
 		}
 	}
 	a.ProjectID, a.Language = p.ID, p.Language
-	t.Say("links.apply_project", map[string]any{"Title": p.TitleIn(t.Lang()), "Host": p.Host})
+	// The link skips the list where the description would be read.
+	text := t.T("links.apply_project", map[string]any{"Title": p.TitleIn(t.Lang()), "Host": p.Host})
+	if d := p.DescriptionIn(t.Lang()); d != "" {
+		text += "\n\n" + d
+	}
+	sayBuilt(t, "links.apply_project", text)
 	return t.rec.SaveApplication(t.ctx, a)
 }
 

@@ -18,6 +18,23 @@ import (
 	"github.com/mentorbot/mentorbot/locales"
 )
 
+// The project's description, shown in the list an apply link skips,
+// comes with the link's first message, in the reader's language.
+func TestApplyLinkShowsTheDescription(t *testing.T) {
+	h := newHarness(t)
+	pr, ok := h.program.Project("lyon-law")
+	if !ok {
+		t.Fatal("no lyon-law in the test programme")
+	}
+	for _, u := range []flows.User{user(studentA, "it"), user(studentB, "fr")} {
+		lang := u.LanguageCode
+		r := h.command(u, "start", "apply_lyon-law")
+		wantSaid(t, r, u.ID, "links.apply_project")
+		// French has none: English, which every language falls back to.
+		wantText(t, r, u.ID, pr.DescriptionIn(lang))
+	}
+}
+
 func TestApplyLinkSkipsTheProjectStep(t *testing.T) {
 	h := newHarness(t)
 	u := user(studentA, "en")
