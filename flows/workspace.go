@@ -647,6 +647,15 @@ func (w *Workspace) Mentorships(ctx context.Context, v Viewer) ([]MentorshipRow,
 	if err != nil {
 		return nil, err
 	}
+	// Everyone's name in one read; a person erased since reads as "".
+	var ids []int64
+	for _, m := range ms {
+		ids = append(ids, m.MenteeID, m.MentorID)
+	}
+	people, err := w.e.rec.ProfilesByID(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
 	now := w.e.now()
 	out := []MentorshipRow{}
 	for _, m := range ms {
@@ -654,13 +663,7 @@ func (w *Workspace) Mentorships(ctx context.Context, v Viewer) ([]MentorshipRow,
 		if p, ok := w.e.program.Project(m.ProjectID); ok {
 			r.ProjectTitle = p.TitleIn(v.Lang)
 		}
-		for who, id := range map[*string]int64{&r.Mentee: m.MenteeID, &r.Mentor: m.MentorID} {
-			p, err := w.e.rec.Profile(ctx, id)
-			if err != nil {
-				return nil, err
-			}
-			*who = p.DisplayName()
-		}
+		r.Mentee, r.Mentor = people[m.MenteeID].DisplayName(), people[m.MentorID].DisplayName()
 		for _, mt := range m.Meetings {
 			if mt.End().Before(now) {
 				r.Held++
