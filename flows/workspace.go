@@ -88,6 +88,29 @@ func registerWorkspace(e *Engine) {
 		e.onAction(a, records.RoleStaff, decideInWorkspace, "review.done."+a)
 	}
 	e.onAction("publish", records.RoleStaff, publish, "review.publish.done")
+	e.onAction("open", records.RoleStaff, openInWorkspace, "review.card")
+}
+
+// openInWorkspace puts a submitted application under review when staff
+// open it, as opening it in the chat does, so the applicant's /status
+// says someone is looking at it. Its documents are not sent to the
+// chat: the workspace shows them.
+func openInWorkspace(t *Turn) error {
+	a, err := t.rec.Application(t.ctx, t.Event.Args)
+	if errors.Is(err, records.ErrNotFound) || (err == nil && a.Edition != t.rec.Edition()) {
+		t.Say("review.gone", nil)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if a.State == records.AppSubmitted {
+		a.State = records.AppReview
+		if err := t.rec.SaveApplication(t.ctx, &a); err != nil {
+			return err
+		}
+	}
+	return card(t, a)
 }
 
 // decideInWorkspace takes a review decision on the application Args
@@ -564,6 +587,13 @@ func (w *Workspace) Decide(ctx context.Context, u User, ref, act, text string) (
 		return Outcome{}, fmt.Errorf("%w: decision %q", ErrBadQuery, act)
 	}
 	return w.act(ctx, u, act, ref, text)
+}
+
+// Open marks application ref under review if it was only submitted,
+// as opening it from /applications does; opening it again changes
+// nothing.
+func (w *Workspace) Open(ctx context.Context, u User, ref string) (Outcome, error) {
+	return w.act(ctx, u, "open", ref, "")
 }
 
 // Publish announces every decided application of the edition, as

@@ -141,6 +141,8 @@ func (s *Server) writeDetail(w http.ResponseWriter, r *http.Request, v flows.Vie
 // characters, quoted.
 const maxDecisionBody = 16 << 10
 
+// decide takes a decision on an application, or ("open") puts it under
+// review as staff open it.
 func (s *Server) decide(w http.ResponseWriter, r *http.Request, v flows.Viewer, id InitData) {
 	var body struct {
 		Text string `json:"text"`
@@ -149,8 +151,14 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request, v flows.Viewer, 
 		s.fail(w, r, v.Lang, err)
 		return
 	}
-	ref := r.PathValue("ref")
-	out, err := s.cfg.Workspace.Decide(r.Context(), id.User, ref, r.PathValue("action"), body.Text)
+	ref, action := r.PathValue("ref"), r.PathValue("action")
+	var out flows.Outcome
+	var err error
+	if action == "open" {
+		out, err = s.cfg.Workspace.Open(r.Context(), id.User, ref)
+	} else {
+		out, err = s.cfg.Workspace.Decide(r.Context(), id.User, ref, action, body.Text)
+	}
 	if err != nil {
 		s.fail(w, r, v.Lang, err)
 		return

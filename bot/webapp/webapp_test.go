@@ -88,6 +88,7 @@ func TestEveryEndpointChecksInitDataAndRole(t *testing.T) {
 		{"GET", "/app/api/mentorships", nil, 403},
 		{"GET", "/app/api/numbers", nil, 403},
 		{"GET", "/app/api/tickets?university=bicocca", nil, 200},
+		{"POST", "/app/api/applications/" + ref + "/open", nil, 403},
 		{"POST", "/app/api/applications/" + ref + "/int", map[string]string{"text": "Tuesday"}, 403},
 		{"POST", "/app/api/publish", nil, 403},
 	}
@@ -160,8 +161,16 @@ func TestWorkspaceDecisionsShowInTheChat(t *testing.T) {
 	}
 	before := len(app.env.Server.Messages(studentUser.ID))
 	staffBefore := len(app.env.Server.Messages(staffUser.ID))
-	status, body := post("acc", "")
+	// Opening puts it under review, as opening it in the chat does;
+	// opening it again changes nothing.
 	var d detail
+	for range 2 {
+		status, body := post("open", "")
+		if status != 200 || json.Unmarshal(body, &d) != nil || d.State != "review" {
+			t.Fatalf("open: %d %s; want 200 and under review", status, body)
+		}
+	}
+	status, body := post("acc", "")
 	if status != 200 || json.Unmarshal(body, &d) != nil || d.State != "accepted" {
 		t.Fatalf("accept: %d %s; want 200 and accepted", status, body)
 	}

@@ -364,13 +364,16 @@
     status('');
     let d;
     try {
-      d = await getJSON(api + 'applications/' + encodeURIComponent(ref));
+      // Opening puts a submitted application under review, as in the
+      // chat; the answer is the application as it is then.
+      d = await postJSON(api + 'applications/' + encodeURIComponent(ref) + '/open', {});
     } catch (err) {
       fail(err);
       return;
     }
     state.opener = ref;
     showDetail(d);
+    updateRow(d);
     $('split').classList.add('with-detail');
     $('app-detail').hidden = false;
     if (tg && tg.BackButton) tg.BackButton.show();
