@@ -186,16 +186,8 @@ func holdsInPrivate(ctx context.Context, r roster, userID int64, role records.Ro
 	if role != records.RoleCommittee {
 		return r.has(ctx, userID, userID, role)
 	}
-	uni, err := r.rec.CommitteeOf(ctx, userID)
-	if err != nil || uni != "" {
-		return uni != "", err
-	}
-	for _, u := range r.program.Universities {
-		if slices.Contains(u.Members, userID) {
-			return true, nil
-		}
-	}
-	return false, nil
+	uni, err := r.committeeOf(ctx, userID)
+	return uni != "", err
 }
 
 // watchMenus notes whether each of ids has a menu of their own before

@@ -178,20 +178,12 @@ func (e *Engine) holds(t *Turn, role records.Role) (bool, error) {
 	if role != records.RoleCommittee {
 		return e.HasRole(t.ctx, ev.From.ID, ev.ChatID, role)
 	}
+	if isPrivate(ev.ChatType) {
+		return holdsInPrivate(t.ctx, rosterOf(t), ev.From.ID, role)
+	}
 	joined, err := t.rec.CommitteeOf(t.ctx, ev.From.ID)
 	if err != nil {
 		return false, fmt.Errorf("committee of %d: %w", ev.From.ID, err)
-	}
-	if isPrivate(ev.ChatType) {
-		if joined != "" {
-			return true, nil
-		}
-		for _, u := range e.program.Universities {
-			if slices.Contains(u.Members, ev.From.ID) {
-				return true, nil
-			}
-		}
-		return false, nil
 	}
 	u, ok := e.program.UniversityByChat(ev.ChatID)
 	if !ok || ev.From.ID == 0 {

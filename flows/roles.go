@@ -18,6 +18,22 @@ type roster struct {
 // rosterOf is the roster of the programme t runs in.
 func rosterOf(t *Turn) roster { return roster{rec: t.rec, program: t.e.program} }
 
+// committeeOf names the university whose committee userID is on: one
+// they joined through an invite, else one the programme file lists
+// them for; "" for none.
+func (r roster) committeeOf(ctx context.Context, userID int64) (string, error) {
+	uni, err := r.rec.CommitteeOf(ctx, userID)
+	if err != nil || uni != "" {
+		return uni, err
+	}
+	for _, u := range r.program.Universities {
+		if slices.Contains(u.Members, userID) {
+			return u.ID, nil
+		}
+	}
+	return "", nil
+}
+
 // HasRole reports whether userID holds role. Staff come from the
 // programme file or from the store; mentors are whoever MentorOf names
 // for a project, or in the store; committee membership is also granted

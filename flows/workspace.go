@@ -194,27 +194,11 @@ func (w *Workspace) Viewer(ctx context.Context, u User) (Viewer, error) {
 	if err != nil {
 		return Viewer{}, err
 	}
-	uni, err := w.committeeOf(ctx, u.ID)
+	uni, err := r.committeeOf(ctx, u.ID)
 	if err != nil {
 		return Viewer{}, err
 	}
 	return Viewer{ID: u.ID, Name: p.DisplayName(), Lang: t.Lang(), Staff: staff, Committee: uni, t: t}, nil
-}
-
-// committeeOf names the university whose committee userID is on: one
-// they joined through an invite, else one the programme file lists
-// them for; "" for none.
-func (w *Workspace) committeeOf(ctx context.Context, userID int64) (string, error) {
-	uni, err := w.e.rec.CommitteeOf(ctx, userID)
-	if err != nil || uni != "" {
-		return uni, err
-	}
-	for _, u := range w.e.program.Universities {
-		if slices.Contains(u.Members, userID) {
-			return u.ID, nil
-		}
-	}
-	return "", nil
 }
 
 // Edition is the edition the workspace shows.
