@@ -22,10 +22,7 @@ func meetingsICS(prog *Program, m records.Mentorship, meetings []records.Meeting
 	cal.SetMethod(ics.MethodPublish)
 	cal.SetName(prog.Name)
 	cal.SetXWRTimezone(dates.loc.String())
-	project := m.ProjectID
-	if pr, ok := prog.Project(m.ProjectID); ok {
-		project = pr.TitleIn(lang)
-	}
+	project := prog.ProjectTitle(m.ProjectID, lang)
 	for _, mt := range meetings {
 		ev := cal.AddEvent(m.ID + "-" + strconv.Itoa(mt.N) + "@mentorbot")
 		ev.SetDtStampTime(now)

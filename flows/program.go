@@ -547,6 +547,16 @@ func ValidEdition(s string) bool {
 // Location is the programme's time zone.
 func (p *Program) Location() *time.Location { return p.loc }
 
+// ProjectTitle names project id for a reader of lang: its title in
+// their language, or the id itself when the programme no longer has
+// the project (a record from an earlier edition).
+func (p *Program) ProjectTitle(id, lang string) string {
+	if pr, ok := p.Project(id); ok {
+		return pr.TitleIn(lang)
+	}
+	return id
+}
+
 // Project returns the project with id, or false.
 func (p *Program) Project(id string) (Project, bool) {
 	for _, pr := range p.Projects {

@@ -421,12 +421,8 @@ func (w *Workspace) row(v Viewer, a records.Application) (AppRow, error) {
 	if err != nil {
 		return AppRow{}, err
 	}
-	title := a.ProjectID
-	if p, ok := w.e.program.Project(a.ProjectID); ok {
-		title = p.TitleIn(v.Lang)
-	}
 	state := a.ListState()
-	return AppRow{Ref: a.Ref, Name: name, UserID: a.UserID, Project: a.ProjectID, ProjectTitle: title,
+	return AppRow{Ref: a.Ref, Name: name, UserID: a.UserID, Project: a.ProjectID, ProjectTitle: w.e.program.ProjectTitle(a.ProjectID, v.Lang),
 		State: string(state), StateLabel: t.T("review.state."+string(state), nil),
 		Degree: a.Degree, DegreeLabel: degreeName(t, a.Degree), Year: a.Year, Language: a.Language, Level: a.Level,
 		SubmittedAt: a.SubmittedAt, Submitted: formatTime(t, a.SubmittedAt), Published: a.Published}, nil
@@ -673,10 +669,8 @@ func (w *Workspace) Mentorships(ctx context.Context, v Viewer) ([]MentorshipRow,
 	now := w.e.now()
 	out := []MentorshipRow{}
 	for _, m := range ms {
-		r := MentorshipRow{ID: m.ID, ProjectTitle: m.ProjectID, Agreed: !m.AgreedAt.IsZero(), Meetings: len(m.Meetings), Ended: !m.EndedAt.IsZero()}
-		if p, ok := w.e.program.Project(m.ProjectID); ok {
-			r.ProjectTitle = p.TitleIn(v.Lang)
-		}
+		r := MentorshipRow{ID: m.ID, ProjectTitle: w.e.program.ProjectTitle(m.ProjectID, v.Lang), Agreed: !m.AgreedAt.IsZero(),
+			Meetings: len(m.Meetings), Ended: !m.EndedAt.IsZero()}
 		r.Mentee, r.Mentor = people[m.MenteeID].DisplayName(), people[m.MentorID].DisplayName()
 		for _, mt := range m.Meetings {
 			if mt.End().Before(now) {
