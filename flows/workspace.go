@@ -96,8 +96,8 @@ func registerWorkspace(e *Engine) {
 // says someone is looking at it. Its documents are not sent to the
 // chat: the workspace shows them.
 func openInWorkspace(t *Turn) error {
-	a, err := t.rec.Application(t.ctx, t.Event.Args)
-	if errors.Is(err, records.ErrNotFound) || (err == nil && a.Edition != t.rec.Edition()) {
+	a, err := t.rec.ApplicationInEdition(t.ctx, t.Event.Args)
+	if errors.Is(err, records.ErrNotFound) {
 		t.Say("review.gone", nil)
 		return nil
 	}
@@ -459,12 +459,9 @@ type ActionRow struct {
 // Application returns application ref of the edition, or
 // records.ErrNotFound.
 func (w *Workspace) Application(ctx context.Context, v Viewer, ref string) (AppDetail, error) {
-	a, err := w.e.rec.Application(ctx, ref)
+	a, err := w.e.rec.ApplicationInEdition(ctx, ref)
 	if err != nil {
 		return AppDetail{}, err
-	}
-	if a.Edition != w.e.rec.Edition() {
-		return AppDetail{}, fmt.Errorf("application %s of edition %s: %w", ref, a.Edition, records.ErrNotFound)
 	}
 	row, err := w.row(v, a)
 	if err != nil {
@@ -507,12 +504,12 @@ const auditDocuments = "workspace.documents"
 // v took it: an applicant's CV and certificates leave the bot's hands
 // here.
 func (w *Workspace) Document(ctx context.Context, v Viewer, ref, kind string) (records.Document, error) {
-	a, err := w.e.rec.Application(ctx, ref)
+	a, err := w.e.rec.ApplicationInEdition(ctx, ref)
 	if err != nil {
 		return records.Document{}, err
 	}
 	d, ok := a.Documents[kind]
-	if !ok || a.Edition != w.e.rec.Edition() {
+	if !ok {
 		return records.Document{}, fmt.Errorf("document %s of %s: %w", kind, ref, records.ErrNotFound)
 	}
 	return d, w.audit(ctx, v, a, ref+" "+kind)
@@ -522,12 +519,9 @@ func (w *Workspace) Document(ctx context.Context, v Viewer, ref, kind string) (r
 // edition by kind, in the order they were asked for, and notes in the
 // audit log that v took them all.
 func (w *Workspace) Documents(ctx context.Context, v Viewer, ref string) ([]string, map[string]records.Document, error) {
-	a, err := w.e.rec.Application(ctx, ref)
+	a, err := w.e.rec.ApplicationInEdition(ctx, ref)
 	if err != nil {
 		return nil, nil, err
-	}
-	if a.Edition != w.e.rec.Edition() {
-		return nil, nil, fmt.Errorf("documents of %s: %w", ref, records.ErrNotFound)
 	}
 	var kinds []string
 	for _, k := range records.DocumentKinds {

@@ -166,6 +166,17 @@ func (db *DB) Application(ctx context.Context, ref string) (Application, error) 
 	return a, db.get(ctx, appKey(ref), &a)
 }
 
+// ApplicationInEdition returns the submitted application ref of db's
+// current edition; ErrNotFound if there is none, or it belongs to
+// another edition (what staff decide on is this call's).
+func (db *DB) ApplicationInEdition(ctx context.Context, ref string) (Application, error) {
+	a, err := db.Application(ctx, ref)
+	if err == nil && a.Edition != db.edition {
+		return Application{}, fmt.Errorf("application %s of edition %s: %w", ref, a.Edition, ErrNotFound)
+	}
+	return a, err
+}
+
 // Applications returns every submitted application, withdrawn ones
 // included, ordered by reference number.
 func (db *DB) Applications(ctx context.Context) ([]Application, error) {
